@@ -1,0 +1,117 @@
+"""The Linli application factory."""
+
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+import storage
+from community.models import User
+from community.views import bp as community_bp
+from config import INSTANCE_DIR, Config, check_production
+from errors import DomainError
+from extensions import babel, csrf, db, login_manager, migrate
+from seed import seed_demo_command
+from timebank.accounts import connect_signals
+from timebank.cli import ledger_cli
+from timebank.formatting import register_filters
+from timebank.views import bp as timebank_bp
+from views_common import http_error_message, render_error
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; ``config`` overrides the environment (tests pass their own)."""
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_object(Config)
+    if config:
+        app.config.update(config)
+    check_production(app.config)
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def select_locale() -> str:
+    """The member's chosen language (kept in the session), else Chinese."""
+    chosen = session.get("locale")
+    if chosen in Config.LANGUAGES:
+        return chosen
+    return Config.BABEL_DEFAULT_LOCALE
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    with app.app_context():
+        storage.configure_engine(db.engine)
+    connect_signals()
+    login_manager.login_view = "community.login"
+    login_manager.login_message = None  # the login page says why on its own
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.get(User, int(user_id))
+
+
+def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(community_bp)
+    app.register_blueprint(timebank_bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    register_filters(app)
+
+    @app.before_request
+    def mark_read_only_requests() -> None:
+        # Reads begin a deferred SQLite transaction; writes BEGIN IMMEDIATE.
+        storage.write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.context_processor
+    def inject_page_settings() -> dict:
+        return {
+            "current_locale": str(get_locale()),
+            "elder_mode": bool(session.get("elder_mode")),
+        }
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def register_errorhandlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        db.session.rollback()
+        return render_error(error.http_status, error.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        db.session.rollback()
+        return render_error(
+            400, _("This page has expired. Please go back, reload it and try again.")
+        )
+
+    for status in (400, 403, 404, 405, 409, 500):
+        app.register_error_handler(status, lambda e, s=status: _http_error(e, s))
+
+
+def _http_error(error, status: int):
+    db.session.rollback()
+    return render_error(status, http_error_message(status))
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(ledger_cli)
+    app.cli.add_command(seed_demo_command)

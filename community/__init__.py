@@ -1,0 +1,1 @@
+"""People and places: streets, communities, members, roles and family links."""

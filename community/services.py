@@ -1,0 +1,203 @@
+"""Members, sign-in and family links: the community rules."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from community.errors import InvalidMember, MemberNotFound, NotPermitted
+from community.models import Community, FamilyLink, LinkStatus, Role, User, utcnow
+from community.permissions import coordinates, coordinates_community
+from community.signals import community_founded, member_joined
+from extensions import db
+
+PHONE_RE = re.compile(r"^1\d{10}$")  # mainland mobile numbers
+USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,39}$")
+MIN_PASSWORD_LENGTH = 6
+
+
+def normalise_phone(raw: str) -> str:
+    """Strip spaces, dashes and a +86 prefix from a phone number."""
+    phone = re.sub(r"[\s-]", "", raw or "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    return phone
+
+
+def authenticate(login: str, password: str) -> User | None:
+    """The active member whose phone number or username and password match, or None."""
+    login = (login or "").strip()
+    if not login or not password:
+        return None
+    phone = normalise_phone(login)
+    user = db.session.scalar(select(User).where(or_(User.phone == phone, User.username == login)))
+    if user is None or not user.is_active or not user.check_password(password):
+        return None
+    return user
+
+
+def find_member(text: str) -> User:
+    """The member named by a phone number, a username or a member number (#12).
+
+    Raises MemberNotFound.
+    """
+    text = (text or "").strip()
+    if not text:
+        raise MemberNotFound(text)
+    number = text.lstrip("#")
+    conditions = [User.phone == normalise_phone(text), User.username == text]
+    if number.isdigit() and len(number) < 10:
+        conditions.append(User.id == int(number))
+    user = db.session.scalar(select(User).where(or_(*conditions)).limit(1))
+    if user is None or not user.is_active_member:
+        raise MemberNotFound(text)
+    return user
+
+
+def search_members(actor: User, query: str, limit: int = 50) -> list[User]:
+    """Members of the communities ``actor`` coordinates whose name, phone or username matches.
+
+    Raises NotPermitted unless ``actor`` is a coordinator or street admin.
+    """
+    if not actor.is_coordinator:
+        raise NotPermitted()
+    statement = select(User).join(Community, Community.id == User.community_id)
+    if actor.role == Role.STREET_ADMIN:
+        statement = statement.where(Community.street_id == actor.community.street_id)
+    else:
+        statement = statement.where(User.community_id == actor.community_id)
+    query = (query or "").strip()
+    if query:
+        like = f"%{query}%"
+        statement = statement.where(
+            or_(User.display_name.like(like), User.phone.like(like), User.username.like(like))
+        )
+    return list(db.session.scalars(statement.order_by(User.display_name).limit(limit)))
+
+
+def _check_new_member(phone: str | None, username: str | None, birth_date: date | None) -> None:
+    if phone and not PHONE_RE.match(phone):
+        raise InvalidMember(_l("A mobile number has 11 digits and starts with 1."))
+    if username and not USERNAME_RE.match(username):
+        raise InvalidMember(_l("A username is 3 to 40 letters or digits and starts with a letter."))
+    if birth_date and not (date(1900, 1, 1) <= birth_date <= date.today()):
+        raise InvalidMember(_l("That birth date cannot be right."))
+    if phone and db.session.scalar(select(User.id).where(User.phone == phone)):
+        raise InvalidMember(_l("Someone already uses this phone number."))
+    if username and db.session.scalar(select(User.id).where(User.username == username)):
+        raise InvalidMember(_l("Someone already uses this username."))
+
+
+def create_member(
+    *,
+    by: User | None,
+    community: Community,
+    display_name: str,
+    birth_date: date | None = None,
+    phone: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    role: str = Role.MEMBER,
+    is_volunteer: bool = False,
+    is_priority: bool = False,
+    has_hardship: bool = False,
+) -> User:
+    """Create a member of ``community`` (with an hour account, via member_joined).
+
+    ``by`` is the coordinator creating the account (None for the CLI and
+    self-registration). Elders without a phone get neither phone nor password.
+    Raises NotPermitted and InvalidMember.
+    """
+    if by is not None:
+        if not coordinates_community(by, community):
+            raise NotPermitted(_l("Only this community's coordinators may add members."))
+        if role != Role.MEMBER and by.role != Role.STREET_ADMIN:
+            raise NotPermitted(_l("Only a street admin may appoint coordinators."))
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise InvalidMember(_l("Enter the member's name."))
+    phone = normalise_phone(phone) if phone else None
+    username = (username or "").strip() or None
+    _check_new_member(phone, username, birth_date)
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidMember(
+            _l("A password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
+        )
+    if password and not (phone or username):
+        raise InvalidMember(_l("A member who signs in needs a phone number or a username."))
+    user = User(
+        community_id=community.id,
+        display_name=display_name[:60],
+        birth_date=birth_date,
+        phone=phone,
+        username=username,
+        role=role,
+        is_volunteer=is_volunteer,
+        is_priority=is_priority,
+        has_hardship=has_hardship,
+        created_by_id=by.id if by else None,
+    )
+    if password:
+        user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    member_joined.send(user)
+    return user
+
+
+def link_family(
+    *,
+    by: User,
+    elder: User,
+    relative: User,
+    relation: str = "",
+    may_book: bool = True,
+    may_confirm: bool = True,
+    may_receive_gifts: bool = True,
+) -> FamilyLink:
+    """Record that ``relative`` may act for ``elder``, with consent.
+
+    Consent is given by the elder themself, or by a coordinator who checked
+    in person. Raises NotPermitted and InvalidMember.
+    """
+    if elder.id == relative.id:
+        raise InvalidMember(_l("A member cannot be linked to themself."))
+    if by.id != elder.id and not coordinates(by, elder):
+        raise NotPermitted(_l("Only the elder or a coordinator can agree to a family link."))
+    link = db.session.scalar(
+        select(FamilyLink).where(
+            FamilyLink.elder_id == elder.id, FamilyLink.relative_id == relative.id
+        )
+    )
+    if link is None:
+        link = FamilyLink(elder_id=elder.id, relative_id=relative.id)
+        db.session.add(link)
+    link.relation = relation[:20]
+    link.status = LinkStatus.ACTIVE
+    link.may_book, link.may_confirm = may_book, may_confirm
+    link.may_receive_gifts = may_receive_gifts
+    link.consented_by_id = by.id
+    link.revoked_at = None
+    db.session.flush()
+    return link
+
+
+def revoke_family_link(link: FamilyLink, *, by: User) -> None:
+    """End a family link. The elder, the relative or a coordinator may. Raises NotPermitted."""
+    if by.id not in (link.elder_id, link.relative_id) and not coordinates(by, link.elder):
+        raise NotPermitted()
+    link.status = LinkStatus.REVOKED
+    link.revoked_at = utcnow()
+    db.session.flush()
+
+
+def found_community(*, street_id: int, name: str, **policy) -> Community:
+    """Create a community (its fund and guarantee accounts open via community_founded)."""
+    community = Community(street_id=street_id, name=name, **policy)
+    db.session.add(community)
+    db.session.flush()
+    community_founded.send(community)
+    return community

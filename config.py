@@ -1,0 +1,43 @@
+"""Configuration read from the environment, with safe embedded defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent / "instance"
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+
+class Config:
+    """Embedded default: SQLite under instance/, everything in one process."""
+
+    LINLI_ENV = os.environ.get("LINLI_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'linli.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+    WTF_CSRF_TIME_LIMIT = 8 * 3600  # elders fill forms slowly
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    STATEMENT_PAGE_SIZE = 50
+
+
+def check_production(config: dict) -> None:
+    """Refuse to start in production with development secrets.
+
+    Raises RuntimeError naming what is missing.
+    """
+    if config.get("LINLI_ENV") != "production":
+        return
+    missing = []
+    if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEV_SECRET_KEY:
+        missing.append("SECRET_KEY")
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        missing.append("DATABASE_URL")
+    if missing:
+        raise RuntimeError("production needs " + ", ".join(missing) + " in the environment")

@@ -1,0 +1,211 @@
+"""Fixtures: an app on a migrated database (SQLite always, PostgreSQL when
+TEST_DATABASE_URL is set), a client, and factories for members.
+
+Each backend is migrated once per run with the real Alembic migrations; each
+test then gets a fresh copy (SQLite: a copied file; PostgreSQL: truncated
+tables).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from community.models import Community, Role, Street, User
+from community.services import create_member, found_community
+from extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = str(ROOT / "migrations")
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+PASSWORD = "secret123"
+
+
+def pytest_configure(config):
+    if os.environ.get("CI") == "true" and not PG_URL:
+        raise pytest.UsageError("CI=true but TEST_DATABASE_URL is not set: PostgreSQL is required")
+
+
+def _config(url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
+    }
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "linli.sqlite3"
+    app = create_app(_config(f"sqlite:///{path}"))
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> str:
+    assert PG_URL
+    engine = create_engine(PG_URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    app = create_app(_config(PG_URL))
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        db.engine.dispose()
+    return PG_URL
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        tables = connection.execute(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        ).scalars()
+        names = ", ".join(f'"{name}"' for name in tables)
+        if names:
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> str:
+    """A freshly migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "linli.sqlite3"
+        shutil.copy(template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_migrated")
+    _truncate_postgres(url)
+    return url
+
+
+@pytest.fixture
+def backend(database_url) -> str:
+    return "sqlite" if database_url.startswith("sqlite") else "postgresql"
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(_config(database_url))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+_numbers = itertools.count(1)
+
+
+def birth_date_for(age: int) -> date:
+    """A birth date that makes someone exactly ``age`` today (born on 1 January)."""
+    return date(date.today().year - age, 1, 1)
+
+
+@pytest.fixture
+def street(app) -> Street:
+    street = Street(name="沧浪街道")
+    db.session.add(street)
+    db.session.flush()
+    return street
+
+
+@pytest.fixture
+def make_community(app, street):
+    def make(name: str | None = None, **policy) -> Community:
+        return found_community(street_id=street.id, name=name or f"社区{next(_numbers)}", **policy)
+
+    return make
+
+
+@pytest.fixture
+def community(make_community) -> Community:
+    return make_community("桂花新村社区")
+
+
+@pytest.fixture
+def make_member(app, community):
+    """make_member(name, age=70, community=..., role=..., **flags) -> User with a password."""
+
+    def make(
+        name: str | None = None,
+        *,
+        age: int | None = 70,
+        community: Community = community,
+        role: str = Role.MEMBER,
+        phone: str | None = None,
+        password: str | None = PASSWORD,
+        **flags,
+    ) -> User:
+        n = next(_numbers)
+        return create_member(
+            by=None,
+            community=community,
+            display_name=name or f"居民{n}",
+            birth_date=birth_date_for(age) if age is not None else None,
+            phone=phone if phone is not None else f"139{n:08d}",
+            password=password,
+            role=role,
+            **flags,
+        )
+
+    return make
+
+
+@pytest.fixture
+def volunteer(make_member) -> User:
+    return make_member("李志愿", age=62, is_volunteer=True)
+
+
+@pytest.fixture
+def elder(make_member) -> User:
+    return make_member("王秀英", age=82)
+
+
+@pytest.fixture
+def coordinator(make_member) -> User:
+    return make_member("张社工", age=40, role=Role.COORDINATOR)
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """The CSRF token the client's session would put in a form on ``path``."""
+    page = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, user: User, password: str = PASSWORD):
+    db.session.commit()
+    response = client.post(
+        "/login",
+        data={"login": user.login_name, "password": password, "csrf_token": csrf_token(client)},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response

@@ -1,0 +1,1 @@
+"""The hour ledger and mutual aid: accounts, transfers, holds and service records."""

@@ -1,0 +1,61 @@
+"""Opening and finding hour accounts."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from community.models import Community, User
+from community.signals import community_founded, member_joined
+from extensions import db
+from timebank.errors import NotFound
+from timebank.models import Account, AccountKind
+
+
+def open_member_account(user: User) -> Account:
+    """Open ``user``'s hour account (once). Receives community.member_joined."""
+    account = db.session.scalar(select(Account).where(Account.user_id == user.id))
+    if account is None:
+        account = Account(kind=AccountKind.MEMBER, user_id=user.id, community_id=user.community_id)
+        db.session.add(account)
+        db.session.flush()
+    return account
+
+
+def open_community_accounts(community: Community) -> None:
+    """Open a community's fund and guarantee accounts. Receives community.community_founded."""
+    existing = set(
+        db.session.scalars(
+            select(Account.kind).where(
+                Account.community_id == community.id, Account.user_id.is_(None)
+            )
+        )
+    )
+    for kind in (AccountKind.FUND, AccountKind.GUARANTEE):
+        if kind not in existing:
+            db.session.add(Account(kind=kind, community_id=community.id))
+    db.session.flush()
+
+
+def member_account(user: User) -> Account:
+    """The hour account of ``user``. Raises NotFound if it was never opened."""
+    account = db.session.scalar(select(Account).where(Account.user_id == user.id))
+    if account is None:
+        raise NotFound(_l("This member has no hour account."))
+    return account
+
+
+def community_account(community_id: int, kind: str) -> Account:
+    """The fund or guarantee account of a community. Raises NotFound."""
+    account = db.session.scalar(
+        select(Account).where(Account.community_id == community_id, Account.kind == kind)
+    )
+    if account is None:
+        raise NotFound(_l("This community has no %(kind)s account.", kind=kind))
+    return account
+
+
+def connect_signals() -> None:
+    """Subscribe to community's signals (idempotent: blinker keeps one of each)."""
+    member_joined.connect(open_member_account)
+    community_founded.connect(open_community_accounts)

@@ -1,0 +1,340 @@
+"""The double-entry hour ledger: posting transfers and holding minutes.
+
+Every function here locks the accounts it touches, in id order, inside the
+caller's transaction (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite the
+transaction already began with ``BEGIN IMMEDIATE``), re-reads their balances,
+checks floors and caps, writes, and flushes. Nothing commits. The hot path
+uses Core statements on the tables: loading ORM objects would cost more than
+the transfer itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from community.models import Community, User, utcnow
+from extensions import db
+from timebank.errors import (
+    AboveCap,
+    AlreadySettled,
+    AlreadySubmitted,
+    BelowFloor,
+    InvalidAmount,
+    NotFound,
+    SelfTransfer,
+)
+from timebank.models import Account, AccountKind, Hold, HoldStatus, Transfer
+
+# No single movement of time is larger than this; anything above is a typo.
+MAX_TRANSFER_MINUTES = 500 * 60
+
+_accounts = Account.__table__
+_transfers = Transfer.__table__
+_holds = Hold.__table__
+
+_LOCK_ACCOUNTS = (
+    select(
+        _accounts.c.id,
+        _accounts.c.kind,
+        _accounts.c.balance_minutes,
+        _accounts.c.held_minutes,
+        Community.floor_minutes,
+        Community.storage_cap_minutes,
+    )
+    .join(Community, Community.id == _accounts.c.community_id)
+    .where(_accounts.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_accounts.c.id)
+    .with_for_update(of=_accounts)
+)
+_INSERT_TRANSFER = insert(_transfers).returning(_transfers.c.id)
+_MOVE_BALANCE = (
+    update(_accounts)
+    .where(_accounts.c.id == bindparam("account"))
+    .values(balance_minutes=_accounts.c.balance_minutes + bindparam("delta"))
+)
+_MOVE_HELD = (
+    update(_accounts)
+    .where(_accounts.c.id == bindparam("account"))
+    .values(held_minutes=_accounts.c.held_minutes + bindparam("delta"))
+)
+
+
+@dataclass(slots=True)
+class LockedAccount:
+    """An account row as read under lock, with the limits that apply to it."""
+
+    id: int
+    kind: str
+    balance: int
+    held: int
+    floor: int | None  # None: no lower limit (the guarantee account)
+    cap: int | None  # None: no upper limit (system accounts)
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.held
+
+
+def check_minutes(minutes: int) -> None:
+    """Raise InvalidAmount unless ``minutes`` is a sane positive whole number."""
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
+        raise InvalidAmount(_l("Enter a number of minutes greater than zero."))
+    if minutes > MAX_TRANSFER_MINUTES:
+        raise InvalidAmount(_l("%(n)s minutes is far too many for one entry.", n=minutes))
+
+
+def lock_accounts(session: Session, account_ids: list[int]) -> dict[int, LockedAccount]:
+    """Lock the accounts (in id order) and return their current rows by id.
+
+    Raises NotFound if any id is unknown.
+    """
+    rows = session.execute(_LOCK_ACCOUNTS, {"ids": sorted(set(account_ids))}).all()
+    locked: dict[int, LockedAccount] = {}
+    for account_id, kind, balance, held, floor, cap in rows:
+        if kind == AccountKind.MEMBER:
+            limits = (floor, cap)
+        elif kind == AccountKind.FUND:
+            limits = (0, None)
+        else:
+            limits = (None, None)
+        locked[account_id] = LockedAccount(account_id, kind, balance, held, *limits)
+    if len(locked) != len(set(account_ids)):
+        raise NotFound(_l("That account does not exist."))
+    return locked
+
+
+def _check_can_pay(account: LockedAccount, minutes: int) -> None:
+    if account.floor is not None and account.available - minutes < account.floor:
+        raise BelowFloor(
+            _l(
+                "Not enough hours: %(available)s minutes are available, %(wanted)s are needed.",
+                available=max(account.available - account.floor, 0),
+                wanted=minutes,
+            )
+        )
+
+
+def _check_can_receive(account: LockedAccount, minutes: int) -> None:
+    if account.cap is not None and account.balance + minutes > account.cap:
+        raise AboveCap(
+            _l(
+                "This would take the account above its limit of %(cap)s hours.",
+                cap=account.cap // 60,
+            )
+        )
+
+
+def _forget_cached(session: Session, account_ids: list[int]) -> None:
+    """Expire ORM copies of the accounts so no one reads a stale balance."""
+    for account_id in account_ids:
+        cached = session.identity_map.get(identity_key(Account, account_id))
+        if cached is not None:
+            session.expire(cached, ["balance_minutes", "held_minutes"])
+
+
+def _write_transfer(
+    session: Session,
+    source: LockedAccount,
+    target: LockedAccount,
+    minutes: int,
+    kind: str,
+    idempotency_key: str,
+    entered_by_id: int | None,
+    on_behalf_of_id: int | None,
+    memo: str,
+    reverses_id: int | None,
+) -> int:
+    try:
+        transfer_id = session.execute(
+            _INSERT_TRANSFER,
+            {
+                "from_account_id": source.id,
+                "to_account_id": target.id,
+                "amount_minutes": minutes,
+                "kind": kind,
+                "memo": memo[:200],
+                "entered_by_id": entered_by_id,
+                "on_behalf_of_id": on_behalf_of_id,
+                "idempotency_key": idempotency_key,
+                "reverses_id": reverses_id,
+                "created_at": utcnow(),
+            },
+        ).scalar_one()
+    except IntegrityError as error:
+        if "idempotency_key" in str(error.orig) or "uq_transfers_idempotency_key" in str(
+            error.orig
+        ):
+            raise AlreadySubmitted() from error
+        if "reverses_id" in str(error.orig):
+            raise AlreadySettled(_l("This transfer was already reversed.")) from error
+        raise
+    session.execute(
+        _MOVE_BALANCE,
+        [{"account": source.id, "delta": -minutes}, {"account": target.id, "delta": minutes}],
+    )
+    source.balance -= minutes
+    target.balance += minutes
+    return transfer_id
+
+
+def post_transfer(
+    *,
+    from_account_id: int,
+    to_account_id: int,
+    minutes: int,
+    kind: str,
+    idempotency_key: str,
+    entered_by: User | None,
+    on_behalf_of: User | None = None,
+    memo: str = "",
+    reverses_id: int | None = None,
+) -> int:
+    """Move ``minutes`` between two accounts and return the new transfer's id.
+
+    Raises InvalidAmount, SelfTransfer, NotFound, BelowFloor, AboveCap and
+    AlreadySubmitted (the idempotency key was used before).
+    """
+    check_minutes(minutes)
+    if from_account_id == to_account_id:
+        raise SelfTransfer()
+    session = db.session
+    locked = lock_accounts(session, [from_account_id, to_account_id])
+    source, target = locked[from_account_id], locked[to_account_id]
+    _check_can_pay(source, minutes)
+    _check_can_receive(target, minutes)
+    transfer_id = _write_transfer(
+        session,
+        source,
+        target,
+        minutes,
+        kind,
+        idempotency_key,
+        entered_by.id if entered_by else None,
+        on_behalf_of.id if on_behalf_of else None,
+        memo,
+        reverses_id,
+    )
+    _forget_cached(session, [from_account_id, to_account_id])
+    return transfer_id
+
+
+def place_hold(
+    *,
+    account_id: int,
+    minutes: int,
+    reason: str,
+    idempotency_key: str,
+    entered_by: User | None,
+) -> int:
+    """Reserve ``minutes`` of an account's available balance; return the hold's id.
+
+    Raises InvalidAmount, NotFound, BelowFloor and AlreadySubmitted.
+    """
+    check_minutes(minutes)
+    session = db.session
+    account = lock_accounts(session, [account_id])[account_id]
+    _check_can_pay(account, minutes)
+    try:
+        hold_id = session.execute(
+            insert(_holds).returning(_holds.c.id),
+            {
+                "account_id": account_id,
+                "amount_minutes": minutes,
+                "reason": reason[:200],
+                "status": HoldStatus.OPEN,
+                "idempotency_key": idempotency_key,
+                "entered_by_id": entered_by.id if entered_by else None,
+                "created_at": utcnow(),
+            },
+        ).scalar_one()
+    except IntegrityError as error:
+        raise AlreadySubmitted() from error
+    session.execute(_MOVE_HELD, {"account": account_id, "delta": minutes})
+    _forget_cached(session, [account_id])
+    return hold_id
+
+
+def _close_hold(session: Session, hold_id: int, status: str, transfer_id: int | None) -> None:
+    session.execute(
+        update(_holds)
+        .where(_holds.c.id == hold_id)
+        .values(status=status, closed_at=utcnow(), settlement_transfer_id=transfer_id)
+    )
+    cached = session.identity_map.get(identity_key(Hold, hold_id))
+    if cached is not None:
+        session.expire(cached)
+
+
+def _open_hold(session: Session, hold_id: int) -> tuple[int, int]:
+    """Return (account_id, minutes) of an open hold, after locking its account."""
+    row = session.execute(
+        select(_holds.c.account_id, _holds.c.amount_minutes).where(_holds.c.id == hold_id)
+    ).first()
+    if row is None:
+        raise NotFound(_l("That hold does not exist."))
+    account_id, minutes = row
+    return account_id, minutes
+
+
+def release_hold(hold_id: int, *, entered_by: User | None) -> None:
+    """Give a hold's minutes back to the account's available balance.
+
+    Raises NotFound and AlreadySettled.
+    """
+    session = db.session
+    account_id, minutes = _open_hold(session, hold_id)
+    lock_accounts(session, [account_id])
+    status = session.execute(select(_holds.c.status).where(_holds.c.id == hold_id)).scalar_one()
+    if status != HoldStatus.OPEN:
+        raise AlreadySettled()
+    session.execute(_MOVE_HELD, {"account": account_id, "delta": -minutes})
+    _close_hold(session, hold_id, HoldStatus.RELEASED, None)
+    _forget_cached(session, [account_id])
+
+
+def settle_hold(
+    hold_id: int,
+    *,
+    to_account_id: int,
+    kind: str = "hold_settlement",
+    entered_by: User | None,
+    on_behalf_of: User | None = None,
+    memo: str = "",
+) -> int:
+    """Pay a hold's minutes to another account; return the transfer's id.
+
+    Raises NotFound, SelfTransfer, AboveCap and AlreadySettled.
+    """
+    session = db.session
+    account_id, minutes = _open_hold(session, hold_id)
+    if account_id == to_account_id:
+        raise SelfTransfer()
+    locked = lock_accounts(session, [account_id, to_account_id])
+    status = session.execute(select(_holds.c.status).where(_holds.c.id == hold_id)).scalar_one()
+    if status != HoldStatus.OPEN:
+        raise AlreadySettled()
+    source, target = locked[account_id], locked[to_account_id]
+    _check_can_receive(target, minutes)
+    session.execute(_MOVE_HELD, {"account": account_id, "delta": -minutes})
+    source.held -= minutes
+    transfer_id = _write_transfer(
+        session,
+        source,
+        target,
+        minutes,
+        kind,
+        f"hold:{hold_id}:settle",
+        entered_by.id if entered_by else None,
+        on_behalf_of.id if on_behalf_of else None,
+        memo,
+        None,
+    )
+    _close_hold(session, hold_id, HoldStatus.SETTLED, transfer_id)
+    _forget_cached(session, [account_id, to_account_id])
+    return transfer_id

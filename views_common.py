@@ -1,0 +1,37 @@
+"""Small pieces every blueprint's views share: error pages, the idempotency key, committing."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import render_template, request
+from flask_babel import gettext as _
+
+from extensions import db
+
+
+def http_error_message(status: int) -> str:
+    return {
+        400: _("Something in the request was not right."),
+        403: _("You may not see or do this."),
+        404: _("This page does not exist."),
+        405: _("This page cannot be used that way."),
+        409: _("This conflicts with something already recorded."),
+    }.get(status, _("Something went wrong on our side. Nothing was changed."))
+
+
+def render_error(status: int, message) -> tuple[str, int]:
+    """An error page (HTML) or ``{"error": ...}`` (JSON) with ``status``."""
+    if request.accept_mimetypes.best == "application/json":
+        return {"error": str(message)}, status  # type: ignore[return-value]
+    return render_template("error.html", status=status, message=message), status
+
+
+def new_idempotency_key() -> str:
+    """A fresh key for a form; the same key posted twice posts once."""
+    return uuid.uuid4().hex
+
+
+def commit() -> None:
+    """Commit the request's one transaction (views call this once, after the service)."""
+    db.session.commit()
