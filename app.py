@@ -17,6 +17,7 @@ from seed import seed_demo_command
 from timebank.accounts import connect_signals
 from timebank.cli import ledger_cli
 from timebank.formatting import register_filters
+from timebank.desk_views import bp as desk_bp
 from timebank.views import bp as timebank_bp
 from views_common import http_error_message, render_error
 
@@ -65,6 +66,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(community_bp)
     app.register_blueprint(timebank_bp)
+    app.register_blueprint(desk_bp)
 
 
 def register_request_hooks(app: Flask) -> None:
