@@ -25,11 +25,12 @@ install-test: $(VENV)/.installed-test translations
 
 # The compiled catalogues (.mo) are built here, never committed.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel -q compile -d translations
 
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
-	$(BIN)/pybabel update -q -N -i translations/messages.pot -d translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".* ._ tests bench" \
+		--no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel -q update -N --ignore-obsolete -i translations/messages.pot -d translations
 
 db: install
 	$(FLASK) db upgrade

@@ -1,0 +1,55 @@
+"""Translation helper: list untranslated messages, or fill them from a JSON file.
+
+    python scripts/po_fill.py missing             # prints a JSON object of untranslated msgids
+    python scripts/po_fill.py fill new.json       # sets msgstr for each msgid in new.json
+
+Run `make extract-messages` first so the catalogue holds every msgid.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+
+CATALOGUE = Path(__file__).resolve().parent.parent / "translations/zh_CN/LC_MESSAGES/messages.po"
+
+
+def _load():
+    with CATALOGUE.open("rb") as f:
+        return read_po(f, locale="zh_CN")
+
+
+def missing() -> dict[str, str]:
+    catalog = _load()
+    return {
+        m.id: ""
+        for m in catalog
+        if m.id and isinstance(m.id, str) and (not m.string or m.fuzzy)
+    }
+
+
+def fill(mapping: dict[str, str]) -> int:
+    catalog = _load()
+    filled = 0
+    for message in catalog:
+        if message.id in mapping and mapping[message.id]:
+            message.string = mapping[message.id]
+            message.flags.discard("fuzzy")
+            filled += 1
+    with CATALOGUE.open("wb") as f:
+        write_po(f, catalog, width=100)
+    return filled
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 2 and sys.argv[1] == "missing":
+        print(json.dumps(missing(), ensure_ascii=False, indent=1))
+    elif len(sys.argv) == 3 and sys.argv[1] == "fill":
+        mapping = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
+        print(f"filled {fill(mapping)} messages")
+    else:
+        print(__doc__)
+        sys.exit(2)
