@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, session
-from flask_babel import get_locale
+from flask import Flask, has_request_context, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 import storage
+from community.admin_views import bp as admin_bp
 from community.models import User
 from community.views import bp as community_bp
 from config import INSTANCE_DIR, Config, check_production
@@ -16,8 +16,8 @@ from extensions import babel, csrf, db, login_manager, migrate
 from seed import seed_demo_command
 from timebank.accounts import connect_signals
 from timebank.cli import ledger_cli
-from timebank.formatting import register_filters
 from timebank.desk_views import bp as desk_bp
+from timebank.formatting import register_filters
 from timebank.views import bp as timebank_bp
 from views_common import http_error_message, render_error
 
@@ -40,7 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def select_locale() -> str:
     """The member's chosen language (kept in the session), else Chinese."""
-    chosen = session.get("locale")
+    chosen = session.get("locale") if has_request_context() else None
     if chosen in Config.LANGUAGES:
         return chosen
     return Config.BABEL_DEFAULT_LOCALE
@@ -67,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(community_bp)
     app.register_blueprint(timebank_bp)
     app.register_blueprint(desk_bp)
+    app.register_blueprint(admin_bp)
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -80,7 +81,7 @@ def register_request_hooks(app: Flask) -> None:
     @app.context_processor
     def inject_page_settings() -> dict:
         return {
-            "current_locale": str(get_locale()),
+            "current_locale": select_locale(),  # str(Locale) is "zh_Hans_CN"
             "elder_mode": bool(session.get("elder_mode")),
         }
 

@@ -13,6 +13,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from extensions import db
 
 ELDER_AGE = 65
+# scrypt by default; the test suite swaps in a cheap method (hashing is not under test there).
+PASSWORD_HASH_METHOD = "scrypt"
 
 
 def utcnow() -> datetime:
@@ -113,7 +115,7 @@ class User(UserMixin, db.Model):
     )
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

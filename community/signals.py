@@ -11,3 +11,6 @@ _signals = Namespace()
 member_joined = _signals.signal("member-joined")
 # sent with the new Community after it is flushed
 community_founded = _signals.signal("community-founded")
+# sent with the Community and the new limits (floor_minutes, storage_cap_minutes)
+# before a policy change is applied; a receiver raises a DomainError to refuse it
+policy_changing = _signals.signal("policy-changing")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from community.models import Community, User
-from community.signals import community_founded, member_joined
+from community.signals import community_founded, member_joined, policy_changing
 from extensions import db
-from timebank.errors import NotFound
+from timebank.errors import AboveCap, BelowFloor, NotFound
 from timebank.models import Account, AccountKind
 
 
@@ -55,7 +55,43 @@ def community_account(community_id: int, kind: str) -> Account:
     return account
 
 
+def check_policy_fits(
+    community: Community, *, floor_minutes: int, storage_cap_minutes: int
+) -> None:
+    """Refuse a new floor or cap that members' accounts already break.
+
+    Receives community.policy_changing. Raises BelowFloor or AboveCap with the count.
+    """
+    members = (
+        select(Account.id)
+        .where(Account.community_id == community.id, Account.kind == AccountKind.MEMBER)
+        .with_for_update()
+    )
+    db.session.execute(members).all()  # hold them still while the policy changes
+    scope = (Account.community_id == community.id, Account.kind == AccountKind.MEMBER)
+    over = db.session.scalar(
+        select(func.count()).where(*scope, Account.balance_minutes > storage_cap_minutes)
+    )
+    if over:
+        raise AboveCap(
+            _l("%(n)s members already hold more than the new cap; it cannot be that low.", n=over)
+        )
+    under = db.session.scalar(
+        select(func.count()).where(
+            *scope, Account.balance_minutes - Account.held_minutes < floor_minutes
+        )
+    )
+    if under:
+        raise BelowFloor(
+            _l(
+                "%(n)s members are already below the new credit limit; it cannot be that high.",
+                n=under,
+            )
+        )
+
+
 def connect_signals() -> None:
     """Subscribe to community's signals (idempotent: blinker keeps one of each)."""
     member_joined.connect(open_member_account)
     community_founded.connect(open_community_accounts)
+    policy_changing.connect(check_policy_fits)
