@@ -201,3 +201,46 @@ def found_community(*, street_id: int, name: str, **policy) -> Community:
     db.session.flush()
     community_founded.send(community)
     return community
+
+
+def member_for(actor: User, user_id: int, *, allow_self: bool = False) -> User:
+    """The member ``user_id`` if ``actor`` coordinates their community (or is them, with ``allow_self``).
+
+    Raises MemberNotFound for an unknown id and NotPermitted otherwise.
+    """
+    member = db.session.get(User, user_id)
+    if member is None:
+        raise MemberNotFound(f"#{user_id}")
+    if allow_self and actor.id == member.id:
+        return member
+    if not coordinates(actor, member):
+        raise NotPermitted(_l("Only a coordinator of this member's community may see this."))
+    return member
+
+
+def update_member_flags(
+    member: User, *, by: User, is_volunteer: bool, is_priority: bool, has_hardship: bool
+) -> User:
+    """A coordinator marks a member as volunteer, priority elder (重点关爱对象) or in hardship.
+
+    Raises NotPermitted unless ``by`` coordinates the member's community.
+    """
+    if not coordinates(by, member):
+        raise NotPermitted(_l("Only this community's coordinators may change a member's details."))
+    member.is_volunteer = is_volunteer
+    member.is_priority = is_priority
+    member.has_hardship = has_hardship
+    db.session.flush()
+    return member
+
+
+def family_links_of(member: User) -> tuple[list[FamilyLink], list[FamilyLink]]:
+    """The member's active family links: (relatives who act for them, elders they act for)."""
+    active = select(FamilyLink).where(FamilyLink.status == LinkStatus.ACTIVE)
+    relatives = db.session.scalars(
+        active.where(FamilyLink.elder_id == member.id).order_by(FamilyLink.id)
+    )
+    elders = db.session.scalars(
+        active.where(FamilyLink.relative_id == member.id).order_by(FamilyLink.id)
+    )
+    return list(relatives), list(elders)

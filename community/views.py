@@ -1,16 +1,36 @@
-"""Sign-in, sign-out, language and the elder-mode switch."""
+"""Sign-in, sign-out, language, the elder-mode switch, and coordinators' member pages.
+
+Community pages show people and family links; their hours and the actions
+taken for them live on the coordinator's desk (timebank.desk_views).
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
-from community.forms import LoginForm
-from community.services import authenticate
+from community.forms import FamilyLinkForm, LoginForm, MemberFlagsForm, NewMemberForm
+from community.models import FamilyLink
+from community.permissions import coordinates
+from community.services import (
+    authenticate,
+    create_member,
+    family_links_of,
+    find_member,
+    link_family,
+    member_for,
+    revoke_family_link,
+    search_members,
+    update_member_flags,
+)
 from config import Config
+from errors import DomainError
+from extensions import db
+from views_common import commit
 
 bp = Blueprint("community", __name__)
 
@@ -56,3 +76,159 @@ def set_language():
 def toggle_elder_mode():
     session["elder_mode"] = not session.get("elder_mode", False)
     return redirect(_safe_next(request.form.get("next")))
+
+
+# --- Coordinators: finding and adding members, their details and family links ---
+
+
+def _coordinators_only() -> None:
+    if not current_user.is_coordinator:
+        abort(403)
+
+
+def _refused(error: DomainError) -> int:
+    """Undo the failed service's work, show its message; return the status to answer with."""
+    db.session.rollback()
+    flash(str(error.message), "error")
+    return error.http_status
+
+
+@bp.get("/members")
+@login_required
+def members():
+    """Search the members of the communities the coordinator looks after."""
+    query = request.args.get("q", "").strip()[:60]
+    found = search_members(current_user, query)
+    return render_template("community/members.html", query=query, found=found, today=date.today())
+
+
+@bp.route("/members/new", methods=["GET", "POST"])
+@login_required
+def new_member():
+    """Open an account for a resident, often an elder with no phone who never signs in."""
+    _coordinators_only()
+    form = NewMemberForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            member = create_member(
+                by=current_user,
+                community=current_user.community,
+                display_name=form.display_name.data,
+                birth_date=form.birth_date.data,
+                phone=form.phone.data,
+                username=form.username.data,
+                password=form.password.data,
+                is_volunteer=form.is_volunteer.data,
+                is_priority=form.is_priority.data,
+                has_hardship=form.has_hardship.data,
+            )
+        except DomainError as error:
+            status = _refused(error)
+        else:
+            commit()
+            flash(_("%(name)s now has an account.", name=member.display_name), "info")
+            return redirect(url_for("community.member", user_id=member.id))
+    elif form.errors:
+        status = 400
+    return render_template("community/new_member.html", form=form), status
+
+
+@bp.get("/members/<int:user_id>")
+@login_required
+def member(user_id: int):
+    """A member's details and family links, for a coordinator of their community."""
+    person = member_for(current_user, user_id)
+    relatives, elders = family_links_of(person)
+    return render_template(
+        "community/member.html",
+        person=person,
+        relatives=relatives,
+        elders=elders,
+        today=date.today(),
+    )
+
+
+@bp.route("/members/<int:user_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_member(user_id: int):
+    """Mark a member as volunteer, priority elder (重点关爱对象) or in hardship."""
+    person = member_for(current_user, user_id)
+    form = MemberFlagsForm(obj=person)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            update_member_flags(
+                person,
+                by=current_user,
+                is_volunteer=form.is_volunteer.data,
+                is_priority=form.is_priority.data,
+                has_hardship=form.has_hardship.data,
+            )
+        except DomainError as error:
+            status = _refused(error)
+        else:
+            commit()
+            flash(_("The details of %(name)s are saved.", name=person.display_name), "info")
+            return redirect(url_for("community.member", user_id=person.id))
+    elif form.errors:
+        status = 400
+    return render_template("community/edit_member.html", form=form, person=person), status
+
+
+@bp.route("/members/<int:user_id>/family", methods=["GET", "POST"])
+@login_required
+def family(user_id: int):
+    """The elder (or a coordinator who checked in person) links a relative who may act for them."""
+    elder = member_for(current_user, user_id, allow_self=True)
+    form = FamilyLinkForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            relative = find_member(form.relative.data)
+            link_family(
+                by=current_user,
+                elder=elder,
+                relative=relative,
+                relation=(form.relation.data or "").strip(),
+                may_book=form.may_book.data,
+                may_confirm=form.may_confirm.data,
+                may_receive_gifts=form.may_receive_gifts.data,
+            )
+        except DomainError as error:
+            status = _refused(error)
+        else:
+            commit()
+            flash(
+                _(
+                    "%(relative)s may now act for %(elder)s.",
+                    relative=relative.display_name,
+                    elder=elder.display_name,
+                ),
+                "info",
+            )
+            return redirect(url_for("community.family", user_id=elder.id))
+    elif form.errors:
+        status = 400
+    relatives, elders = family_links_of(elder)
+    return render_template(
+        "community/family.html",
+        form=form,
+        elder=elder,
+        relatives=relatives,
+        elders=elders,
+    ), status
+
+
+@bp.post("/family-links/<int:link_id>/revoke")
+@login_required
+def revoke_link(link_id: int):
+    """End a family link (the elder, the relative or a coordinator may); CSRFProtect checks the token."""
+    link = db.get_or_404(FamilyLink, link_id)
+    elder_id = link.elder_id
+    revoke_family_link(link, by=current_user)
+    commit()
+    flash(_("The family link has ended."), "info")
+    if current_user.id == elder_id or coordinates(current_user, link.elder):
+        return redirect(url_for("community.family", user_id=elder_id))
+    return redirect(url_for("timebank.home"))

@@ -1,7 +1,231 @@
-"""The coordinator's desk: members' accounts, grants, reversals and disputes."""
+"""The coordinator's desk: members' accounts, grants, reversals and disputes.
+
+People (details, family links) are on community's pages; hours and what a
+coordinator does for a member — often an elder with no phone — are here.
+Everything done for someone is recorded by the services as "entered by X on
+behalf of Y" and shown on these pages.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from community.models import User
+from community.permissions import coordinates, coordinates_community
+from community.services import member_for
+from errors import DomainError
+from extensions import db
+from timebank.accounts import community_account, member_account
+from timebank.desk_forms import (
+    SETTLE_POST_FEWER,
+    SETTLE_REJECT,
+    GrantForm,
+    IdempotentForm,
+    ReverseForm,
+    SettleForm,
+)
+from timebank.models import AccountKind, RecordStatus, ServiceRecord, Transfer
+from timebank.statements import (
+    StatementFilter,
+    counterparty_label,
+    entered_label,
+    statement_lines,
+)
+from timebank.transfers import grant_hours, reverse_transfer
+from timebank.visits import disputes_for, settle_dispute, visits_awaiting
+from views_common import commit, new_idempotency_key
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
+
+RECENT_TRANSFERS = 10
+
+
+@bp.before_request
+@login_required
+def coordinators_only():
+    """Every desk page is for coordinators and street admins (anonymous → sign in)."""
+    if not current_user.is_coordinator:
+        abort(403)
+
+
+def _refused(error: DomainError) -> int:
+    """Undo the failed service's work, show its message; return the status to answer with."""
+    db.session.rollback()
+    flash(str(error.message), "error")
+    return error.http_status
+
+
+def _with_fresh_key(form: IdempotentForm) -> IdempotentForm:
+    """Give a new form its idempotency key; a re-shown form keeps the one it was sent with."""
+    if not form.idempotency_key.data:
+        form.idempotency_key.data = new_idempotency_key()
+    return form
+
+
+def _transfer_in_my_care(transfer_id: int) -> Transfer:
+    """The transfer if the coordinator looks after either side's community; else 404/403."""
+    transfer = db.get_or_404(Transfer, transfer_id)
+    communities = (transfer.from_account.community, transfer.to_account.community)
+    if not any(coordinates_community(current_user, c) for c in communities):
+        abort(403)
+    return transfer
+
+
+def _disputed_visit_in_my_care(record_id: int) -> ServiceRecord:
+    """The visit if the coordinator looks after its recipient's community; else 404/403."""
+    record = db.get_or_404(ServiceRecord, record_id)
+    if not coordinates(current_user, record.recipient) or current_user.id == record.volunteer_id:
+        abort(403)
+    return record
+
+
+def _pending_visits_to(member: User) -> list[ServiceRecord]:
+    """Visits to ``member`` still waiting for their side to confirm, oldest first."""
+    return list(
+        db.session.scalars(
+            select(ServiceRecord)
+            .where(
+                ServiceRecord.recipient_id == member.id,
+                ServiceRecord.status == RecordStatus.PENDING,
+            )
+            .order_by(ServiceRecord.service_date, ServiceRecord.id)
+        )
+    )
+
+
+@bp.get("/")
+def index():
+    """The desk home: what waits, the community's pools, finding and adding members."""
+    return render_template(
+        "timebank/desk/index.html",
+        awaiting=visits_awaiting(current_user, limit=20),
+        dispute_count=len(disputes_for(current_user)),
+        fund=community_account(current_user.community_id, AccountKind.FUND),
+        guarantee=community_account(current_user.community_id, AccountKind.GUARANTEE),
+    )
+
+
+@bp.get("/members/<int:user_id>")
+def member(user_id: int):
+    """A member's hours and the things a coordinator can do for them."""
+    person = member_for(current_user, user_id)
+    account = member_account(person)
+    return render_template(
+        "timebank/desk/member.html",
+        person=person,
+        account=account,
+        lines=statement_lines(account.id, StatementFilter(), limit=RECENT_TRANSFERS),
+        pending=_pending_visits_to(person),
+        counterparty=counterparty_label,
+        entered=entered_label,
+    )
+
+
+@bp.route("/members/<int:user_id>/grant", methods=["GET", "POST"])
+def grant(user_id: int):
+    """Grant hours from the fund or the guarantee account to a priority elder."""
+    elder = member_for(current_user, user_id)
+    form = GrantForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            transfer_id = grant_hours(
+                elder=elder,
+                minutes=form.total_minutes(),
+                source=form.source.data,
+                by=current_user,
+                memo=form.reason.data.strip(),
+                idempotency_key=form.idempotency_key.data,
+            )
+        except DomainError as error:
+            status = _refused(error)
+        else:
+            commit()
+            flash(_("The hours were granted to %(name)s.", name=elder.display_name), "info")
+            return redirect(url_for("desk.transfer", transfer_id=transfer_id))
+    elif form.errors:
+        status = 400
+    return render_template(
+        "timebank/desk/grant.html",
+        form=_with_fresh_key(form),
+        elder=elder,
+        fund=community_account(elder.community_id, AccountKind.FUND),
+    ), status
+
+
+@bp.get("/transfers/<int:transfer_id>")
+def transfer(transfer_id: int):
+    """One transfer: who entered it for whom, what it reverses or was reversed by."""
+    shown = _transfer_in_my_care(transfer_id)
+    return _render_transfer(shown, ReverseForm(), 200)
+
+
+def _render_transfer(shown: Transfer, form: ReverseForm, status: int):
+    reversed_by = db.session.scalar(select(Transfer).where(Transfer.reverses_id == shown.id))
+    original = db.session.get(Transfer, shown.reverses_id) if shown.reverses_id else None
+    return render_template(
+        "timebank/desk/transfer.html",
+        transfer=shown,
+        reversed_by=reversed_by,
+        original=original,
+        form=_with_fresh_key(form),
+    ), status
+
+
+@bp.post("/transfers/<int:transfer_id>/reverse")
+def reverse(transfer_id: int):
+    """Undo a mistaken transfer with a reversal naming it, and a reason."""
+    original = _transfer_in_my_care(transfer_id)
+    form = ReverseForm()
+    if not form.validate_on_submit():
+        return _render_transfer(original, form, 400)
+    try:
+        reversal_id = reverse_transfer(
+            original,
+            by=current_user,
+            reason=form.reason.data.strip(),
+            idempotency_key=form.idempotency_key.data,
+        )
+    except DomainError as error:
+        status = _refused(error)
+        return _render_transfer(db.session.get(Transfer, transfer_id), form, status)
+    commit()
+    flash(_("The transfer was reversed. Nothing was deleted."), "info")
+    return redirect(url_for("desk.transfer", transfer_id=reversal_id))
+
+
+@bp.get("/disputes")
+def disputes():
+    """Disputed visits in the communities the coordinator looks after."""
+    return render_template("timebank/desk/disputes.html", records=disputes_for(current_user))
+
+
+@bp.route("/disputes/<int:record_id>", methods=["GET", "POST"])
+def settle(record_id: int):
+    """Decide a disputed visit: post all, post fewer minutes, or reject — with a note."""
+    record = _disputed_visit_in_my_care(record_id)
+    form = SettleForm()
+    status = 200
+    if form.validate_on_submit():
+        decision = form.decision.data
+        try:
+            settle_dispute(
+                record,
+                by=current_user,
+                accept=decision != SETTLE_REJECT,
+                note=form.note.data.strip(),
+                minutes=form.total_minutes() if decision == SETTLE_POST_FEWER else None,
+            )
+        except DomainError as error:
+            status = _refused(error)
+            record = db.session.get(ServiceRecord, record_id)
+        else:
+            commit()
+            flash(_("The dispute is settled."), "info")
+            return redirect(url_for("desk.disputes"))
+    elif form.errors:
+        status = 400
+    return render_template("timebank/desk/settle.html", record=record, form=form), status

@@ -1,0 +1,403 @@
+"""The coordinator's desk: members' hours, grants, reversals and disputes —
+who may open each page, and what each action posts (or refuses to post)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from community.models import Role
+from extensions import db
+from tests.conftest import csrf_token, login
+from tests.timebank.support import assert_ledger_clean, balance, fill_fund, fund, key, top_up
+from timebank.clock import local_today
+from timebank.models import RecordStatus, ServiceRecord, Transfer, TransferKind
+from timebank.transfers import donate_hours, grant_hours
+from timebank.visits import dispute_visit, log_visit
+
+UNKNOWN = 999_999
+
+
+@pytest.fixture
+def other_community(make_community):
+    return make_community("金狮河沿社区")
+
+
+@pytest.fixture
+def people(make_member, other_community, volunteer, elder, coordinator):
+    """Everyone the permission table signs in as, by name."""
+    return {
+        "member": volunteer,
+        "elder": elder,
+        "coordinator": coordinator,
+        "other_coordinator": make_member(
+            "外社工", age=41, role=Role.COORDINATOR, community=other_community
+        ),
+        "street_admin": make_member("街道管理员", age=45, role=Role.STREET_ADMIN),
+    }
+
+
+def disputed_visit(volunteer, elder, minutes: int = 120) -> ServiceRecord:
+    record = log_visit(
+        volunteer=volunteer,
+        recipient=elder,
+        category="cleaning",
+        service_date=local_today(),
+        minutes=minutes,
+        entered_by=volunteer,
+        idempotency_key=key(),
+    )
+    dispute_visit(record, by=elder, reason="只来了一个小时")
+    return record
+
+
+@pytest.fixture
+def scene(people):
+    """A transfer (the volunteer's donation) and a disputed visit to the elder."""
+    top_up(people["member"], 300)
+    donation_id = donate_hours(
+        member=people["member"], minutes=60, by=people["member"], idempotency_key=key()
+    )
+    record = disputed_visit(people["member"], people["elder"])
+    db.session.commit()
+    return {"transfer": donation_id, "record": record.id, "elder": people["elder"].id}
+
+
+def transfer_count() -> int:
+    return db.session.scalar(select(func.count(Transfer.id)))
+
+
+# (path template, who, expected status)
+ROUTES = [
+    "/desk/",
+    "/desk/members/{elder}",
+    "/desk/members/{elder}/grant",
+    "/desk/transfers/{transfer}",
+    "/desk/disputes",
+    "/desk/disputes/{record}",
+]
+EXPECTED = {"member": 403, "coordinator": 200, "street_admin": 200}
+PER_MEMBER = {
+    "/desk/members/{elder}",
+    "/desk/members/{elder}/grant",
+    "/desk/transfers/{transfer}",
+    "/desk/disputes/{record}",
+}
+TABLE = [(path, who, status) for path in ROUTES for who, status in EXPECTED.items()] + [
+    (path, "other_coordinator", 403 if path in PER_MEMBER else 200) for path in ROUTES
+]
+
+
+@pytest.mark.parametrize(("path", "who", "status"), TABLE)
+def test_who_may_open_desk_pages(client, people, scene, path, who, status):
+    login(client, people[who])
+    assert client.get(path.format(**scene)).status_code == status
+
+
+@pytest.mark.parametrize("path", ROUTES)
+def test_anonymous_visitors_are_sent_to_sign_in(client, scene, path):
+    response = client.get(path.format(**scene))
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/desk/members/{UNKNOWN}",
+        f"/desk/members/{UNKNOWN}/grant",
+        f"/desk/transfers/{UNKNOWN}",
+        f"/desk/disputes/{UNKNOWN}",
+    ],
+)
+def test_unknown_ids_are_404(client, people, path):
+    login(client, people["coordinator"])
+    assert client.get(path).status_code == 404
+
+
+def test_desk_home_shows_pools_and_waiting_visits(client, people):
+    fill_fund(people["coordinator"].community, 150)
+    log_visit(
+        volunteer=people["member"],
+        recipient=people["elder"],
+        category="meal",
+        service_date=local_today(),
+        minutes=45,
+        entered_by=people["member"],
+        idempotency_key=key(),
+    )
+    login(client, people["coordinator"])
+    page = client.get("/desk/").get_data(as_text=True)
+    assert "2 h 30 min" in page or "2 小时 30 分" in page
+    assert "45" in page and "王秀英" in page
+    assert 'href="/members/new"' in page
+
+
+def test_member_page_shows_balance_and_what_was_done_on_their_behalf(client, people):
+    volunteer = people["member"]
+    top_up(volunteer, 200)
+    donate_hours(member=volunteer, minutes=30, by=people["coordinator"], idempotency_key=key())
+    login(client, people["coordinator"])
+    client.post("/language", data={"locale": "en", "csrf_token": csrf_token(client, "/")})
+    page = client.get(f"/desk/members/{volunteer.id}").get_data(as_text=True)
+    assert "2 h 50 min" in page
+    assert "张社工 on behalf of 李志愿" in page
+    assert f"/visits/new?for={volunteer.id}" in page
+    assert f"/gift?for={volunteer.id}" in page
+
+
+def grant_form(client, elder_id: int, **fields) -> dict:
+    data = {
+        "hours": "2",
+        "minutes": "0",
+        "source": "guarantee",
+        "reason": "独居老人, 春节慰问",
+        "idempotency_key": key(),
+        "csrf_token": csrf_token(client, f"/desk/members/{elder_id}"),
+    }
+    data.update(fields)
+    return data
+
+
+@pytest.fixture
+def priority_elder(make_member):
+    return make_member("孙奶奶", age=88, is_priority=True)
+
+
+def test_coordinator_grants_hours_to_a_priority_elder(client, people, priority_elder):
+    login(client, people["coordinator"])
+    response = client.post(
+        f"/desk/members/{priority_elder.id}/grant",
+        data=grant_form(client, priority_elder.id, hours="1", minutes="30"),
+    )
+    assert response.status_code == 302
+    assert balance(priority_elder) == 90
+    granted = db.session.scalar(select(Transfer).where(Transfer.kind == TransferKind.GRANT))
+    assert granted.entered_by_id == people["coordinator"].id
+    assert granted.memo == "独居老人, 春节慰问"
+    assert response.headers["Location"].endswith(f"/desk/transfers/{granted.id}")
+    assert_ledger_clean()
+
+
+def test_grant_to_an_elder_who_is_not_a_priority_elder_posts_nothing(client, people):
+    login(client, people["coordinator"])
+    before = transfer_count()
+    response = client.post(
+        f"/desk/members/{people['elder'].id}/grant", data=grant_form(client, people["elder"].id)
+    )
+    assert 400 <= response.status_code < 500
+    assert transfer_count() == before
+    assert balance(people["elder"]) == 0
+
+
+def test_the_fund_cannot_go_below_zero(client, people, priority_elder):
+    fill_fund(priority_elder.community, 60)
+    db.session.commit()
+    login(client, people["coordinator"])
+    before = transfer_count()
+    response = client.post(
+        f"/desk/members/{priority_elder.id}/grant",
+        data=grant_form(client, priority_elder.id, source="fund"),
+    )
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Not enough hours" in page or "不足" in page or "不够" in page
+    assert transfer_count() == before
+    assert fund(priority_elder.community).balance_minutes == 60
+
+
+def test_a_replayed_grant_posts_once(client, people, priority_elder):
+    login(client, people["coordinator"])
+    data = grant_form(client, priority_elder.id)
+    assert client.post(f"/desk/members/{priority_elder.id}/grant", data=data).status_code == 302
+    again = client.post(f"/desk/members/{priority_elder.id}/grant", data=data)
+    assert again.status_code == 409
+    assert balance(priority_elder) == 120
+    assert db.session.scalar(select(func.count()).where(Transfer.kind == "grant")) == 1
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"reason": ""}, {"hours": "0", "minutes": "0"}, {"hours": "-1"}, {"idempotency_key": ""}],
+)
+def test_bad_grant_forms_post_nothing(client, people, priority_elder, fields):
+    login(client, people["coordinator"])
+    response = client.post(
+        f"/desk/members/{priority_elder.id}/grant",
+        data=grant_form(client, priority_elder.id, **fields),
+    )
+    assert response.status_code == 400
+    assert balance(priority_elder) == 0
+
+
+def test_grant_without_csrf_token_posts_nothing(client, people, priority_elder):
+    login(client, people["coordinator"])
+    data = grant_form(client, priority_elder.id)
+    del data["csrf_token"]
+    response = client.post(f"/desk/members/{priority_elder.id}/grant", data=data)
+    assert response.status_code == 400
+    assert balance(priority_elder) == 0
+
+
+def test_coordinator_of_another_community_cannot_grant(client, people, priority_elder):
+    login(client, people["other_coordinator"])
+    response = client.post(
+        f"/desk/members/{priority_elder.id}/grant", data=grant_form(client, priority_elder.id)
+    )
+    assert response.status_code == 403
+    assert balance(priority_elder) == 0
+
+
+def reverse_form(client, transfer_id: int, **fields) -> dict:
+    data = {
+        "reason": "记错了人",
+        "idempotency_key": key(),
+        "csrf_token": csrf_token(client, f"/desk/transfers/{transfer_id}"),
+    }
+    data.update(fields)
+    return data
+
+
+@pytest.fixture
+def mistaken_gift(people, priority_elder):
+    """Two hours a coordinator granted to the wrong elder (from the guarantee account)."""
+    transfer_id = grant_hours(
+        elder=priority_elder,
+        minutes=120,
+        source="guarantee",
+        by=people["coordinator"],
+        memo="慰问",
+        idempotency_key=key(),
+    )
+    db.session.commit()
+    return transfer_id
+
+
+def test_reversal_restores_balances_and_keeps_the_original(
+    client, people, priority_elder, mistaken_gift
+):
+    login(client, people["coordinator"])
+    response = client.post(
+        f"/desk/transfers/{mistaken_gift}/reverse", data=reverse_form(client, mistaken_gift)
+    )
+    assert response.status_code == 302
+    assert balance(priority_elder) == 0
+    original = db.session.get(Transfer, mistaken_gift)
+    assert original.amount_minutes == 120 and original.kind == TransferKind.GRANT
+    reversal = db.session.scalar(select(Transfer).where(Transfer.reverses_id == mistaken_gift))
+    assert reversal.memo == "记错了人" and reversal.entered_by_id == people["coordinator"].id
+    assert response.headers["Location"].endswith(f"/desk/transfers/{reversal.id}")
+    page = client.get(f"/desk/transfers/{mistaken_gift}").get_data(as_text=True)
+    assert f"/desk/transfers/{reversal.id}" in page
+    assert f'action="/desk/transfers/{mistaken_gift}/reverse"' not in page  # no second reversal
+    assert_ledger_clean()
+
+
+def test_a_transfer_is_reversed_only_once(client, people, priority_elder, mistaken_gift):
+    login(client, people["coordinator"])
+    first = client.post(
+        f"/desk/transfers/{mistaken_gift}/reverse", data=reverse_form(client, mistaken_gift)
+    )
+    assert first.status_code == 302
+    second = client.post(
+        f"/desk/transfers/{mistaken_gift}/reverse", data=reverse_form(client, mistaken_gift)
+    )
+    assert second.status_code == 409
+    assert db.session.scalar(select(func.count()).where(Transfer.kind == "reversal")) == 1
+    assert balance(priority_elder) == 0
+
+
+def test_a_reversal_needs_a_reason(client, people, priority_elder, mistaken_gift):
+    login(client, people["coordinator"])
+    response = client.post(
+        f"/desk/transfers/{mistaken_gift}/reverse",
+        data=reverse_form(client, mistaken_gift, reason="  "),
+    )
+    assert response.status_code == 400
+    assert balance(priority_elder) == 120
+    assert db.session.scalar(select(func.count()).where(Transfer.kind == "reversal")) == 0
+
+
+def test_coordinator_of_another_community_cannot_reverse(
+    client, people, priority_elder, mistaken_gift
+):
+    login(client, people["other_coordinator"])
+    response = client.post(
+        f"/desk/transfers/{mistaken_gift}/reverse", data=reverse_form(client, mistaken_gift)
+    )
+    assert response.status_code == 403
+    assert balance(priority_elder) == 120
+
+
+def settle_form(client, record_id: int, **fields) -> dict:
+    data = {
+        "decision": "post_all",
+        "note": "和双方核实过",
+        "csrf_token": csrf_token(client, f"/desk/disputes/{record_id}"),
+    }
+    data.update(fields)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("fields", "posted", "status"),
+    [
+        ({"decision": "post_all"}, 120, RecordStatus.CONFIRMED),
+        ({"decision": "post_fewer", "hours": "1", "minutes": "15"}, 75, RecordStatus.CONFIRMED),
+        ({"decision": "reject"}, 0, RecordStatus.REJECTED),
+    ],
+)
+def test_settling_a_dispute_posts_the_decided_minutes(client, people, fields, posted, status):
+    record = disputed_visit(people["member"], people["elder"], minutes=120)
+    login(client, people["coordinator"])
+    response = client.post(
+        f"/desk/disputes/{record.id}", data=settle_form(client, record.id, **fields)
+    )
+    assert response.status_code == 302
+    assert balance(people["member"]) == posted
+    db.session.refresh(record)
+    assert record.status == status
+    assert record.decided_by_id == people["coordinator"].id
+    assert_ledger_clean()
+
+
+@pytest.mark.parametrize(
+    ("fields", "status"),
+    [
+        ({"note": ""}, 400),
+        ({"decision": "post_fewer", "hours": "3", "minutes": "0"}, 400),
+        ({"decision": "post_fewer"}, 400),
+        ({"decision": ""}, 400),
+    ],
+)
+def test_bad_settlements_post_nothing(client, people, fields, status):
+    record = disputed_visit(people["member"], people["elder"], minutes=120)
+    login(client, people["coordinator"])
+    response = client.post(
+        f"/desk/disputes/{record.id}", data=settle_form(client, record.id, **fields)
+    )
+    assert response.status_code == status
+    assert balance(people["member"]) == 0
+    db.session.refresh(record)
+    assert record.status == RecordStatus.DISPUTED
+
+
+def test_a_settled_dispute_cannot_be_settled_again(client, people):
+    record = disputed_visit(people["member"], people["elder"], minutes=120)
+    login(client, people["coordinator"])
+    data = settle_form(client, record.id)
+    assert client.post(f"/desk/disputes/{record.id}", data=data).status_code == 302
+    again = client.post(f"/desk/disputes/{record.id}", data=settle_form(client, record.id))
+    assert again.status_code == 409
+    assert balance(people["member"]) == 120
+
+
+def test_disputes_list_shows_only_my_communities(client, people, make_member):
+    mine = disputed_visit(people["member"], people["elder"])
+    outsider = make_member("外居民", community=people["other_coordinator"].community)
+    outsider_helper = make_member("外志愿", community=people["other_coordinator"].community)
+    theirs = disputed_visit(outsider_helper, outsider)
+    login(client, people["coordinator"])
+    page = client.get("/desk/disputes").get_data(as_text=True)
+    assert f"/desk/disputes/{mine.id}" in page
+    assert f"/desk/disputes/{theirs.id}" not in page
