@@ -130,6 +130,16 @@ def _check_can_receive(account: LockedAccount, minutes: int) -> None:
         )
 
 
+def _key_was_used(session: Session, table, idempotency_key: str) -> bool:
+    """True if a row of ``table`` (transfers or holds) already carries the key."""
+    return (
+        session.execute(
+            select(table.c.id).where(table.c.idempotency_key == idempotency_key)
+        ).first()
+        is not None
+    )
+
+
 def _forget_cached(session: Session, account_ids: list[int]) -> None:
     """Expire ORM copies of the accounts so no one reads a stale balance."""
     for account_id in account_ids:
@@ -206,8 +216,15 @@ def post_transfer(
     session = db.session
     locked = lock_accounts(session, [from_account_id, to_account_id])
     source, target = locked[from_account_id], locked[to_account_id]
-    _check_can_pay(source, minutes)
-    _check_can_receive(target, minutes)
+    try:
+        _check_can_pay(source, minutes)
+        _check_can_receive(target, minutes)
+    except (BelowFloor, AboveCap):
+        # A replayed form whose first post emptied (or filled) the account must
+        # say "already sent", not "not enough hours". Costs nothing on success.
+        if _key_was_used(session, _transfers, idempotency_key):
+            raise AlreadySubmitted() from None
+        raise
     transfer_id = _write_transfer(
         session,
         source,
@@ -239,7 +256,12 @@ def place_hold(
     check_minutes(minutes)
     session = db.session
     account = lock_accounts(session, [account_id])[account_id]
-    _check_can_pay(account, minutes)
+    try:
+        _check_can_pay(account, minutes)
+    except BelowFloor:
+        if _key_was_used(session, _holds, idempotency_key):
+            raise AlreadySubmitted() from None
+        raise
     try:
         hold_id = session.execute(
             insert(_holds).returning(_holds.c.id),

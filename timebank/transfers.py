@@ -7,6 +7,7 @@ fund (爱心池), grants to priority elders, and reversals of mistakes.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from community.models import GiftPolicy, User
 from community.permissions import are_family, coordinates, coordinates_community
@@ -131,6 +132,11 @@ def reverse_transfer(transfer: Transfer, *, by: User, reason: str, idempotency_k
         raise AlreadySettled(_l("A reversal cannot be reversed; make a new transfer instead."))
     if not (reason or "").strip():
         raise InvalidAmount(_l("Write down why this transfer is reversed."))
+    # Checked before posting: once reversed, the receiver usually has no hours
+    # left and the ledger would say "not enough hours" instead. The unique
+    # reverses_id still guards the race between two coordinators.
+    if db.session.scalar(select(Transfer.id).where(Transfer.reverses_id == transfer.id)):
+        raise AlreadySettled(_l("This transfer was already reversed."))
     return post_transfer(
         from_account_id=transfer.to_account_id,
         to_account_id=transfer.from_account_id,
