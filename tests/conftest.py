@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from flask import g, request_started
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
@@ -129,9 +130,20 @@ def backend(database_url) -> str:
     return "sqlite" if database_url.startswith("sqlite") else "postgresql"
 
 
+def _fresh_request_globals(sender, **extra) -> None:
+    """Start each request with an empty ``g``, as in production.
+
+    Test-client requests reuse the test's app context and so its ``g``:
+    otherwise Flask-Login's cached user (and Flask-WTF's token) from one
+    client's request would leak into the next client's.
+    """
+    g._get_current_object().__dict__.clear()
+
+
 @pytest.fixture
 def app(database_url):
     app = create_app(_config(database_url))
+    request_started.connect(_fresh_request_globals, app)
     with app.app_context():
         yield app
         db.session.remove()
