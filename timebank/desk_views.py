@@ -74,7 +74,7 @@ def _transfer_in_my_care(transfer_id: int) -> Transfer:
     return transfer
 
 
-def _disputed_visit_in_my_care(record_id: int) -> ServiceRecord:
+def _visit_in_my_care(record_id: int) -> ServiceRecord:
     """The visit if the coordinator looks after its recipient's community; else 404/403."""
     record = db.get_or_404(ServiceRecord, record_id)
     if not coordinates(current_user, record.recipient) or current_user.id == record.volunteer_id:
@@ -206,7 +206,7 @@ def disputes():
 @bp.route("/disputes/<int:record_id>", methods=["GET", "POST"])
 def settle(record_id: int):
     """Decide a disputed visit: post all, post fewer minutes, or reject — with a note."""
-    record = _disputed_visit_in_my_care(record_id)
+    record = _visit_in_my_care(record_id)
     form = SettleForm()
     status = 200
     if form.validate_on_submit():
