@@ -33,7 +33,7 @@ class PolicyForm(FlaskForm):
         validators=[InputRequired(_number), NumberRange(18, 100, _l("Between 18 and 100."))],
     )
     hardship_redeem_min_age = IntegerField(
-        _l("The same age for members in hardship"),
+        _l("Age from which members in hardship can spend hours"),
         validators=[InputRequired(_number), NumberRange(18, 100, _l("Between 18 and 100."))],
     )
     elder_services_paid_by = RadioField(

@@ -53,8 +53,8 @@ def update_policy(
         raise InvalidPolicy(_l("The credit limit must be between 0 and 100 hours below zero."))
     if not 60 <= storage_cap_minutes <= 10_000 * 60:
         raise InvalidPolicy(_l("The storage cap must be between 1 and 10,000 hours."))
-    if not 30 <= daily_earning_cap_minutes <= 24 * 60:
-        raise InvalidPolicy(_l("The daily cap must be between half an hour and 24 hours."))
+    if not 60 <= daily_earning_cap_minutes <= 24 * 60:
+        raise InvalidPolicy(_l("The daily cap must be between 1 and 24 hours."))
     if not 18 <= hardship_redeem_min_age <= redeem_min_age <= 100:
         raise InvalidPolicy(
             _l(

@@ -84,7 +84,7 @@ def check_policy_fits(
     if under:
         raise BelowFloor(
             _l(
-                "%(n)s members are already below the new credit limit; it cannot be that high.",
+                "%(n)s members are already below that credit limit; it cannot be that small.",
                 n=under,
             )
         )
