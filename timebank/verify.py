@@ -35,13 +35,14 @@ def _sum_of_balances(session: Session) -> list[Problem]:
 
 
 def _balances_match_transfers(session: Session) -> list[Problem]:
+    # One grouping over both sides of every transfer: grouping each side first makes
+    # SQLite walk the account indexes and fetch every row at random (3× slower at 1M).
     outgoing = select(
-        Transfer.from_account_id.label("account_id"),
-        func.sum(-Transfer.amount_minutes).label("delta"),
-    ).group_by(Transfer.from_account_id)
+        Transfer.from_account_id.label("account_id"), (-Transfer.amount_minutes).label("delta")
+    )
     incoming = select(
-        Transfer.to_account_id.label("account_id"), func.sum(Transfer.amount_minutes).label("delta")
-    ).group_by(Transfer.to_account_id)
+        Transfer.to_account_id.label("account_id"), Transfer.amount_minutes.label("delta")
+    )
     flows = union_all(outgoing, incoming).subquery()
     sums = (
         select(flows.c.account_id, func.sum(flows.c.delta).label("total"))
