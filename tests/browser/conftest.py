@@ -1,0 +1,113 @@
+"""Browser fixtures: the app on a live local server, Debian's Chromium driven by
+Playwright (sync API), and axe-core for WCAG 2.2 AA checks.
+
+Browser tests run on SQLite only: what they check is the page a person sees,
+which does not depend on the database (the other tests cover both backends).
+Chromium is /usr/bin/chromium (Debian's package); `playwright install` is never
+used. Without Chromium the tests are skipped locally and fail under CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from werkzeug.serving import make_server
+
+from tests.browser.support import unchecked_loads, watch_loads
+
+CHROMIUM = Path(os.environ.get("LINLI_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def database_url(request, tmp_path) -> str:
+    """Overrides tests/conftest.py: a fresh migrated SQLite file, never PostgreSQL."""
+    template = request.getfixturevalue("sqlite_template")
+    path = tmp_path / "linli.sqlite3"
+    shutil.copy(template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1 (a free port) from a background thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One Chromium for the whole run (skipped without it, unless CI=true)."""
+    if not CHROMIUM.exists():
+        message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def new_context(browser: Browser, live_server: str):
+    """new_context(**options) -> a fresh browser context (own cookies) on the live server."""
+    contexts: list[BrowserContext] = []
+
+    def make(**options) -> BrowserContext:
+        options.setdefault("viewport", {"width": 1024, "height": 768})
+        context = browser.new_context(base_url=live_server, **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def new_page(new_context):
+    """new_page(**context_options) -> a page in its own context; at teardown the
+    test fails if it loaded a page it did not check with assert_accessible."""
+    pages: list[Page] = []
+
+    def make(**options) -> Page:
+        context = new_context(**options)
+        page = watch_loads(context.new_page(), scripts=options.get("java_script_enabled", True))
+        pages.append(page)
+        return page
+
+    yield make
+    unchecked = [url for page in pages for url in unchecked_loads(page)]
+    assert not unchecked, f"pages loaded but never checked with assert_accessible: {unchecked}"
+
+
+@pytest.fixture
+def page(new_page) -> Page:
+    """A page in its own context, JavaScript on, 1024 × 768."""
+    return new_page()
