@@ -20,6 +20,7 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    # Babel reads zh_CN as zh_Hans_CN, which gettext finds under translations/zh/.
     LANGUAGES = ("zh_CN", "en")
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # elders fill forms slowly
     SESSION_COOKIE_HTTPONLY = True

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-CATALOGUE = Path(__file__).resolve().parent.parent / "translations/zh_CN/LC_MESSAGES/messages.po"
+CATALOGUE = Path(__file__).resolve().parent.parent / "translations/zh/LC_MESSAGES/messages.po"
 
 
 def _load():
     with CATALOGUE.open("rb") as f:
-        return read_po(f, locale="zh_CN")
+        return read_po(f, locale="zh")
 
 
 def missing() -> dict[str, str]:
