@@ -14,6 +14,7 @@ from community.models import User
 from extensions import db
 from storage import read_only
 from tests.conftest import PASSWORD
+from timebank.formatting import format_minutes
 
 AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]},
@@ -80,6 +81,12 @@ def text_in(app: Flask, locale: str, message: str, **variables) -> str:
     """``message`` as a person reading ``locale`` sees it on the page."""
     with app.test_request_context(), force_locale(locale):
         return _(message, **variables)
+
+
+def minutes_in(app: Flask, locale: str, minutes: int) -> str:
+    """An amount of time as the pages show it in ``locale`` (e.g. "1 小时 30 分")."""
+    with app.test_request_context(), force_locale(locale):
+        return format_minutes(minutes)
 
 
 def commit_for_server() -> None:
