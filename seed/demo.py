@@ -86,8 +86,8 @@ class DemoStreet:
     admin: User
     communities: list[DemoCommunity]
     logins: list[DemoLogin]
-    # (elder, relative) pairs linked with consent
-    families: list[tuple[User, User]] = field(default_factory=list)
+    # (elder, relative, may the relative confirm visits) for each link made with consent
+    families: list[tuple[User, User, bool]] = field(default_factory=list)
     # the three demo members the logins name
     demo_volunteer: User | None = None
     demo_elder: User | None = None
@@ -220,7 +220,7 @@ def _link(builder, demo, elder, relative, relation, families, may_confirm=True) 
     # An elder who signs in agrees themself; for the others the coordinator checked in person.
     by = elder if elder.password_hash else demo.coordinator
     link_family(by=by, elder=elder, relative=relative, relation=relation, may_confirm=may_confirm)
-    families.append((elder, relative))
+    families.append((elder, relative, may_confirm))
 
 
 def _demo_people(builder: StreetBuilder, demo: DemoCommunity, street: DemoStreet) -> None:

@@ -18,7 +18,6 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import bindparam, select, update
 
 from community.models import ElderPayer, GiftPolicy, User
-from community.permissions import family_may
 from extensions import db
 from seed.demo import DemoCommunity, DemoStreet
 from timebank import ledger
@@ -28,7 +27,7 @@ from timebank.transfers import donate_hours, gift_hours, grant_hours, reverse_tr
 from timebank.visits import confirm_visit, dispute_visit, log_visit, reject_visit, settle_dispute
 
 HISTORY_DAYS = 90
-VISITS_PER_COMMUNITY = 125
+VISITS_PER_COMMUNITY = 110
 UTC_OFFSET = timedelta(hours=8)  # the communities keep Asia/Shanghai time; the database UTC
 
 CATEGORY_WEIGHTS = {
@@ -245,12 +244,8 @@ class History:
         elder = visit.recipient
         if elder.password_hash and self.rng.random() < 0.8:
             return elder
-        for linked, relative in self.street.families:
-            if (
-                linked.id == elder.id
-                and relative.id != visit.volunteer.id
-                and family_may(relative, elder, "may_confirm")
-            ):
+        for linked, relative, may_confirm in self.street.families:
+            if linked is elder and may_confirm and relative is not visit.volunteer:
                 return relative
         return visit.coordinator
 
@@ -290,7 +285,7 @@ class History:
 
     def plan_gifts_and_donations(self) -> None:
         rng = self.rng
-        for elder, relative in self.street.families:
+        for elder, relative, _ in self.street.families:
             if relative.is_volunteer:
                 for days_ago in rng.sample(range(5, HISTORY_DAYS), 2):
                     self.at(
@@ -360,7 +355,7 @@ class History:
         """A mistaken double grant and its reversal; a visit each for the demo logins."""
         first = self.street.communities[0]
         coordinator, volunteer = first.coordinator, self.street.demo_volunteer
-        parent = next(e for e, r in self.street.families if r is self.street.demo_relative)
+        parent = next(e for e, r, _ in self.street.families if r is self.street.demo_relative)
         duplicate: list[int] = []
         when = self.moment(45, 10)
         self.at(when, lambda: self.grant(parent, coordinator, 180))

@@ -4,8 +4,9 @@ Every function here locks the accounts it touches, in id order, inside the
 caller's transaction (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite the
 transaction already began with ``BEGIN IMMEDIATE``), re-reads their balances,
 checks floors and caps, writes, and flushes. Nothing commits. The hot path
-uses Core statements on the tables: loading ORM objects would cost more than
-the transfer itself.
+uses Core statements on the tables, compiled once per dialect and run on the
+transaction's own DBAPI cursor: loading ORM objects, or even SQLAlchemy's
+per-execution bookkeeping, would cost more than the transfer itself.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -37,6 +38,7 @@ MAX_TRANSFER_MINUTES = 500 * 60
 _accounts = Account.__table__
 _transfers = Transfer.__table__
 _holds = Hold.__table__
+_communities = Community.__table__
 
 _LOCK_ACCOUNTS = (
     select(
@@ -44,11 +46,12 @@ _LOCK_ACCOUNTS = (
         _accounts.c.kind,
         _accounts.c.balance_minutes,
         _accounts.c.held_minutes,
-        Community.floor_minutes,
-        Community.storage_cap_minutes,
+        _communities.c.floor_minutes,
+        _communities.c.storage_cap_minutes,
     )
-    .join(Community, Community.id == _accounts.c.community_id)
-    .where(_accounts.c.id.in_(bindparam("ids", expanding=True)))
+    .join(_communities, _communities.c.id == _accounts.c.community_id)
+    # one or two accounts: a single account is passed as both
+    .where(_accounts.c.id.in_([bindparam("first"), bindparam("second")]))
     .order_by(_accounts.c.id)
     .with_for_update(of=_accounts)
 )
@@ -63,6 +66,47 @@ _MOVE_HELD = (
     .where(_accounts.c.id == bindparam("account"))
     .values(held_minutes=_accounts.c.held_minutes + bindparam("delta"))
 )
+
+
+_compiled: dict[tuple[int, str], tuple[str, tuple[str, ...] | None, dict]] = {}
+
+
+def _compile(statement, dialect, names: list[str]) -> tuple[str, tuple[str, ...] | None, dict]:
+    """The SQL text, positional parameter order and type processors (e.g. SQLite datetimes)."""
+    compiled = statement.compile(dialect=dialect, column_keys=names)
+    processors = {}
+    for name, bind in compiled.binds.items():
+        processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            processors[name] = processor
+    return compiled.string, compiled.positiontup if dialect.positional else None, processors
+
+
+def _run(session: Session, statement, params: dict, fetch: str | None = None):
+    """Run a hot-path statement in the session's transaction; rows ("all"), a row ("one") or None.
+
+    The SQL is compiled once per dialect; DBAPI errors are raised as SQLAlchemy's
+    (IntegrityError, OperationalError …), as session.execute would.
+    """
+    session.flush()  # what session.execute's autoflush would have written first
+    connection = session.connection()
+    dialect = connection.dialect
+    key = (id(statement), dialect.name)
+    if key not in _compiled:
+        _compiled[key] = _compile(statement, dialect, list(params))
+    sql, order, processors = _compiled[key]
+    if processors:
+        params = params | {name: process(params[name]) for name, process in processors.items()}
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, tuple(params[name] for name in order) if order else params)
+        return cursor.fetchall() if fetch == "all" else cursor.fetchone() if fetch else None
+    except dialect.loaded_dbapi.Error as error:
+        raise DBAPIError.instance(
+            sql, params, error, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from error
+    finally:
+        cursor.close()
 
 
 @dataclass(slots=True)
@@ -94,7 +138,10 @@ def lock_accounts(session: Session, account_ids: list[int]) -> dict[int, LockedA
 
     Raises NotFound if any id is unknown.
     """
-    rows = session.execute(_LOCK_ACCOUNTS, {"ids": sorted(set(account_ids))}).all()
+    ids = sorted(set(account_ids))
+    if not 1 <= len(ids) <= 2:
+        raise ValueError("lock one or two accounts at a time")
+    rows = _run(session, _LOCK_ACCOUNTS, {"first": ids[0], "second": ids[-1]}, "all")
     locked: dict[int, LockedAccount] = {}
     for account_id, kind, balance, held, floor, cap in rows:
         if kind == AccountKind.MEMBER:
@@ -161,7 +208,8 @@ def _write_transfer(
     reverses_id: int | None,
 ) -> int:
     try:
-        transfer_id = session.execute(
+        (transfer_id,) = _run(
+            session,
             _INSERT_TRANSFER,
             {
                 "from_account_id": source.id,
@@ -175,7 +223,8 @@ def _write_transfer(
                 "reverses_id": reverses_id,
                 "created_at": utcnow(),
             },
-        ).scalar_one()
+            "one",
+        )
     except IntegrityError as error:
         if "idempotency_key" in str(error.orig) or "uq_transfers_idempotency_key" in str(
             error.orig
@@ -184,10 +233,8 @@ def _write_transfer(
         if "reverses_id" in str(error.orig):
             raise AlreadySettled(_l("This transfer was already reversed.")) from error
         raise
-    session.execute(
-        _MOVE_BALANCE,
-        [{"account": source.id, "delta": -minutes}, {"account": target.id, "delta": minutes}],
-    )
+    _run(session, _MOVE_BALANCE, {"account": source.id, "delta": -minutes})
+    _run(session, _MOVE_BALANCE, {"account": target.id, "delta": minutes})
     source.balance -= minutes
     target.balance += minutes
     return transfer_id

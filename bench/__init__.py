@@ -1,0 +1,1 @@
+"""`python -m bench`: throughput of the hour ledger against the raw drivers, and verify at 1M."""

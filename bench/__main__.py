@@ -1,0 +1,128 @@
+"""`python -m bench` (`make bench`): the ledger's throughput against the raw drivers.
+
+Prints, in one run:
+  (a) SQLite at the durability the app ships with: transfers/s through
+      timebank.ledger.post_transfer vs raw sqlite3 with the same SQL, and the ratio;
+  (b) when TEST_DATABASE_URL is set: the same on PostgreSQL with 8 worker processes
+      (in its own database, linli_bench, so it never touches the tests' database);
+  (c) how long `ledger verify` takes at a million transfers on SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import platform
+import sqlite3
+import sys
+import time
+
+import click
+
+from bench import databases, ledger_verify, transfers_postgres, transfers_sqlite
+
+GOAL = 0.5
+
+
+def _row(cells: list[str], widths: list[int]) -> str:
+    return "  ".join(
+        cell.ljust(width) if n == 0 else cell.rjust(width)
+        for n, (cell, width) in enumerate(zip(cells, widths, strict=True))
+    )
+
+
+def print_table(rows: list[list[str]]) -> None:
+    header = ["backend", "workers", "service tx/s", "raw tx/s", "ratio", f"goal ≥ {GOAL}"]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    click.echo(_row(header, widths))
+    click.echo("  ".join("-" * w for w in widths))
+    for row in rows:
+        click.echo(_row(row, widths))
+
+
+def ratio_row(backend: str, workers: int, service: float, raw: float) -> list[str]:
+    ratio = service / raw if raw else 0.0
+    return [
+        backend,
+        str(workers),
+        f"{service:,.0f}",
+        f"{raw:,.0f}",
+        f"{ratio:.2f}",
+        "met" if ratio >= GOAL else "MISSED",
+    ]
+
+
+def _ledger_still_balances(url: str) -> str:
+    accounts, transfers, problems, _ = databases.verify(url)
+    if problems:
+        return f"ledger verify FAILED after the run: {problems[:3]}"
+    return f"ledger verify after the run: ok ({transfers:,} transfers, {accounts:,} accounts)"
+
+
+def bench_sqlite(seconds: float) -> list[list[str]]:
+    click.echo("(a) SQLite, WAL + synchronous=FULL, BEGIN IMMEDIATE, one transfer per commit …")
+    ledger = databases.prepare_sqlite()
+    service, raw = transfers_sqlite.compare(ledger, seconds)
+    per_request, raw_again = transfers_sqlite.compare(ledger, seconds / 2, per_request=True)
+    click.echo("    " + _ledger_still_balances(ledger.url))
+    return [
+        ratio_row("SQLite", 1, service.per_second, raw.per_second),
+        ratio_row("SQLite, app context per tx", 1, per_request.per_second, raw_again.per_second),
+    ]
+
+
+def bench_postgres(seconds: float, test_url: str) -> list[list[str]]:
+    workers = transfers_postgres.WORKERS
+    click.echo(f"(b) PostgreSQL, {workers} worker processes each side, database linli_bench …")
+    ledger = databases.prepare_postgres(test_url)
+    service, raw = transfers_postgres.compare(ledger, seconds)
+    click.echo("    " + _ledger_still_balances(ledger.url))
+    return [ratio_row("PostgreSQL", workers, service.per_second, raw.per_second)]
+
+
+def bench_verify() -> str:
+    click.echo(f"(c) ledger verify at {ledger_verify.TRANSFERS:,} transfers (SQLite) …")
+    timing = ledger_verify.time_verify()
+    seeded = (
+        f"; seeded in {timing.seeded_seconds:.0f} s" if timing.seeded_seconds else "; cached seed"
+    )
+    verdict = "every invariant holds" if not timing.problems else f"{len(timing.problems)} problems"
+    return (
+        f"ledger verify: {timing.seconds:.2f} s for {timing.transfers:,} transfers and "
+        f"{timing.accounts:,} accounts — {verdict}{seeded}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=12.0, help="timed seconds per side")
+    parser.add_argument("--skip-verify", action="store_true", help="skip the 1M verify timing")
+    args = parser.parse_args(argv)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    started = time.perf_counter()
+    test_url = os.environ.get("TEST_DATABASE_URL")
+    click.echo(
+        f"Linli ledger benchmark — Python {platform.python_version()}, SQLite "
+        f"{sqlite3.sqlite_version}, {os.cpu_count()} CPUs, {args.seconds:g} s per side\n"
+    )
+    rows = bench_sqlite(args.seconds)
+    if test_url:
+        rows += bench_postgres(args.seconds, test_url)
+    else:
+        click.echo("(b) PostgreSQL skipped: TEST_DATABASE_URL is not set")
+    verify_line = None if args.skip_verify else bench_verify()
+    click.echo("")
+    print_table(rows)
+    if verify_line:
+        click.echo("\n" + verify_line)
+    click.echo(
+        "\nservice = timebank.ledger.post_transfer + db.session.commit() in the app "
+        "(its engine settings and hooks);\nraw = the same statements through the bare driver "
+        f"on the same database. Finished in {time.perf_counter() - started:.0f} s."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
