@@ -25,9 +25,7 @@ def _load():
 def missing() -> dict[str, str]:
     catalog = _load()
     return {
-        m.id: ""
-        for m in catalog
-        if m.id and isinstance(m.id, str) and (not m.string or m.fuzzy)
+        m.id: "" for m in catalog if m.id and isinstance(m.id, str) and (not m.string or m.fuzzy)
     }
 
 
