@@ -22,6 +22,7 @@ from werkzeug.serving import make_server
 
 from tests.browser.support import unchecked_loads, watch_loads
 
+CALL_FAILED = pytest.StashKey[bool]()
 CHROMIUM = Path(os.environ.get("LINLI_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -32,6 +33,15 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Note whether a test's body failed, so teardown checks do not pile on a second error."""
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed
+    return report
 
 
 @pytest.fixture
@@ -91,7 +101,7 @@ def new_context(browser: Browser, live_server: str):
 
 
 @pytest.fixture
-def new_page(new_context):
+def new_page(new_context, request):
     """new_page(**context_options) -> a page in its own context; at teardown the
     test fails if it loaded a page it did not check with assert_accessible."""
     pages: list[Page] = []
@@ -104,6 +114,8 @@ def new_page(new_context):
 
     yield make
     unchecked = [url for page in pages for url in unchecked_loads(page)]
+    if request.node.stash.get(CALL_FAILED, False):
+        return
     assert not unchecked, f"pages loaded but never checked with assert_accessible: {unchecked}"
 
 
