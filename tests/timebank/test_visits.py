@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
+from flask_babel import force_locale
 
 from community.models import ElderPayer, Role
 from community.services import link_family, revoke_family_link
@@ -32,6 +33,13 @@ from timebank.visits import (
 )
 
 from .support import assert_ledger_clean, balance, guarantee, key, top_up, transfer_count
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages in English (the msgids) so tests can read them, whatever the default language."""
+    with force_locale("en"):
+        yield
 
 
 def log(volunteer, recipient, minutes=90, *, by=None, **fields):
@@ -89,24 +97,25 @@ def test_start_and_end_give_the_minutes(volunteer, elder):
     assert (record.started_at, record.ended_at) == (time(9, 0), time(10, 30))
 
 
-@pytest.mark.parametrize(
-    "minutes, started_at, ended_at, error",
-    [
-        (None, time(9, 0), None, InvalidVisit),
-        (None, None, time(9, 0), InvalidVisit),
-        (None, time(10, 0), time(9, 0), InvalidVisit),
-        (None, time(10, 0), time(10, 0), InvalidVisit),
-        (None, None, None, InvalidVisit),
-        (0, None, None, InvalidAmount),
-        (-30, None, None, InvalidAmount),
-        (12 * 60 + 1, None, None, InvalidVisit),
-        (None, time(6, 0), time(18, 1), InvalidVisit),
-    ],
-)
-def test_impossible_durations_refused(volunteer, elder, minutes, started_at, ended_at, error):
-    with pytest.raises(error):
-        log(volunteer, elder, minutes, started_at=started_at, ended_at=ended_at)
-    assert db.session.query(ServiceRecord).count() == 0
+IMPOSSIBLE_DURATIONS = [
+    (None, time(9, 0), None, InvalidVisit),
+    (None, None, time(9, 0), InvalidVisit),
+    (None, time(10, 0), time(9, 0), InvalidVisit),
+    (None, time(10, 0), time(10, 0), InvalidVisit),
+    (None, None, None, InvalidVisit),
+    (0, None, None, InvalidAmount),
+    (-30, None, None, InvalidAmount),
+    (12 * 60 + 1, None, None, InvalidVisit),
+    (None, time(6, 0), time(18, 1), InvalidVisit),
+]
+
+
+def test_impossible_durations_refused(volunteer, elder, subtests):
+    for minutes, started_at, ended_at, error in IMPOSSIBLE_DURATIONS:
+        with subtests.test(minutes=minutes, started_at=started_at, ended_at=ended_at):
+            with pytest.raises(error):
+                log(volunteer, elder, minutes, started_at=started_at, ended_at=ended_at)
+            assert db.session.query(ServiceRecord).count() == 0
 
 
 def test_twelve_hours_is_the_longest_visit(make_community, make_member):
