@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from community.models import GiftPolicy, User
-from community.permissions import are_family, coordinates, coordinates_community
+from community.permissions import active_link, are_family, coordinates, coordinates_community
 from extensions import db
 from timebank.accounts import community_account, member_account
 from timebank.errors import AlreadySettled, InvalidAmount, NotAllowed, NotFound, SelfTransfer
@@ -38,7 +38,8 @@ def gift_hours(
 ) -> int:
     """Give hours from ``giver`` to ``recipient``; return the transfer's id.
 
-    The giver's community decides whether gifts go to family only or to anyone.
+    The giver's community decides whether gifts go to family only or to anyone;
+    an elder's family link may exclude gifts to that relative (may_receive_gifts).
     Raises NotAllowed, SelfTransfer and the ledger's errors.
     """
     on_behalf_of = _acting_for(by, giver)
@@ -46,6 +47,10 @@ def gift_hours(
         raise SelfTransfer()
     if not recipient.is_active_member:
         raise NotAllowed(_l("This member's account is closed."))
+    link = active_link(giver, recipient)  # the recipient is a relative of the giving elder
+    if link is not None and not link.may_receive_gifts:
+        # The elder's consent to this link leaves out gifts to this relative.
+        raise NotAllowed(_l("This relative's family link does not allow receiving hours as gifts."))
     if giver.community.gift_recipients == GiftPolicy.FAMILY and not are_family(giver, recipient):
         raise NotAllowed(_l("In your community, hours can be given to linked family only."))
     return post_transfer(

@@ -105,6 +105,21 @@ def test_revoked_link_is_not_family(daughter, elder):
         gift(daughter, elder)
 
 
+def test_relative_without_gift_consent_receives_nothing(make_community, make_member):
+    open_hearted = make_community(gift_recipients=GiftPolicy.ANYONE)
+    elder = make_member(community=open_hearted, age=85)
+    son = make_member(community=open_hearted, age=55)
+    top_up(elder, 120)
+    link_family(by=elder, elder=elder, relative=son, may_receive_gifts=False)
+    with pytest.raises(NotAllowed, match="gifts"):
+        gift(elder, son, 60)
+    assert balance(son) == 0
+    # the son may still top up his mother's hours
+    top_up(son, 30)
+    gift(son, elder, 30)
+    assert balance(elder) == 150
+
+
 def test_anyone_policy_allows_neighbours(make_community, make_member):
     open_hearted = make_community(gift_recipients=GiftPolicy.ANYONE)
     giver, neighbour = make_member(community=open_hearted), make_member(community=open_hearted)
