@@ -53,6 +53,10 @@ def ratio_row(backend: str, workers: int, service: float, raw: float) -> list[st
     ]
 
 
+def _since(started: float) -> str:
+    return f" [{time.perf_counter() - started:.0f} s]"
+
+
 def _ledger_still_balances(url: str) -> str:
     accounts, transfers, problems, _ = databases.verify(url)
     if problems:
@@ -62,10 +66,11 @@ def _ledger_still_balances(url: str) -> str:
 
 def bench_sqlite(seconds: float) -> list[list[str]]:
     click.echo("(a) SQLite, WAL + synchronous=FULL, BEGIN IMMEDIATE, one transfer per commit …")
+    started = time.perf_counter()
     ledger = databases.prepare_sqlite()
     service, raw = transfers_sqlite.compare(ledger, seconds)
     per_request, raw_again = transfers_sqlite.compare(ledger, seconds / 2, per_request=True)
-    click.echo("    " + _ledger_still_balances(ledger.url))
+    click.echo("    " + _ledger_still_balances(ledger.url) + _since(started))
     return [
         ratio_row("SQLite", 1, service.per_second, raw.per_second),
         ratio_row("SQLite, app context per tx", 1, per_request.per_second, raw_again.per_second),
@@ -75,9 +80,10 @@ def bench_sqlite(seconds: float) -> list[list[str]]:
 def bench_postgres(seconds: float, test_url: str) -> list[list[str]]:
     workers = transfers_postgres.WORKERS
     click.echo(f"(b) PostgreSQL, {workers} worker processes each side, database linli_bench …")
+    started = time.perf_counter()
     ledger = databases.prepare_postgres(test_url)
     service, raw = transfers_postgres.compare(ledger, seconds)
-    click.echo("    " + _ledger_still_balances(ledger.url))
+    click.echo("    " + _ledger_still_balances(ledger.url) + _since(started))
     return [ratio_row("PostgreSQL", workers, service.per_second, raw.per_second)]
 
 

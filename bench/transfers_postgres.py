@@ -1,8 +1,10 @@
 """(b) PostgreSQL with 8 concurrent worker processes: the service path against raw psycopg.
 
-Both sides use processes (so the GIL favours neither), the same database, the
-same pairs of accounts and the same statements: SELECT … FOR UPDATE of both
-accounts in id order, INSERT the transfer, UPDATE both balances, COMMIT.
+Each worker process holds both sides (so the GIL favours neither) and all of
+them switch between the service and the raw driver together, a few times, so
+a busy machine weighs on both alike. Same database, same kind of account
+pairs, same statements: SELECT … FOR UPDATE of both accounts in id order,
+INSERT the transfer, UPDATE both balances, COMMIT.
 """
 
 from __future__ import annotations
@@ -44,61 +46,56 @@ class Outcome:
         return self.transfers / self.seconds if self.seconds else 0.0
 
 
-def _timed(transfer, seconds: float, barrier) -> int:
-    for _ in range(WARM_UP):
-        transfer()
-    barrier.wait(START_TIMEOUT)
-    deadline = time.perf_counter() + seconds
-    done = 0
-    while time.perf_counter() < deadline:
-        transfer()
-        done += 1
-    return done
+class ServiceSide:
+    """post_transfer + commit, inside one app context held for the whole run."""
 
+    def __init__(self, ledger: BenchLedger, worker: int) -> None:
+        self.app = bench_app(ledger.url)
+        self.picker = PairPicker(ledger.account_ids, seed=100 + worker)
+        self.run = f"bench:pg:service:{uuid.uuid4().hex[:8]}"
+        self.count = 0
+        with self.app.app_context():
+            # Loaded once and detached (as a request holds current_user), so the
+            # commit after each transfer does not make every next one reload it.
+            self.entered_by = db.session.get(User, ledger.entered_by_id)
+        self.context = self.app.app_context()
+        self.context.push()
 
-def service_worker(ledger: BenchLedger, worker: int, seconds: float, barrier, results) -> None:
-    """post_transfer + commit in a loop, inside one app context, for ``seconds``."""
-    app = bench_app(ledger.url)
-    picker = PairPicker(ledger.account_ids, seed=100 + worker)
-    run = f"bench:pg:service:{uuid.uuid4().hex[:8]}"
-    count = 0
-    with app.app_context():
-        # Loaded once and detached (as a request holds current_user), so the
-        # commit after each transfer does not make every next one reload it.
-        entered_by = db.session.get(User, ledger.entered_by_id)
-    with app.app_context():
+    def transfer(self) -> None:
+        source, target = self.picker.pick()
+        self.count += 1
+        post_transfer(
+            from_account_id=source,
+            to_account_id=target,
+            minutes=AMOUNT,
+            kind=KIND,
+            idempotency_key=f"{self.run}:{self.count}",
+            entered_by=self.entered_by,
+        )
+        db.session.commit()
 
-        def transfer() -> None:
-            nonlocal count
-            source, target = picker.pick()
-            count += 1
-            post_transfer(
-                from_account_id=source,
-                to_account_id=target,
-                minutes=AMOUNT,
-                kind=KIND,
-                idempotency_key=f"{run}:{count}",
-                entered_by=entered_by,
-            )
-            db.session.commit()
-
-        results.put(_timed(transfer, seconds, barrier))
+    def close(self) -> None:
         db.session.remove()
         db.engine.dispose()
+        self.context.pop()
 
 
-def raw_worker(ledger: BenchLedger, worker: int, seconds: float, barrier, results) -> None:
+class RawSide:
     """The same statements through psycopg, one transaction per transfer."""
-    conninfo = make_url(ledger.url).set(drivername="postgresql").render_as_string(False)
-    picker = PairPicker(ledger.account_ids, seed=200 + worker)
-    run = f"bench:pg:raw:{uuid.uuid4().hex[:8]}"
-    count = 0
-    with psycopg.connect(conninfo) as connection:
 
-        def transfer() -> None:
-            nonlocal count
-            source, target = picker.pick()
-            count += 1
+    def __init__(self, ledger: BenchLedger, worker: int) -> None:
+        conninfo = make_url(ledger.url).set(drivername="postgresql").render_as_string(False)
+        self.connection = psycopg.connect(conninfo)
+        self.picker = PairPicker(ledger.account_ids, seed=200 + worker)
+        self.entered_by_id = ledger.entered_by_id
+        self.run = f"bench:pg:raw:{uuid.uuid4().hex[:8]}"
+        self.count = 0
+
+    def transfer(self) -> None:
+        source, target = self.picker.pick()
+        self.count += 1
+        connection = self.connection
+        try:
             with connection.cursor() as cursor:
                 cursor.execute(POSTGRES_LOCK, sorted((source, target)))
                 check_limits(cursor.fetchall(), source, target)
@@ -110,9 +107,9 @@ def raw_worker(ledger: BenchLedger, worker: int, seconds: float, barrier, result
                         AMOUNT,
                         KIND,
                         "",
-                        ledger.entered_by_id,
+                        self.entered_by_id,
                         None,
-                        f"{run}:{count}",
+                        f"{self.run}:{self.count}",
                         None,
                         utcnow(),
                     ),
@@ -121,38 +118,63 @@ def raw_worker(ledger: BenchLedger, worker: int, seconds: float, barrier, result
                 cursor.execute(POSTGRES_MOVE, (-AMOUNT, source))
                 cursor.execute(POSTGRES_MOVE, (AMOUNT, target))
             connection.commit()
+        except Exception:
+            connection.rollback()
+            raise
 
-        results.put(_timed(transfer, seconds, barrier))
+    def close(self) -> None:
+        self.connection.close()
 
 
-def run_workers(target, ledger: BenchLedger, seconds: float, workers: int = WORKERS) -> Outcome:
-    """Start ``workers`` processes running ``target``; count transfers over ``seconds``."""
+def _run_for(transfer, seconds: float) -> int:
+    deadline = time.perf_counter() + seconds
+    done = 0
+    while time.perf_counter() < deadline:
+        transfer()
+        done += 1
+    return done
+
+
+def worker(ledger: BenchLedger, n: int, turn_seconds: float, rounds: int, barrier, results):
+    """One process with both sides; all workers switch sides together at the barrier."""
+    service, raw = ServiceSide(ledger, n), RawSide(ledger, n)
+    counts = {"service": 0, "raw": 0}
+    try:
+        for _ in range(WARM_UP):
+            service.transfer()
+            raw.transfer()
+        for _ in range(rounds):
+            for name, side in (("service", service), ("raw", raw)):
+                barrier.wait(START_TIMEOUT)
+                counts[name] += _run_for(side.transfer, turn_seconds)
+    finally:
+        service.close()
+        raw.close()
+    results.put(counts)
+
+
+def compare(
+    ledger: BenchLedger, seconds: float, rounds: int = 4, workers: int = WORKERS
+) -> tuple[Outcome, Outcome]:
+    """``workers`` processes alternate service and raw turns, ``rounds`` times each."""
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(workers)
     results = context.Queue()
+    turn = seconds / rounds
     processes = [
-        context.Process(target=target, args=(ledger, n, seconds, barrier, results))
+        context.Process(target=worker, args=(ledger, n, turn, rounds, barrier, results))
         for n in range(workers)
     ]
     for process in processes:
         process.start()
     try:
-        counts = [results.get(timeout=START_TIMEOUT + seconds + 30) for _ in processes]
+        counts = [results.get(timeout=START_TIMEOUT + 2 * seconds + 60) for _ in processes]
     finally:
         for process in processes:
             process.join(timeout=30)
-    failed = [p.exitcode for p in processes if p.exitcode != 0]
-    if failed:
-        raise RuntimeError(f"{len(failed)} benchmark worker(s) failed")
-    return Outcome(sum(counts), seconds)
-
-
-def compare(ledger: BenchLedger, seconds: float, rounds: int = 2) -> tuple[Outcome, Outcome]:
-    """Alternate service and raw runs ``rounds`` times; return the summed outcomes."""
-    service, raw = Outcome(0, 0.0), Outcome(0, 0.0)
-    for _ in range(rounds):
-        for outcome, target in ((service, service_worker), (raw, raw_worker)):
-            result = run_workers(target, ledger, seconds / rounds)
-            outcome.transfers += result.transfers
-            outcome.seconds += result.seconds
-    return service, raw
+    if any(p.exitcode != 0 for p in processes):
+        raise RuntimeError("a benchmark worker failed; see its traceback above")
+    return (
+        Outcome(sum(c["service"] for c in counts), seconds),
+        Outcome(sum(c["raw"] for c in counts), seconds),
+    )

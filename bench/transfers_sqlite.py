@@ -156,7 +156,7 @@ def _run_for(path, seconds: float, tally: Tally) -> None:
 
 
 def compare(
-    ledger: BenchLedger, seconds: float, rounds: int = 3, per_request: bool = False
+    ledger: BenchLedger, seconds: float, rounds: int = 6, per_request: bool = False
 ) -> tuple[Tally, Tally]:
     """Alternate the two paths ``rounds`` times (fair on a busy machine); return their tallies."""
     service, raw = ServicePath(ledger, per_request), RawPath(ledger)

@@ -134,7 +134,7 @@ def check_minutes(minutes: int) -> None:
 
 
 def lock_accounts(session: Session, account_ids: list[int]) -> dict[int, LockedAccount]:
-    """Lock the accounts (in id order) and return their current rows by id.
+    """Lock one or two accounts (in id order) and return their current rows by id.
 
     Raises NotFound if any id is unknown.
     """
