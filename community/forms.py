@@ -61,8 +61,9 @@ class NewMemberForm(FlaskForm):
 
 
 class MemberFlagsForm(FlaskForm):
-    """Mark a member as volunteer, priority elder or in hardship."""
+    """Mark a member as volunteer, priority elder or in hardship; fix their birth date."""
 
+    birth_date = DateField(_l("Date of birth"), validators=[Optional()])
     is_volunteer = BooleanField(_l("Volunteer"))
     is_priority = BooleanField(_l("Priority elder (living alone, disabled or low income)"))
     has_hardship = BooleanField(_l("In hardship (may spend hours from a younger age)"))

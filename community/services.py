@@ -219,14 +219,25 @@ def member_for(actor: User, user_id: int, *, allow_self: bool = False) -> User:
 
 
 def update_member_flags(
-    member: User, *, by: User, is_volunteer: bool, is_priority: bool, has_hardship: bool
+    member: User,
+    *,
+    by: User,
+    is_volunteer: bool,
+    is_priority: bool,
+    has_hardship: bool,
+    birth_date: date | None = None,
 ) -> User:
-    """A coordinator marks a member as volunteer, priority elder (重点关爱对象) or in hardship.
+    """A coordinator marks a member as volunteer, priority elder (重点关爱对象) or in hardship,
+    and records a birth date that was missing or wrong (None keeps the one on file).
 
-    Raises NotPermitted unless ``by`` coordinates the member's community.
+    Raises NotPermitted unless ``by`` coordinates the member's community, and
+    InvalidMember for an impossible birth date.
     """
     if not coordinates(by, member):
         raise NotPermitted(_l("Only this community's coordinators may change a member's details."))
+    if birth_date is not None:
+        _check_new_member(None, None, birth_date)
+        member.birth_date = birth_date
     member.is_volunteer = is_volunteer
     member.is_priority = is_priority
     member.has_hardship = has_hardship

@@ -164,6 +164,7 @@ def edit_member(user_id: int):
                 is_volunteer=form.is_volunteer.data,
                 is_priority=form.is_priority.data,
                 has_hardship=form.has_hardship.data,
+                birth_date=form.birth_date.data,
             )
         except DomainError as error:
             status = _refused(error)

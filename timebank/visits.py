@@ -163,6 +163,13 @@ def payer_account_id(recipient: User, day: date) -> int:
         old_enough or recipient.is_priority
     ):
         return community_account(community.id, AccountKind.GUARANTEE).id
+    if age is None:
+        raise RedeemAgeNotReached(
+            _l(
+                "%(name)s's birth date is not recorded; ask a coordinator to add it.",
+                name=recipient.display_name,
+            )
+        )
     if not old_enough:
         raise RedeemAgeNotReached(
             _l(
@@ -293,6 +300,15 @@ def visits_awaiting(actor: User, limit: int = 100) -> list[ServiceRecord]:
         who.append(
             ServiceRecord.recipient_id.in_(
                 select(User.id).where(User.community_id == actor.community_id)
+            )
+        )
+    elif actor.role == Role.STREET_ADMIN:
+        street_communities = select(Community.id).where(
+            Community.street_id == actor.community.street_id
+        )
+        who.append(
+            ServiceRecord.recipient_id.in_(
+                select(User.id).where(User.community_id.in_(street_communities))
             )
         )
     statement = (

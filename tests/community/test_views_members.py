@@ -3,6 +3,8 @@ without phones, changing their notes and linking family — and who may do it.""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
@@ -215,7 +217,26 @@ def test_coordinator_marks_a_priority_elder(client, people):
     assert elder.is_priority and not elder.is_volunteer
 
 
-def test_other_community_coordinator_cannot_change_notes(client, people):
+def test_coordinator_records_a_missing_birth_date(client, people):
+    elder = people["elder"]
+    elder.birth_date = None
+    login(client, people["coordinator"])
+    path = f"/members/{elder.id}/edit"
+    bad = client.post(
+        path, data={"birth_date": "1850-01-01", "csrf_token": csrf_token(client, path)}
+    )
+    assert bad.status_code == 400
+    db.session.refresh(elder)
+    assert elder.birth_date is None
+    good = client.post(
+        path, data={"birth_date": "1941-05-04", "csrf_token": csrf_token(client, path)}
+    )
+    assert good.status_code == 302
+    db.session.refresh(elder)
+    assert elder.birth_date == date(1941, 5, 4)
+
+
+def test_other_community_coordinator_cannot_change_details(client, people):
     elder = people["elder"]
     login(client, people["other_coordinator"])
     response = client.post(

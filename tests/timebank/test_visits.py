@@ -440,3 +440,25 @@ def test_disputes_are_for_coordinators(disputed, coordinator, elder, make_member
     assert disputes_for(outsider) == []
     with pytest.raises(NotAllowed):
         disputes_for(elder)
+
+
+def test_recipient_without_birth_date_is_told_what_is_missing(make_member, volunteer):
+    unknown_age = make_member("年龄不详", age=None)
+    record = log(volunteer, unknown_age)
+    db.session.commit()
+    with pytest.raises(RedeemAgeNotReached, match="birth date is not recorded"):
+        confirm_visit(record, by=unknown_age)
+    db.session.rollback()
+    assert balance(volunteer) == 0
+    assert db.session.get(ServiceRecord, record.id).status == RecordStatus.PENDING
+
+
+def test_street_admin_sees_pending_visits_across_the_street(make_community, make_member, volunteer):
+    street_admin = make_member("街道管理员", age=50, role=Role.STREET_ADMIN)
+    elsewhere = make_community("金狮河沿社区")
+    far_elder = make_member("远处老人", age=80, community=elsewhere)
+    record = log(volunteer, far_elder)
+    assert record in visits_awaiting(street_admin)
+    confirm_visit(record, by=street_admin)
+    assert record.status == RecordStatus.CONFIRMED
+    assert record.decided_on_behalf_of_id == far_elder.id
