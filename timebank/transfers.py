@@ -16,6 +16,7 @@ from timebank.accounts import community_account, member_account
 from timebank.errors import AlreadySettled, InvalidAmount, NotAllowed, NotFound, SelfTransfer
 from timebank.ledger import post_transfer
 from timebank.models import Account, AccountKind, Transfer, TransferKind
+from timebank.signals import gift_received
 
 
 def _acting_for(by: User, member: User) -> User | None:
@@ -53,7 +54,7 @@ def gift_hours(
         raise NotAllowed(_l("This relative's family link does not allow receiving hours as gifts."))
     if giver.community.gift_recipients == GiftPolicy.FAMILY and not are_family(giver, recipient):
         raise NotAllowed(_l("In your community, hours can be given to linked family only."))
-    return post_transfer(
+    transfer_id = post_transfer(
         from_account_id=member_account(giver).id,
         to_account_id=member_account(recipient).id,
         minutes=minutes,
@@ -63,6 +64,8 @@ def gift_hours(
         on_behalf_of=on_behalf_of,
         memo=memo,
     )
+    gift_received.send(recipient, giver=giver, minutes=minutes, transfer_id=transfer_id)
+    return transfer_id
 
 
 def donate_hours(

@@ -28,6 +28,7 @@ from timebank.errors import (
 )
 from timebank.ledger import check_minutes, lock_accounts, post_transfer
 from timebank.models import AccountKind, RecordStatus, ServiceRecord, TransferKind
+from timebank.signals import visit_confirmed, visit_logged
 
 MAX_VISIT_MINUTES = 12 * 60
 LATE_LOG_DAYS = 60  # visits older than this are entered by a coordinator as an adjustment
@@ -133,6 +134,7 @@ def log_visit(
     )
     db.session.add(record)
     db.session.flush()
+    visit_logged.send(record)
     return record
 
 
@@ -224,6 +226,7 @@ def confirm_visit(record: ServiceRecord, *, by: User) -> int:
     _decide(record, by, RecordStatus.CONFIRMED, "")
     record.transfer_id = transfer_id
     db.session.flush()
+    visit_confirmed.send(record, transfer_id=transfer_id)
     return transfer_id
 
 
@@ -285,6 +288,7 @@ def settle_dispute(
     record.minutes = settled
     record.transfer_id = transfer_id
     db.session.flush()
+    visit_confirmed.send(record, transfer_id=transfer_id)
     return transfer_id
 
 
