@@ -19,6 +19,7 @@ from timebank.cli import ledger_cli
 from timebank.desk_views import bp as desk_bp
 from timebank.formatting import register_filters
 from timebank.views import bp as timebank_bp
+from timebank.visit_views import bp as visits_bp
 from views_common import http_error_message, render_error
 
 
@@ -68,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(timebank_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(visits_bp)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -163,6 +163,8 @@ class ServiceRecord(db.Model):
     decided_at: Mapped[datetime | None]
     decision_note: Mapped[str] = mapped_column(String(500), default="")
     transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"), unique=True)
+    # how the recipient's side confirmed: online / family / coordinator / card / callback
+    confirmation_method: Mapped[str | None] = mapped_column(String(20))
     idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
