@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from flask import render_template, request
+from flask import flash, render_template, request
 from flask_babel import gettext as _
 
+from errors import DomainError
 from extensions import db
 
 
@@ -35,3 +36,10 @@ def new_idempotency_key() -> str:
 def commit() -> None:
     """Commit the request's one transaction (views call this once, after the service)."""
     db.session.commit()
+
+
+def refuse(error: DomainError) -> int:
+    """Undo the failed service's work and flash its message; return the status to answer with."""
+    db.session.rollback()
+    flash(str(error.message), "error")
+    return error.http_status

@@ -12,7 +12,7 @@ from community.models import Community, Role, User
 from community.policies import may_set_policy, update_policy
 from errors import DomainError
 from extensions import db
-from views_common import commit
+from views_common import commit, refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -72,9 +72,7 @@ def policy(community_id: int):
                     gift_recipients=form.gift_recipients.data,
                 )
             except DomainError as error:
-                db.session.rollback()
-                flash(str(error.message), "error")
-                status = error.http_status
+                status = refuse(error)
             else:
                 commit()
                 flash(_("The rules of %(name)s are saved.", name=community.name), "info")

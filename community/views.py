@@ -30,7 +30,7 @@ from community.services import (
 from config import Config
 from errors import DomainError
 from extensions import db
-from views_common import commit
+from views_common import commit, refuse
 
 bp = Blueprint("community", __name__)
 
@@ -86,13 +86,6 @@ def _coordinators_only() -> None:
         abort(403)
 
 
-def _refused(error: DomainError) -> int:
-    """Undo the failed service's work, show its message; return the status to answer with."""
-    db.session.rollback()
-    flash(str(error.message), "error")
-    return error.http_status
-
-
 @bp.get("/members")
 @login_required
 def members():
@@ -124,7 +117,7 @@ def new_member():
                 has_hardship=form.has_hardship.data,
             )
         except DomainError as error:
-            status = _refused(error)
+            status = refuse(error)
         else:
             commit()
             flash(_("%(name)s now has an account.", name=member.display_name), "info")
@@ -167,7 +160,7 @@ def edit_member(user_id: int):
                 birth_date=form.birth_date.data,
             )
         except DomainError as error:
-            status = _refused(error)
+            status = refuse(error)
         else:
             commit()
             flash(_("The details of %(name)s are saved.", name=person.display_name), "info")
@@ -197,7 +190,7 @@ def family(user_id: int):
                 may_receive_gifts=form.may_receive_gifts.data,
             )
         except DomainError as error:
-            status = _refused(error)
+            status = refuse(error)
         else:
             commit()
             flash(

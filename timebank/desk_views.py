@@ -36,7 +36,7 @@ from timebank.statements import (
 )
 from timebank.transfers import grant_hours, reverse_transfer
 from timebank.visits import disputes_for, settle_dispute, visits_awaiting
-from views_common import commit, new_idempotency_key
+from views_common import commit, new_idempotency_key, refuse
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 
@@ -49,13 +49,6 @@ def coordinators_only():
     """Every desk page is for coordinators and street admins (anonymous → sign in)."""
     if not current_user.is_coordinator:
         abort(403)
-
-
-def _refused(error: DomainError) -> int:
-    """Undo the failed service's work, show its message; return the status to answer with."""
-    db.session.rollback()
-    flash(str(error.message), "error")
-    return error.http_status
 
 
 def _with_fresh_key(form: IdempotentForm) -> IdempotentForm:
@@ -141,7 +134,7 @@ def grant(user_id: int):
                 idempotency_key=form.idempotency_key.data,
             )
         except DomainError as error:
-            status = _refused(error)
+            status = refuse(error)
         else:
             commit()
             flash(_("The hours were granted to %(name)s.", name=elder.display_name), "info")
@@ -190,7 +183,7 @@ def reverse(transfer_id: int):
             idempotency_key=form.idempotency_key.data,
         )
     except DomainError as error:
-        status = _refused(error)
+        status = refuse(error)
         return _render_transfer(db.session.get(Transfer, transfer_id), form, status)
     commit()
     flash(_("The transfer was reversed. Nothing was deleted."), "info")
@@ -220,7 +213,7 @@ def settle(record_id: int):
                 minutes=form.total_minutes() if decision == SETTLE_POST_FEWER else None,
             )
         except DomainError as error:
-            status = _refused(error)
+            status = refuse(error)
             record = db.session.get(ServiceRecord, record_id)
         else:
             commit()

@@ -43,7 +43,7 @@ from timebank.forms import (
 )
 from timebank.models import RecordStatus
 from timebank.visit_access import visit_for
-from views_common import commit, new_idempotency_key
+from views_common import commit, new_idempotency_key, refuse
 
 bp = Blueprint("timebank", __name__)
 
@@ -68,13 +68,6 @@ def _member_from_query(name: str) -> User:
 def _acting_args(member: User) -> dict:
     """The ``?for=`` argument that keeps acting for ``member`` across links and posts."""
     return {} if member.id == current_user.id else {"for": member.id}
-
-
-def _refused(error: DomainError) -> int:
-    """Undo the failed service's work and show its message; return the status to answer with."""
-    db.session.rollback()
-    flash(str(error.message), "error")
-    return error.http_status
 
 
 def _recipient_not_found(form, error: DomainError) -> int:
@@ -134,7 +127,7 @@ def log_visit():
             idempotency_key=form.idempotency_key.data,
         )
     except DomainError as error:
-        return _render_log_visit(form, volunteer, _refused(error))
+        return _render_log_visit(form, volunteer, refuse(error))
     commit()
     flash(_("Visit logged. It is waiting for confirmation."), "success")
     return redirect(url_for("timebank.visit", record_id=record.id))
@@ -167,7 +160,7 @@ def confirm_visit(record_id: int):
     try:
         visits.confirm_visit(record, by=_me())
     except DomainError as error:
-        return _render_visit(record, status=_refused(error))
+        return _render_visit(record, status=refuse(error))
     commit()
     flash(
         _(
@@ -190,7 +183,7 @@ def reject_visit(record_id: int):
     try:
         visits.reject_visit(record, by=_me(), reason=form.reason.data or "")
     except DomainError as error:
-        return _render_visit(record, reject_form=form, status=_refused(error))
+        return _render_visit(record, reject_form=form, status=refuse(error))
     commit()
     flash(_("You said this visit did not happen as logged. No hours were given."), "success")
     return redirect(url_for("timebank.visit", record_id=record.id))
@@ -206,7 +199,7 @@ def dispute_visit(record_id: int):
     try:
         visits.dispute_visit(record, by=_me(), reason=form.reason.data)
     except DomainError as error:
-        return _render_visit(record, dispute_form=form, status=_refused(error))
+        return _render_visit(record, dispute_form=form, status=refuse(error))
     commit()
     flash(_("Thank you. A coordinator will look at this visit."), "success")
     return redirect(url_for("timebank.visit", record_id=record.id))
@@ -270,7 +263,7 @@ def gift():
             memo=form.memo.data or "",
         )
     except DomainError as error:
-        return _render_gift(form, giver, _refused(error))
+        return _render_gift(form, giver, refuse(error))
     commit()
     flash(
         _(
@@ -310,7 +303,7 @@ def donate():
             memo=form.memo.data or "",
         )
     except DomainError as error:
-        return _render_donate(form, member, _refused(error))
+        return _render_donate(form, member, refuse(error))
     commit()
     flash(
         _(
