@@ -11,18 +11,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
-from community.models import User
+from community.models import User, utcnow
 from community.permissions import coordinates, family_may
 from extensions import db
 from timebank.categories import BY_CODE
 from timebank.clock import LOCAL_ZONE, local_today
-from timebank.errors import InvalidVisit, NotAllowed
+from timebank.errors import InvalidVisit, NotAllowed, NotFound
 from timebank.models import ServiceRecord
 from timebank.signals import visit_scheduled
 from timebank.visit_models import Visit, VisitStatus
-from timebank.visits import OPEN_STATUSES
+from timebank.visits import OPEN_STATUSES, log_visit
 
 # How long a scheduled visit is taken to occupy its volunteer, to find clashes.
 SLOT_MINUTES = 60
@@ -44,7 +44,7 @@ def _minute_of_day(at: time) -> int:
     return at.hour * 60 + at.minute
 
 
-def _clashes(volunteer: User, day: date, at: time, exclude_visit_id: int | None = None) -> bool:
+def _clashes(volunteer: User, day: date, at: time) -> bool:
     """True if a slot at ``at`` on ``day`` overlaps the volunteer's other visits or logged records."""
     start = _minute_of_day(at)
     end = start + SLOT_MINUTES
@@ -57,14 +57,17 @@ def _clashes(volunteer: User, day: date, at: time, exclude_visit_id: int | None 
         )
     )
     for other in visits:
-        if other.id == exclude_visit_id:
-            continue
         other_start = _minute_of_day(other.scheduled_time)
         if other_start < end and start < other_start + SLOT_MINUTES:
             return True
+    return _overlaps_records(volunteer.id, day, start, end)
+
+
+def _overlaps_records(volunteer_id: int, day: date, start: int, end: int) -> bool:
+    """True if minutes-of-day [start, end) overlap the volunteer's open logged records that day."""
     records = db.session.scalars(
         select(ServiceRecord).where(
-            ServiceRecord.volunteer_id == volunteer.id,
+            ServiceRecord.volunteer_id == volunteer_id,
             ServiceRecord.service_date == day,
             ServiceRecord.started_at.is_not(None),
             ServiceRecord.ended_at.is_not(None),
@@ -134,3 +137,195 @@ def schedule_visit(
     db.session.flush()
     visit_scheduled.send(visit)
     return visit
+
+
+# --- who may see a visit ------------------------------------------------------------------
+
+
+def may_view_scheduled(actor: User, visit: Visit) -> bool:
+    """True for the volunteer, the recipient, whoever scheduled it, the recipient's family
+    (allowed to book or confirm), and coordinators of either person's community."""
+    if actor.id in (visit.volunteer_id, visit.recipient_id, visit.entered_by_id):
+        return True
+    return (
+        family_may(actor, visit.recipient, "may_book")
+        or family_may(actor, visit.recipient, "may_confirm")
+        or coordinates(actor, visit.recipient)
+        or coordinates(actor, visit.volunteer)
+    )
+
+
+def scheduled_visit_for(actor: User, visit_id: int) -> Visit:
+    """The visit ``visit_id`` as seen by ``actor``. Raises NotFound, NotAllowed."""
+    visit = db.session.get(Visit, visit_id)
+    if visit is None:
+        raise NotFound(_l("This visit does not exist."))
+    if not may_view_scheduled(actor, visit):
+        raise NotAllowed(_l("You may not see this visit."))
+    return visit
+
+
+def rounds_of(volunteer: User, *, today: date | None = None, limit: int = 50) -> list[Visit]:
+    """The volunteer's visits from today on that are still to do or under way, soonest first."""
+    day = today or local_today()
+    return list(
+        db.session.scalars(
+            select(Visit)
+            .where(
+                Visit.volunteer_id == volunteer.id,
+                or_(
+                    Visit.status == VisitStatus.IN_PROGRESS,
+                    (Visit.status == VisitStatus.SCHEDULED) & (Visit.scheduled_date >= day),
+                ),
+            )
+            .order_by(Visit.scheduled_date, Visit.scheduled_time, Visit.id)
+            .limit(limit)
+        )
+    )
+
+
+# --- check-in, check-out, recording ------------------------------------------------------
+
+
+def _lock_visit(visit: Visit) -> None:
+    """Lock the visit's row and re-read it, so two check-ins or check-outs cannot both pass."""
+    db.session.execute(select(Visit.id).where(Visit.id == visit.id).with_for_update())
+    db.session.refresh(visit)
+
+
+def _may_do_rounds(actor: User, visit: Visit) -> bool:
+    return actor.id == visit.volunteer_id or coordinates(actor, visit.volunteer)
+
+
+def check_in(visit: Visit, *, by: User, at: datetime | None = None) -> Visit:
+    """The volunteer arrives: the visit is under way from ``at`` (naive UTC, default now).
+
+    Only the volunteer (or a coordinator recording it), only on the scheduled
+    (local) day, and not while the volunteer is checked in elsewhere.
+    Raises NotAllowed, InvalidVisit.
+    """
+    if not _may_do_rounds(by, visit):
+        raise NotAllowed(_l("Only the volunteer or a coordinator can check in."))
+    at = at or utcnow()
+    _lock_visit(visit)
+    if visit.status != VisitStatus.SCHEDULED:
+        raise InvalidVisit(_l("Only a planned visit can be checked in."))
+    if to_local(at).date() != visit.scheduled_date:
+        raise InvalidVisit(_l("You can check in only on the day of the visit."))
+    elsewhere = db.session.scalar(
+        select(Visit.id).where(
+            Visit.volunteer_id == visit.volunteer_id,
+            Visit.status == VisitStatus.IN_PROGRESS,
+            Visit.id != visit.id,
+        )
+    )
+    if elsewhere is not None:
+        raise InvalidVisit(_l("Check out of your other visit first."))
+    visit.status = VisitStatus.IN_PROGRESS
+    visit.checked_in_at = at
+    db.session.flush()
+    return visit
+
+
+def visit_minutes(visit: Visit, checked_in_at: datetime, checked_out_at: datetime) -> int:
+    """Whole minutes between check-in and check-out, at least 1, at most the category's standard.
+
+    Raises InvalidVisit when check-out is not after check-in.
+    """
+    if checked_out_at <= checked_in_at:
+        raise InvalidVisit(_l("Check-out must be after check-in."))
+    minutes = max(int((checked_out_at - checked_in_at).total_seconds() // 60), 1)
+    return min(minutes, BY_CODE[visit.category].standard_minutes)
+
+
+def _log(visit: Visit, by: User, checked_in_at: datetime, checked_out_at: datetime) -> Visit:
+    """Log the finished visit as a ServiceRecord (every logging rule applies) and link it."""
+    minutes = visit_minutes(visit, checked_in_at, checked_out_at)
+    record = log_visit(
+        volunteer=visit.volunteer,
+        recipient=visit.recipient,
+        category=visit.category,
+        service_date=visit.scheduled_date,
+        entered_by=by,
+        idempotency_key=f"scheduled-visit:{visit.id}",
+        minutes=minutes,
+        note=visit.note,
+    )
+    start = to_local(checked_in_at).replace(second=0, microsecond=0)
+    end = to_local(checked_out_at).replace(second=0, microsecond=0)
+    if start.date() == end.date() and end > start:
+        record.started_at, record.ended_at = start.time(), end.time()
+    visit.checked_in_at = checked_in_at
+    visit.checked_out_at = checked_out_at
+    visit.status = VisitStatus.DONE
+    visit.service_record_id = record.id
+    db.session.flush()
+    return visit
+
+
+def check_out(visit: Visit, *, by: User, at: datetime | None = None) -> Visit:
+    """The volunteer leaves: log the visit (minutes from the times, capped by the
+    category's standard) as waiting for the recipient's side to confirm.
+
+    Raises NotAllowed, InvalidVisit (not checked in, check-out before check-in),
+    DailyCapReached and the other errors of timebank.visits.log_visit.
+    """
+    if not _may_do_rounds(by, visit):
+        raise NotAllowed(_l("Only the volunteer or a coordinator can check out."))
+    at = at or utcnow()
+    _lock_visit(visit)
+    if visit.status != VisitStatus.IN_PROGRESS or visit.checked_in_at is None:
+        raise InvalidVisit(_l("Check in before checking out."))
+    return _log(visit, by, visit.checked_in_at, at)
+
+
+def record_visit(visit: Visit, *, by: User, started_at: time, ended_at: time) -> Visit:
+    """A coordinator records a planned visit's times afterwards, for the volunteer.
+
+    The result is the same as checking in and out at those (local) times on the
+    scheduled day. Raises NotAllowed, InvalidVisit and log_visit's errors.
+    """
+    if by.id == visit.volunteer_id or not coordinates(by, visit.volunteer):
+        raise NotAllowed(_l("Only a coordinator can record a visit for a volunteer."))
+    _lock_visit(visit)
+    if visit.status not in (VisitStatus.SCHEDULED, VisitStatus.IN_PROGRESS):
+        raise InvalidVisit(_l("This visit is already finished, skipped or cancelled."))
+    if visit.scheduled_date > local_today():
+        raise InvalidVisit(_l("A visit cannot be recorded before its day."))
+    checked_in_at = to_utc(visit.scheduled_date, started_at)
+    checked_out_at = to_utc(visit.scheduled_date, ended_at)
+    start, end = _minute_of_day(started_at), _minute_of_day(ended_at)
+    if _overlaps_records(visit.volunteer_id, visit.scheduled_date, start, end):
+        raise InvalidVisit(
+            _l("%(name)s already has a visit at that time.", name=visit.volunteer.display_name)
+        )
+    return _log(visit, by, checked_in_at, checked_out_at)
+
+
+# --- skipping and cancelling ---------------------------------------------------------------
+
+
+def _call_off(visit: Visit, by: User, status: str, reason: str) -> Visit:
+    if not may_arrange(by, visit.volunteer, visit.recipient):
+        raise NotAllowed(
+            _l("Only the people involved, their family or a coordinator can change this visit.")
+        )
+    _lock_visit(visit)
+    if visit.status != VisitStatus.SCHEDULED:
+        raise InvalidVisit(_l("Only a planned visit that has not started can be called off."))
+    visit.status = status
+    reason = (reason or "").strip()
+    if reason:
+        visit.note = f"{visit.note} / {reason}"[:500] if visit.note else reason[:500]
+    db.session.flush()
+    return visit
+
+
+def skip_visit(visit: Visit, *, by: User, reason: str = "") -> Visit:
+    """Skip this one occurrence (e.g. of a care plan); the others stay. Raises NotAllowed, InvalidVisit."""
+    return _call_off(visit, by, VisitStatus.SKIPPED, reason)
+
+
+def cancel_visit(visit: Visit, *, by: User, reason: str = "") -> Visit:
+    """Call the visit off altogether. Raises NotAllowed, InvalidVisit."""
+    return _call_off(visit, by, VisitStatus.CANCELLED, reason)

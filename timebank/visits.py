@@ -212,19 +212,45 @@ def _post_visit(record: ServiceRecord, by: User, minutes: int) -> int:
     )
 
 
-def confirm_visit(record: ServiceRecord, *, by: User) -> int:
+def _confirmation_method(by: User, record: ServiceRecord) -> str:
+    if by.id == record.recipient_id:
+        return "online"
+    if family_may(by, record.recipient, "may_confirm"):
+        return "family"
+    return "coordinator"
+
+
+def confirm_visit(
+    record: ServiceRecord, *, by: User, method: str | None = None, note: str = ""
+) -> int:
     """Confirm a pending visit and post its hours; return the transfer's id.
 
+    ``method`` records how it was confirmed (e.g. "callback"); by default it
+    follows from who confirms (online, family or coordinator).
     Raises NotAllowed, AlreadySettled, RedeemAgeNotReached, BelowFloor, AboveCap.
     """
     if not may_decide(by, record):
         raise NotAllowed(_l("Only the person served, their family or a coordinator can confirm."))
+    return post_confirmation(
+        record, by=by, method=method or _confirmation_method(by, record), note=note
+    )
+
+
+def post_confirmation(record: ServiceRecord, *, by: User, method: str, note: str = "") -> int:
+    """Confirm a pending visit for its recipient and post its hours, WITHOUT checking who ``by`` is.
+
+    The caller has already established the recipient's consent (confirm_visit
+    checks may_decide; timebank.cards checks the elder's card code). Recorded as
+    decided by ``by`` on behalf of the recipient. Raises AlreadySettled and the
+    ledger's errors.
+    """
     _lock_record(record)
     if record.status != RecordStatus.PENDING:
         raise AlreadySettled(_l("This visit has already been answered."))
     transfer_id = _post_visit(record, by, record.minutes)
-    _decide(record, by, RecordStatus.CONFIRMED, "")
+    _decide(record, by, RecordStatus.CONFIRMED, note)
     record.transfer_id = transfer_id
+    record.confirmation_method = method
     db.session.flush()
     visit_confirmed.send(record, transfer_id=transfer_id)
     return transfer_id
@@ -285,6 +311,7 @@ def settle_dispute(
         raise InvalidVisit(_l("A coordinator can post at most the minutes that were logged."))
     transfer_id = _post_visit(record, by, settled)
     _decide(record, by, RecordStatus.CONFIRMED, f"{note} / {dispute_note}")
+    record.confirmation_method = "coordinator"
     record.minutes = settled
     record.transfer_id = transfer_id
     db.session.flush()
