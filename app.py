@@ -15,6 +15,8 @@ from errors import DomainError
 from extensions import babel, csrf, db, login_manager, migrate
 from seed import seed_demo_command
 from timebank.accounts import connect_signals
+from timebank.aid_cli import aid_cli
+from timebank.aid_views import bp as aid_bp
 from timebank.cli import ledger_cli
 from timebank.desk_views import bp as desk_bp
 from timebank.formatting import register_filters
@@ -69,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(timebank_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(aid_bp)
     app.register_blueprint(visits_bp)
 
 
@@ -119,4 +122,5 @@ def _http_error(error, status: int):
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(aid_cli)
     app.cli.add_command(seed_demo_command)

@@ -29,6 +29,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     STATEMENT_PAGE_SIZE = 50
+    # Notifications by email: without MAIL_SERVER, mail waits in the outbox.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "linli@localhost")
 
 
 def check_production(config: dict) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -92,11 +92,14 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("role IN ('member', 'coordinator', 'street_admin')", name="role"),
+        Index("uq_users_email", "email", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str | None] = mapped_column(String(40), unique=True)
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # Only members with an email get notifications by mail.
+    email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(60))
     birth_date: Mapped[date | None]
@@ -169,6 +172,8 @@ class FamilyLink(db.Model):
     may_confirm: Mapped[bool] = mapped_column(default=True)
     may_receive_gifts: Mapped[bool] = mapped_column(default=True)
     consented_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # who declined the request or ended the link
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
 

@@ -75,3 +75,7 @@ class AlreadySettled(TimebankError):
 
 class InvalidVisit(TimebankError):
     """A visit whose date, times or category make no sense."""
+
+
+class InvalidRequest(TimebankError):
+    """A request for help or an offer whose date, times, place or category make no sense."""

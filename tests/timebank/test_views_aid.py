@@ -1,0 +1,249 @@
+"""The /aid pages: who may open and do what on every route, and what each action changes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from community.models import Role
+from community.services import link_family
+from extensions import db
+from tests.conftest import csrf_token, login
+from timebank.aid_models import AidRequest, Offer, RequestStatus
+from timebank.clock import local_today
+from timebank.offers import OfferDetails, publish_offer
+from timebank.requests import Need, post_request, take_request
+
+from .support import key
+
+UNKNOWN = 999_999
+
+
+@pytest.fixture
+def people(make_member, make_community, elder, volunteer, coordinator):
+    """Everyone the permission table signs in as, by name."""
+    family = make_member("王女儿", age=50)
+    link_family(elder=elder, relative=family, by=elder)
+    return {
+        "elder": elder,
+        "family": family,
+        "volunteer": volunteer,
+        "member": make_member("普通居民", age=40),
+        "coordinator": coordinator,
+        "other_coordinator": make_member(
+            "外社工", age=41, role=Role.COORDINATOR, community=make_community("金狮河沿社区")
+        ),
+        "street_admin": make_member("街道管理员", age=45, role=Role.STREET_ADMIN),
+    }
+
+
+def _need(**fields) -> Need:
+    return Need(
+        category=fields.pop("category", "meal"),
+        estimated_minutes=60,
+        needed_on=local_today() + timedelta(days=2),
+        **fields,
+    )
+
+
+@pytest.fixture
+def scene(people):
+    """An open request (with private notes), a taken one, and an offer."""
+    elder = people["elder"]
+    open_request = post_request(
+        _need(private_notes="钥匙在邻居家"), requester=elder, by=elder, idempotency_key=key()
+    )
+    taken = post_request(_need(), requester=elder, by=elder, idempotency_key=key())
+    take_request(taken, volunteer=people["volunteer"])
+    offer = publish_offer(OfferDetails(category="haircut"), by=people["volunteer"])
+    db.session.commit()
+    return {
+        "open": open_request.id,
+        "taken": taken.id,
+        "offer": offer.id,
+        "elder": elder.id,
+    }
+
+
+ALL = ("elder", "family", "volunteer", "member", "coordinator", "other_coordinator", "street_admin")
+
+
+def _only(*allowed: str, refused: int = 403) -> dict:
+    return {who: 200 if who in allowed else refused for who in ALL}
+
+
+# GET routes: (path template, expected status by who)
+GET_TABLE = {
+    "/aid/requests/new": _only(*ALL),
+    "/aid/requests/new?for={elder}": _only("elder", "family", "coordinator", "street_admin"),
+    "/aid/requests": _only("volunteer", "coordinator", "other_coordinator", "street_admin"),
+    "/aid/requests/{open}": _only("elder", "family", "volunteer", "coordinator", "street_admin"),
+    "/aid/requests/{taken}": _only("elder", "family", "volunteer", "coordinator", "street_admin"),
+    "/aid/my": _only(*ALL),
+    "/aid/unclaimed": _only("coordinator", "other_coordinator", "street_admin"),
+    "/aid/offers": _only(*ALL),
+    "/aid/offers/new": _only("volunteer"),
+    "/aid/offers/{offer}/edit": _only("volunteer"),
+    "/aid/offers/{offer}/ask": _only(
+        "elder", "family", "member", "coordinator", "other_coordinator", "street_admin"
+    ),
+    "/aid/offers/{offer}/ask?for={elder}": _only("elder", "family", "coordinator", "street_admin"),
+}
+TABLE = [(path, who, status) for path, row in GET_TABLE.items() for who, status in row.items()]
+
+
+def test_who_may_open_each_aid_page(app, people, scene, subtests):
+    clients = {}
+    for path, who, status in TABLE:
+        with subtests.test(path=path, who=who):
+            if who not in clients:
+                clients[who] = app.test_client()
+                login(clients[who], people[who])
+            client = clients[who]
+            assert client.get(path.format(**scene)).status_code == status
+
+
+@pytest.mark.parametrize("path", sorted(GET_TABLE))
+def test_anonymous_visitors_are_sent_to_sign_in(client, scene, path):
+    response = client.get(path.format(**scene))
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/aid/requests/{UNKNOWN}",
+        f"/aid/offers/{UNKNOWN}/ask",
+        f"/aid/offers/{UNKNOWN}/edit",
+        f"/aid/requests/new?for={UNKNOWN}",
+    ],
+)
+def test_unknown_ids_are_404(client, people, path):
+    login(client, people["coordinator"])
+    assert client.get(path).status_code == 404
+
+
+# POST routes: (path, who) → expected status; 302 = done.
+POST_TABLE = [
+    ("/aid/requests/{open}/take", "volunteer", 302),
+    ("/aid/requests/{open}/take", "member", 403),
+    ("/aid/requests/{open}/take", "other_coordinator", 403),
+    ("/aid/requests/{taken}/take", "volunteer", 409),
+    ("/aid/requests/{taken}/approve", "volunteer", 403),
+    ("/aid/requests/{taken}/approve", "other_coordinator", 403),
+    ("/aid/requests/{taken}/approve", "family", 302),
+    ("/aid/requests/{taken}/approve", "street_admin", 302),
+    ("/aid/requests/{taken}/decline", "member", 403),
+    ("/aid/requests/{taken}/decline", "elder", 302),
+    ("/aid/requests/{open}/cancel", "volunteer", 403),
+    ("/aid/requests/{open}/cancel", "coordinator", 302),
+    ("/aid/requests/{open}/decline", "elder", 409),
+    ("/aid/offers/{offer}/pause", "member", 403),
+    ("/aid/offers/{offer}/pause", "volunteer", 302),
+]
+
+
+@pytest.mark.parametrize(("path", "who", "status"), POST_TABLE)
+def test_who_may_act_on_requests_and_offers(client, people, scene, path, who, status):
+    login(client, people[who])
+    url = path.format(**scene)
+    token = csrf_token(client, "/aid/my")
+    assert client.post(url, data={"csrf_token": token}).status_code == status
+
+
+def test_post_without_csrf_token_changes_nothing(client, people, scene):
+    login(client, people["volunteer"])
+    assert client.post(f"/aid/requests/{scene['open']}/take").status_code == 400
+    assert db.session.get(AidRequest, scene["open"]).status == RequestStatus.OPEN
+
+
+def _need_form(token, **fields) -> dict:
+    data = {
+        "csrf_token": token,
+        "idempotency_key": key(),
+        "category": "meal",
+        "needed_on": (local_today() + timedelta(days=1)).isoformat(),
+        "window_start": "10:00",
+        "window_end": "11:00",
+        "building": "3",
+        "unit": "201",
+        "estimated_minutes": "60",
+        "private_notes": "请按两次门铃",
+    }
+    data.update(fields)
+    return data
+
+
+def test_family_posts_a_need_for_the_elder(client, people):
+    elder = people["elder"]
+    login(client, people["family"])
+    token = csrf_token(client, f"/aid/requests/new?for={elder.id}")
+    response = client.post(f"/aid/requests/new?for={elder.id}", data=_need_form(token))
+    assert response.status_code == 302
+    posted = db.session.query(AidRequest).one()
+    assert (posted.requester_id, posted.entered_by_id) == (elder.id, people["family"].id)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "请按两次门铃" in page and people["family"].display_name in page
+
+
+def test_a_need_in_the_past_is_refused_with_its_message(client, people):
+    login(client, people["elder"])
+    token = csrf_token(client, "/aid/requests/new")
+    yesterday = (local_today() - timedelta(days=1)).isoformat()
+    response = client.post("/aid/requests/new", data=_need_form(token, needed_on=yesterday))
+    assert response.status_code == 400
+    assert db.session.query(AidRequest).count() == 0
+
+
+def test_family_without_booking_rights_is_refused(client, people, make_member):
+    son = make_member("王儿子", age=52)
+    link_family(elder=people["elder"], relative=son, by=people["elder"], may_book=False)
+    login(client, son)
+    assert client.get(f"/aid/requests/new?for={people['elder'].id}").status_code == 403
+
+
+def test_private_notes_hidden_from_volunteers_until_they_take_it(client, people, scene):
+    login(client, people["volunteer"])
+    url = f"/aid/requests/{scene['open']}"
+    assert "钥匙在邻居家" not in client.get(url).get_data(as_text=True)
+    assert "钥匙在邻居家" not in client.get("/aid/requests").get_data(as_text=True)
+    client.post(url + "/take", data={"csrf_token": csrf_token(client, url)})
+    assert "钥匙在邻居家" in client.get(url).get_data(as_text=True)
+
+
+def test_approval_schedules_the_visit(client, people, scene):
+    login(client, people["elder"])
+    url = f"/aid/requests/{scene['taken']}"
+    page = client.get(url).get_data(as_text=True)
+    assert page.count("button--primary") == 1
+    response = client.post(url + "/approve", data={"csrf_token": csrf_token(client, url)})
+    assert response.status_code == 302
+    approved = db.session.get(AidRequest, scene["taken"])
+    db.session.refresh(approved)
+    assert approved.status == RequestStatus.SCHEDULED and approved.visit_id is not None
+
+
+def test_volunteer_publishes_an_offer_and_a_resident_asks_for_it(app, client, people):
+    login(client, people["volunteer"])
+    token = csrf_token(client, "/aid/offers/new")
+    response = client.post(
+        "/aid/offers/new",
+        data={"csrf_token": token, "category": "repairs", "weekdays": ["1", "4"]},
+    )
+    assert response.status_code == 302
+    client = app.test_client()
+    login(client, people["elder"])
+    listing = client.get("/aid/offers?category=repairs").get_data(as_text=True)
+    assert people["volunteer"].display_name in listing
+    offer = db.session.query(Offer).one()
+    assert offer.weekday_list == [1, 4]
+    ask_url = f"/aid/offers/{offer.id}/ask"
+    response = client.post(ask_url, data=_need_form(csrf_token(client, ask_url), category=""))
+    assert response.status_code == 302
+    asked = db.session.query(AidRequest).one()
+    assert (asked.volunteer_id, asked.status, asked.category) == (
+        people["volunteer"].id,
+        RequestStatus.TAKEN,
+        "repairs",
+    )

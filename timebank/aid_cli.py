@@ -1,0 +1,25 @@
+"""`flask --app app aid …` commands."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from community.models import utcnow
+from extensions import db
+from timebank.requests import UNCLAIMED_HOURS, URGENT_UNCLAIMED_HOURS, flag_unclaimed
+
+aid_cli = AppGroup("aid", help="Mutual-aid requests and offers.")
+
+
+@aid_cli.command("flag-unclaimed")
+def flag_unclaimed_command() -> None:
+    """Flag open requests nobody took in time (AID_UNCLAIMED_HOURS, urgent: AID_URGENT_UNCLAIMED_HOURS)."""
+    flagged = flag_unclaimed(
+        utcnow(),
+        hours=current_app.config.get("AID_UNCLAIMED_HOURS", UNCLAIMED_HOURS),
+        urgent_hours=current_app.config.get("AID_URGENT_UNCLAIMED_HOURS", URGENT_UNCLAIMED_HOURS),
+    )
+    db.session.commit()
+    click.echo(f"flagged {flagged} unclaimed request(s)")

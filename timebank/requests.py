@@ -1,0 +1,463 @@
+"""Requests for help (needs): posting, taking, approving, declining, cancelling, flagging.
+
+Who is on the requester's side: the elder, a family member whose active link
+allows booking (``may_book``), and coordinators of the elder's community
+(street admins of its street). A volunteer takes an open request; the
+requester's side approves the take, which schedules a visit. A request that
+came from asking for an offer (timebank.offers.ask_for_offer) is approved by
+its volunteer instead, because the resident's asking was already their side's
+consent. Every action taken for someone else records who acted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, or_, select, update
+
+from community.models import Community, User, utcnow
+from community.permissions import coordinates, coordinates_community, family_may
+from extensions import db
+from timebank.aid_models import AidRequest, RequestStatus, Urgency
+from timebank.categories import BY_CODE
+from timebank.clock import local_today
+from timebank.errors import AlreadySettled, AlreadySubmitted, InvalidRequest, NotAllowed, NotFound
+from timebank.scheduling import schedule_visit
+from timebank.signals import request_posted, request_taken
+
+MAX_REQUEST_MINUTES = 12 * 60
+UNCLAIMED_HOURS = 48
+URGENT_UNCLAIMED_HOURS = 4
+ACTIVE_STATUSES = (RequestStatus.OPEN, RequestStatus.TAKEN, RequestStatus.SCHEDULED)
+
+
+# --- who may do what -------------------------------------------------------------
+
+
+def on_requester_side(actor: User, requester: User) -> bool:
+    """True if ``actor`` is the requester, family allowed to book for them, or their coordinator."""
+    return (
+        actor.id == requester.id
+        or family_may(actor, requester, "may_book")
+        or coordinates(actor, requester)
+    )
+
+
+def check_may_post_for(actor: User, requester: User) -> None:
+    """Raise NotAllowed unless ``actor`` may post or ask for help for ``requester``."""
+    if on_requester_side(actor, requester):
+        return
+    if family_may(actor, requester, "may_confirm") or family_may(
+        actor, requester, "may_receive_gifts"
+    ):
+        raise NotAllowed(_l("Your family link does not allow you to ask for help for them."))
+    raise NotAllowed(_l("You may only ask for help for yourself or for family who agreed."))
+
+
+def requester_for(actor: User, requester_id: int | None) -> User:
+    """The person ``actor`` posts for: themself, or ``requester_id`` if they may act for them.
+
+    Raises NotFound for an unknown id, NotAllowed when they may not.
+    """
+    if requester_id is None or requester_id == actor.id:
+        return actor
+    requester = db.session.get(User, requester_id)
+    if requester is None:
+        raise NotFound(_l("No member found for “%(who)s”.", who=f"#{requester_id}"))
+    check_may_post_for(actor, requester)
+    return requester
+
+
+def may_view_request(actor: User, request: AidRequest) -> bool:
+    """The requester's side, its volunteer, whoever posted it, and — while it is open —
+    volunteers of the same street (to take it)."""
+    if actor.id in (request.entered_by_id, request.volunteer_id):
+        return True
+    if on_requester_side(actor, request.requester):
+        return True
+    return (
+        request.status == RequestStatus.OPEN
+        and actor.is_volunteer
+        and actor.community.street_id == request.community.street_id
+    )
+
+
+def may_see_private_notes(actor: User, request: AidRequest) -> bool:
+    """Only the volunteer who took it, the requester's side (and whoever posted it)."""
+    return actor.id in (request.volunteer_id, request.entered_by_id) or on_requester_side(
+        actor, request.requester
+    )
+
+
+def private_notes_for(actor: User, request: AidRequest) -> str | None:
+    """The request's private notes if ``actor`` may read them, else None."""
+    return request.private_notes if may_see_private_notes(actor, request) else None
+
+
+def may_approve(actor: User, request: AidRequest) -> bool:
+    """Who approves a take: the requester's side; for a request made by asking for an
+    offer, the offer's volunteer (or their coordinator). Never the volunteer's own take."""
+    if request.status != RequestStatus.TAKEN or request.volunteer is None:
+        return False
+    if request.offer_id is not None:
+        return actor.id == request.volunteer_id or coordinates(actor, request.volunteer)
+    return actor.id != request.volunteer_id and on_requester_side(actor, request.requester)
+
+
+def may_take(actor: User, request: AidRequest) -> bool:
+    return (
+        request.status == RequestStatus.OPEN
+        and actor.is_volunteer
+        and actor.id != request.requester_id
+        and actor.community.street_id == request.community.street_id
+    )
+
+
+def request_for(actor: User, request_id: int) -> AidRequest:
+    """The request ``request_id`` as seen by ``actor``. Raises NotFound, NotAllowed."""
+    request = db.session.get(AidRequest, request_id)
+    if request is None:
+        raise NotFound(_l("This request does not exist."))
+    if not may_view_request(actor, request):
+        raise NotAllowed(_l("You may not see this request."))
+    return request
+
+
+# --- posting ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Need:
+    """What is needed, when and where — shared by posting and by asking for an offer."""
+
+    category: str
+    estimated_minutes: int
+    needed_on: date | None = None
+    window_start: time | None = None
+    window_end: time | None = None
+    flexible: bool = False
+    building: str = ""
+    unit: str = ""
+    urgency: str = Urgency.NORMAL
+    private_notes: str = ""
+
+
+def check_need(need: Need, today: date) -> None:
+    """Raise InvalidRequest for an unknown category, a date in the past, a window out of
+    order, an absurd length or over-long text."""
+    if need.category not in BY_CODE:
+        raise InvalidRequest(_l("Choose a kind of help."))
+    if need.needed_on is None and not need.flexible:
+        raise InvalidRequest(_l("Choose a date, or say the date is flexible."))
+    if need.needed_on is not None and need.needed_on < today:
+        raise InvalidRequest(_l("The date cannot be in the past."))
+    if need.window_end is not None and need.window_start is None:
+        raise InvalidRequest(_l("Enter the earliest time too, or leave both times empty."))
+    if need.window_start and need.window_end and need.window_end <= need.window_start:
+        raise InvalidRequest(_l("The latest time must be after the earliest time."))
+    if not 1 <= need.estimated_minutes <= MAX_REQUEST_MINUTES:
+        raise InvalidRequest(
+            _l(
+                "Estimate between %(min)s minute and %(max)s hours.",
+                min=1,
+                max=MAX_REQUEST_MINUTES // 60,
+            )
+        )
+    if need.urgency not in tuple(Urgency):
+        raise InvalidRequest(_l("Choose how urgent it is."))
+    if len(need.building) > 20 or len(need.unit) > 20 or len(need.private_notes) > 500:
+        raise InvalidRequest(_l("Some of the text is too long."))
+
+
+def new_request(
+    need: Need, *, requester: User, by: User, idempotency_key: str, today: date | None = None
+) -> AidRequest:
+    """Check who acts and what is asked, and add the (open) request. Used by post_request and
+    ask_for_offer. Raises NotAllowed, InvalidRequest, AlreadySubmitted."""
+    check_may_post_for(by, requester)
+    if not requester.is_active_member:
+        raise InvalidRequest(_l("This member's account is closed."))
+    check_need(need, today or local_today())
+    if db.session.scalar(
+        select(AidRequest.id).where(AidRequest.idempotency_key == idempotency_key)
+    ):
+        raise AlreadySubmitted()
+    request = AidRequest(
+        requester_id=requester.id,
+        entered_by_id=by.id,
+        on_behalf_of_id=None if by.id == requester.id else requester.id,
+        community_id=requester.community_id,
+        idempotency_key=idempotency_key,
+        status=RequestStatus.OPEN,
+        **need.__dict__,
+    )
+    db.session.add(request)
+    return request
+
+
+def post_request(
+    need: Need, *, requester: User, by: User, idempotency_key: str, today: date | None = None
+) -> AidRequest:
+    """Post a need for ``requester`` (by them, family allowed to book, or their coordinator).
+
+    Sends request_posted. Raises NotAllowed (403), InvalidRequest (400), AlreadySubmitted (409).
+    """
+    request = new_request(
+        need, requester=requester, by=by, idempotency_key=idempotency_key, today=today
+    )
+    db.session.flush()
+    request_posted.send(request)
+    return request
+
+
+# --- what volunteers and coordinators see -----------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """An open request as a volunteer sees it: no private notes, no one's phone."""
+
+    id: int
+    category: str
+    requester_name: str
+    community_name: str
+    needed_on: date | None
+    window_start: time | None
+    window_end: time | None
+    flexible: bool
+    building: str
+    estimated_minutes: int
+    urgency: str
+    created_at: datetime
+
+
+def _summary(request: AidRequest) -> OpenRequest:
+    return OpenRequest(
+        id=request.id,
+        category=request.category,
+        requester_name=request.requester.display_name,
+        community_name=request.community.name,
+        needed_on=request.needed_on,
+        window_start=request.window_start,
+        window_end=request.window_end,
+        flexible=request.flexible,
+        building=request.building,
+        estimated_minutes=request.estimated_minutes,
+        urgency=request.urgency,
+        created_at=request.created_at,
+    )
+
+
+def open_requests(
+    viewer: User,
+    *,
+    category: str | None = None,
+    community_id: int | None = None,
+    on_date: date | None = None,
+    today: date | None = None,
+    limit: int = 200,
+) -> list[OpenRequest]:
+    """Open requests in the viewer's street, not their own, not past; urgent first, then by date.
+
+    ``on_date`` keeps requests needed that day and flexible ones. Private notes are never
+    part of the result.
+    """
+    today = today or local_today()
+    query = (
+        select(AidRequest)
+        .join(Community, Community.id == AidRequest.community_id)
+        .where(
+            AidRequest.status == RequestStatus.OPEN,
+            Community.street_id == viewer.community.street_id,
+            AidRequest.requester_id != viewer.id,
+            or_(AidRequest.needed_on.is_(None), AidRequest.needed_on >= today),
+        )
+    )
+    if category:
+        query = query.where(AidRequest.category == category)
+    if community_id:
+        query = query.where(AidRequest.community_id == community_id)
+    if on_date:
+        query = query.where(or_(AidRequest.needed_on == on_date, AidRequest.flexible.is_(True)))
+    urgent_first = case((AidRequest.urgency == Urgency.URGENT, 0), else_=1)
+    query = query.order_by(
+        urgent_first, AidRequest.needed_on.is_(None), AidRequest.needed_on, AidRequest.id
+    )
+    return [_summary(r) for r in db.session.scalars(query.limit(limit))]
+
+
+def requests_of(member: User, limit: int = 100) -> list[AidRequest]:
+    """Requests ``member`` asked for, posted for someone, or took as a volunteer; newest first."""
+    return list(
+        db.session.scalars(
+            select(AidRequest)
+            .where(
+                or_(
+                    AidRequest.requester_id == member.id,
+                    AidRequest.entered_by_id == member.id,
+                    AidRequest.volunteer_id == member.id,
+                )
+            )
+            .order_by(AidRequest.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def unclaimed_requests(coordinator: User, limit: int = 200) -> list[AidRequest]:
+    """Open requests in the communities ``coordinator`` looks after: flagged ones first,
+    then oldest first. Raises NotAllowed for anyone who is not a coordinator."""
+    if not coordinator.is_coordinator:
+        raise NotAllowed()
+    candidates = db.session.scalars(
+        select(AidRequest)
+        .join(Community, Community.id == AidRequest.community_id)
+        .where(
+            AidRequest.status == RequestStatus.OPEN,
+            Community.street_id == coordinator.community.street_id,
+        )
+        .order_by(AidRequest.flagged_at.is_(None), AidRequest.created_at, AidRequest.id)
+    )
+    mine = [r for r in candidates if coordinates_community(coordinator, r.community)]
+    return mine[:limit]
+
+
+# --- taking, approving, declining, cancelling -----------------------------------------
+
+
+def take_request(request: AidRequest, *, volunteer: User) -> AidRequest:
+    """The volunteer takes an open request; it waits for the requester's side to approve.
+
+    Sends request_taken. Raises NotAllowed (not a volunteer, their own request, another
+    street) and AlreadySettled (409) when someone else took it first.
+    """
+    if not volunteer.is_volunteer:
+        raise NotAllowed(_l("Only volunteers can take a request."))
+    if volunteer.id == request.requester_id:
+        raise NotAllowed(_l("You cannot take your own request."))
+    if volunteer.community.street_id != request.community.street_id:
+        raise NotAllowed(_l("This request is in another street."))
+    now = utcnow()
+    # One conditional UPDATE: of two volunteers taking at once, only one matches.
+    taken = db.session.execute(
+        update(AidRequest)
+        .where(AidRequest.id == request.id, AidRequest.status == RequestStatus.OPEN)
+        .values(status=RequestStatus.TAKEN, volunteer_id=volunteer.id, taken_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(request)
+    if taken.rowcount != 1:
+        raise AlreadySettled(_l("Someone else has already taken this request."))
+    request_taken.send(request)
+    return request
+
+
+def approve_take(
+    request: AidRequest,
+    *,
+    by: User,
+    scheduled_date: date | None = None,
+    scheduled_time: time | None = None,
+    today: date | None = None,
+) -> AidRequest:
+    """Approve the volunteer's take and schedule the visit (see may_approve for who).
+
+    The visit is on ``scheduled_date`` (else the date needed) at ``scheduled_time`` (else
+    the window's start). Raises NotAllowed, AlreadySettled (not waiting for approval),
+    InvalidRequest (no date, or a date in the past).
+    """
+    if request.status != RequestStatus.TAKEN:
+        raise AlreadySettled(_l("This request is not waiting for approval."))
+    if not may_approve(by, request):
+        raise NotAllowed(
+            _l("Only the person asking for help, their family or a coordinator can approve.")
+        )
+    day = scheduled_date or request.needed_on
+    if day is None:
+        raise InvalidRequest(_l("Choose the date of the visit."))
+    if day < (today or local_today()):
+        raise InvalidRequest(_l("The date cannot be in the past."))
+    assert request.volunteer is not None
+    visit = schedule_visit(
+        volunteer=request.volunteer,
+        recipient=request.requester,
+        category=request.category,
+        scheduled_date=day,
+        scheduled_time=scheduled_time or request.window_start,
+        by=by,
+        note=f"aid request #{request.id}",
+    )
+    request.visit_id = visit.id
+    request.status = RequestStatus.SCHEDULED
+    request.approved_by_id = by.id
+    request.approved_at = utcnow()
+    db.session.flush()
+    return request
+
+
+def decline_take(request: AidRequest, *, by: User) -> AidRequest:
+    """Put a taken request back on the open list: the approver says no, or the volunteer
+    withdraws. A request that came from an offer becomes an ordinary open request.
+
+    Raises AlreadySettled (not taken) and NotAllowed.
+    """
+    if request.status != RequestStatus.TAKEN:
+        raise AlreadySettled(_l("This request is not waiting for approval."))
+    if not (by.id == request.volunteer_id or may_approve(by, request)):
+        raise NotAllowed()
+    request.status = RequestStatus.OPEN
+    request.volunteer_id = None
+    request.taken_at = None
+    request.offer_id = None
+    request.flagged_at = None
+    db.session.flush()
+    return request
+
+
+def cancel_request(request: AidRequest, *, by: User) -> AidRequest:
+    """The requester's side withdraws an open or taken request (who did it is kept).
+
+    A scheduled visit is cancelled through the visit, not here. Raises NotAllowed,
+    AlreadySettled.
+    """
+    if not on_requester_side(by, request.requester):
+        raise NotAllowed(
+            _l("Only the person asking for help, their family or a coordinator can cancel.")
+        )
+    if request.status not in (RequestStatus.OPEN, RequestStatus.TAKEN):
+        raise AlreadySettled(_l("This request can no longer be cancelled here."))
+    request.status = RequestStatus.CANCELLED
+    request.cancelled_by_id = by.id
+    request.cancelled_at = utcnow()
+    db.session.flush()
+    return request
+
+
+def flag_unclaimed(
+    now: datetime,
+    *,
+    hours: int = UNCLAIMED_HOURS,
+    urgent_hours: int = URGENT_UNCLAIMED_HOURS,
+) -> int:
+    """Flag open requests nobody took: older than ``hours`` (urgent: ``urgent_hours``).
+
+    ``now`` is naive UTC like created_at. Returns how many were newly flagged.
+    """
+    flagged = 0
+    for urgency, limit in ((Urgency.NORMAL, hours), (Urgency.URGENT, urgent_hours)):
+        result = db.session.execute(
+            update(AidRequest)
+            .where(
+                AidRequest.status == RequestStatus.OPEN,
+                AidRequest.flagged_at.is_(None),
+                AidRequest.urgency == urgency,
+                AidRequest.created_at <= now - timedelta(hours=limit),
+            )
+            .values(flagged_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        flagged += result.rowcount
+    db.session.expire_all()
+    return flagged
