@@ -22,7 +22,7 @@ from community.permissions import coordinates
 from extensions import db
 from timebank.errors import AlreadySettled, InvalidVisit, NotAllowed, NotFound, TimebankError
 from timebank.models import RecordStatus, ServiceRecord
-from timebank.visit_models import CardAttempt, ConfirmationCard
+from timebank.visit_models import CardAttempt, ConfirmationCard, Visit
 from timebank.visits import confirm_visit, post_confirmation
 
 CODE_DIGITS = 6
@@ -160,3 +160,37 @@ def card_for(actor: User, card_id: int) -> ConfirmationCard:
         raise NotFound(_l("This card does not exist."))
     _check_coordinator(actor, card.elder)
     return card
+
+
+def elder_for_cards(actor: User, elder_id: int) -> User:
+    """The member ``elder_id`` whose cards ``actor`` manages. Raises NotFound, NotAllowed."""
+    elder = db.session.get(User, elder_id)
+    if elder is None:
+        raise NotFound(_l("This member does not exist."))
+    _check_coordinator(actor, elder)
+    return elder
+
+
+def record_for_callback(actor: User, record_id: int) -> ServiceRecord:
+    """The logged visit ``record_id`` that ``actor`` may confirm by call-back.
+
+    Raises NotFound, NotAllowed.
+    """
+    record = db.session.get(ServiceRecord, record_id)
+    if record is None:
+        raise NotFound(_l("This visit does not exist."))
+    if actor.id == record.volunteer_id or not coordinates(actor, record.recipient):
+        raise NotAllowed(_l("Only a coordinator of this community can confirm by call-back."))
+    return record
+
+
+def record_for_card_entry(actor: User, visit: Visit) -> ServiceRecord:
+    """The logged record of a checked-out visit, for its volunteer to enter the elder's code.
+
+    Raises NotAllowed (not the visit's volunteer), NotFound (not checked out yet).
+    """
+    if actor.id != visit.volunteer_id:
+        raise NotAllowed(_l("Only the volunteer of this visit can enter the card code."))
+    if visit.service_record is None:
+        raise NotFound(_l("Check out of the visit first."))
+    return visit.service_record

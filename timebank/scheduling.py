@@ -279,14 +279,24 @@ def check_out(visit: Visit, *, by: User, at: datetime | None = None) -> Visit:
     return _log(visit, by, visit.checked_in_at, at)
 
 
+def may_record(actor: User, visit: Visit) -> bool:
+    """True if ``actor`` coordinates the visit's volunteer (and is not them)."""
+    return actor.id != visit.volunteer_id and coordinates(actor, visit.volunteer)
+
+
+def check_may_record(actor: User, visit: Visit) -> None:
+    """Raise NotAllowed unless ``actor`` may record the visit (see may_record)."""
+    if not may_record(actor, visit):
+        raise NotAllowed(_l("Only a coordinator can record a visit for a volunteer."))
+
+
 def record_visit(visit: Visit, *, by: User, started_at: time, ended_at: time) -> Visit:
     """A coordinator records a planned visit's times afterwards, for the volunteer.
 
     The result is the same as checking in and out at those (local) times on the
     scheduled day. Raises NotAllowed, InvalidVisit and log_visit's errors.
     """
-    if by.id == visit.volunteer_id or not coordinates(by, visit.volunteer):
-        raise NotAllowed(_l("Only a coordinator can record a visit for a volunteer."))
+    check_may_record(by, visit)
     _lock_visit(visit)
     if visit.status not in (VisitStatus.SCHEDULED, VisitStatus.IN_PROGRESS):
         raise InvalidVisit(_l("This visit is already finished, skipped or cancelled."))

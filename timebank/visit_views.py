@@ -1,10 +1,284 @@
 """Rounds: a volunteer's scheduled visits (check in, check out, the elder's card), and the
-coordinator's pages for recording visits, confirmation cards and call-backs."""
+coordinator's pages for recording visits, confirmation cards and call-backs.
+
+Each page reads its form, calls one service, commits, flashes and redirects; a
+service's refusal is shown again with the error's 4xx status.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import segno
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
 
-from timebank import scheduling  # noqa: F401  (registers the visit models with the app)
+from community.models import User
+from errors import DomainError
+from extensions import db
+from timebank import cards, scheduling
+from timebank.clock import local_today
+from timebank.formatting import format_minutes
+from timebank.models import RecordStatus
+from timebank.visit_forms import CallbackForm, CardCodeForm, RecordVisitForm, VisitActionForm
+from timebank.visit_models import Visit
+from views_common import commit
 
 bp = Blueprint("visits", __name__, url_prefix="/rounds")
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _refused(error: DomainError) -> int:
+    """Undo the failed service's work and show its message; return the status to answer with."""
+    db.session.rollback()
+    flash(str(error.message), "error")
+    return error.http_status
+
+
+# --- a volunteer's rounds -----------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def rounds():
+    """The signed-in volunteer's visits today and ahead, each with its one next step."""
+    return render_template(
+        "timebank/rounds/index.html",
+        visits=scheduling.rounds_of(_me()),
+        today=local_today(),
+        form=VisitActionForm(formdata=None),
+    )
+
+
+def _render_visit(visit: Visit, status: int = 200):
+    me = _me()
+    page = render_template(
+        "timebank/rounds/visit.html",
+        visit=visit,
+        today=local_today(),
+        is_volunteer=me.id == visit.volunteer_id,
+        may_arrange=scheduling.may_arrange(me, visit.volunteer, visit.recipient),
+        may_record=scheduling.may_record(me, visit),
+        form=VisitActionForm(formdata=None),
+    )
+    return page, status
+
+
+@bp.get("/visits/<int:visit_id>")
+@login_required
+def visit(visit_id: int):
+    return _render_visit(scheduling.scheduled_visit_for(_me(), visit_id))
+
+
+@bp.post("/visits/<int:visit_id>/check-in")
+@login_required
+def check_in(visit_id: int):
+    visit = scheduling.scheduled_visit_for(_me(), visit_id)
+    if not VisitActionForm().validate():
+        return _render_visit(visit, 400)
+    try:
+        scheduling.check_in(visit, by=_me())
+    except DomainError as error:
+        return _render_visit(visit, _refused(error))
+    commit()
+    flash(_("Checked in. Check out when you leave."), "success")
+    return redirect(url_for("visits.visit", visit_id=visit.id))
+
+
+@bp.post("/visits/<int:visit_id>/check-out")
+@login_required
+def check_out(visit_id: int):
+    visit = scheduling.scheduled_visit_for(_me(), visit_id)
+    if not VisitActionForm().validate():
+        return _render_visit(visit, 400)
+    try:
+        scheduling.check_out(visit, by=_me())
+    except DomainError as error:
+        return _render_visit(visit, _refused(error))
+    commit()
+    flash(
+        _("Checked out: %(time)s.", time=format_minutes(visit.service_record.minutes)),
+        "success",
+    )
+    if visit.volunteer_id == current_user.id:
+        return redirect(url_for("visits.card_code", visit_id=visit.id))
+    return redirect(url_for("visits.visit", visit_id=visit.id))
+
+
+def _call_off(visit_id: int, service, message: str):
+    visit = scheduling.scheduled_visit_for(_me(), visit_id)
+    form = VisitActionForm()
+    if not form.validate():
+        return _render_visit(visit, 400)
+    try:
+        service(visit, by=_me(), reason=form.reason.data or "")
+    except DomainError as error:
+        return _render_visit(visit, _refused(error))
+    commit()
+    flash(message, "success")
+    return redirect(url_for("visits.visit", visit_id=visit.id))
+
+
+@bp.post("/visits/<int:visit_id>/skip")
+@login_required
+def skip(visit_id: int):
+    return _call_off(visit_id, scheduling.skip_visit, _("This visit is skipped."))
+
+
+@bp.post("/visits/<int:visit_id>/cancel")
+@login_required
+def cancel(visit_id: int):
+    return _call_off(visit_id, scheduling.cancel_visit, _("This visit is cancelled."))
+
+
+# --- the elder's card code at the end of a visit -----------------------------------------
+
+
+def _render_card_code(visit: Visit, form: CardCodeForm, status: int = 200):
+    page = render_template("timebank/rounds/card_code.html", visit=visit, form=form)
+    return page, status
+
+
+@bp.route("/visits/<int:visit_id>/card", methods=["GET", "POST"])
+@login_required
+def card_code(visit_id: int):
+    """After check-out the volunteer types in the elder's card code as their confirmation."""
+    visit = scheduling.scheduled_visit_for(_me(), visit_id)
+    record = cards.record_for_card_entry(_me(), visit)
+    form = CardCodeForm()
+    if record.status != RecordStatus.PENDING:
+        return redirect(url_for("timebank.visit", record_id=record.id))
+    if form.is_submitted() and not form.validate():
+        return _render_card_code(visit, form, 400)
+    if not form.is_submitted():
+        return _render_card_code(visit, form)
+    try:
+        cards.confirm_with_card(record, form.code.data, by=_me())
+    except cards.WrongCardCode as error:
+        commit()  # only the counted try was written: it must count against the hourly limit
+        flash(str(error.message), "error")
+        form.code.data = ""
+        return _render_card_code(visit, form, error.http_status)
+    except DomainError as error:
+        return _render_card_code(visit, form, _refused(error))
+    commit()
+    flash(
+        _(
+            "Confirmed with %(name)s's card. %(time)s are yours. Thank you!",
+            name=record.recipient.display_name,
+            time=format_minutes(record.minutes),
+        ),
+        "success",
+    )
+    return redirect(url_for("timebank.visit", record_id=record.id))
+
+
+# --- the coordinator: recording, cards, call-backs ----------------------------------------
+
+
+def _render_record(visit: Visit, form: RecordVisitForm, status: int = 200):
+    return render_template("timebank/rounds/record.html", visit=visit, form=form), status
+
+
+@bp.route("/visits/<int:visit_id>/record", methods=["GET", "POST"])
+@login_required
+def record(visit_id: int):
+    """A coordinator records a planned visit's times afterwards, for the volunteer."""
+    visit = scheduling.scheduled_visit_for(_me(), visit_id)
+    scheduling.check_may_record(_me(), visit)
+    form = RecordVisitForm()
+    if not form.is_submitted():
+        return _render_record(visit, form)
+    if not form.validate():
+        return _render_record(visit, form, 400)
+    try:
+        scheduling.record_visit(
+            visit, by=_me(), started_at=form.started_at.data, ended_at=form.ended_at.data
+        )
+    except DomainError as error:
+        return _render_record(visit, form, _refused(error))
+    commit()
+    flash(_("Visit recorded. It is waiting for confirmation."), "success")
+    return redirect(url_for("timebank.visit", record_id=visit.service_record_id))
+
+
+def _render_card_admin(elder: User, status: int = 200):
+    page = render_template(
+        "timebank/rounds/card_admin.html",
+        elder=elder,
+        card=cards.active_card(elder),
+        form=VisitActionForm(formdata=None),
+    )
+    return page, status
+
+
+@bp.get("/cards/<int:elder_id>")
+@login_required
+def card_admin(elder_id: int):
+    """A coordinator sees whether an elder has a card in use, and issues or revokes one."""
+    return _render_card_admin(cards.elder_for_cards(_me(), elder_id))
+
+
+def _qr_svg(code: str) -> Markup:
+    svg = segno.make(code, micro=False).svg_inline(scale=6, border=2, dark="#000", light="#fff")
+    return Markup(svg)  # segno writes the SVG itself; it holds only the digits
+
+
+@bp.post("/cards/<int:elder_id>/issue")
+@login_required
+def issue_card(elder_id: int):
+    """Issue (or reissue) a card and show it once, ready to print; the code is never shown again."""
+    elder = cards.elder_for_cards(_me(), elder_id)
+    if not VisitActionForm().validate():
+        return _render_card_admin(elder, 400)
+    try:
+        card, code = cards.issue_card(elder, by=_me())
+    except DomainError as error:
+        return _render_card_admin(elder, _refused(error))
+    commit()
+    # Rendered in this response, not after a redirect: the code is stored only hashed.
+    return render_template(
+        "timebank/rounds/card_print.html", elder=elder, card=card, code=code, qr=_qr_svg(code)
+    )
+
+
+@bp.post("/cards/<int:elder_id>/revoke")
+@login_required
+def revoke_card(elder_id: int):
+    elder = cards.elder_for_cards(_me(), elder_id)
+    card = cards.active_card(elder)
+    if not VisitActionForm().validate() or card is None:
+        return _render_card_admin(elder, 400)
+    try:
+        cards.revoke_card(card, by=_me())
+    except DomainError as error:
+        return _render_card_admin(elder, _refused(error))
+    commit()
+    flash(_("The card is revoked. Its code no longer confirms visits."), "success")
+    return redirect(url_for("visits.card_admin", elder_id=elder.id))
+
+
+def _render_callback(record, form: CallbackForm, status: int = 200):
+    return render_template("timebank/rounds/callback.html", record=record, form=form), status
+
+
+@bp.route("/callback/<int:record_id>", methods=["GET", "POST"])
+@login_required
+def callback(record_id: int):
+    """A coordinator phoned the elder and confirms the visit for them."""
+    record = cards.record_for_callback(_me(), record_id)
+    form = CallbackForm()
+    if not form.is_submitted():
+        return _render_callback(record, form)
+    if not form.validate():
+        return _render_callback(record, form, 400)
+    try:
+        cards.confirm_by_callback(record, by=_me(), note=form.note.data)
+    except DomainError as error:
+        return _render_callback(record, form, _refused(error))
+    commit()
+    flash(_("Confirmed by call-back. The hours are posted."), "success")
+    return redirect(url_for("timebank.visit", record_id=record.id))
