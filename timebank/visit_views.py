@@ -223,7 +223,9 @@ def card_admin(elder_id: int):
 
 
 def _qr_svg(code: str) -> Markup:
-    svg = segno.make(code, micro=False).svg_inline(scale=6, border=2, dark="#000", light="#fff")
+    svg = segno.make(code, micro=False).svg_inline(
+        border=2, dark="#000", light="#fff", omitsize=True
+    )
     return Markup(svg)  # segno writes the SVG itself; it holds only the digits
 
 
