@@ -8,7 +8,11 @@ from flask_wtf.csrf import CSRFError
 
 import storage
 from community.admin_views import bp as admin_bp
+from community.family_views import bp as family_bp
+from community.inbox_views import bp as inbox_bp
 from community.models import User
+from community.notification_cli import notifications_cli
+from community.outbox import connect_outbox
 from community.views import bp as community_bp
 from config import INSTANCE_DIR, Config, check_production
 from errors import DomainError
@@ -20,6 +24,7 @@ from timebank.aid_views import bp as aid_bp
 from timebank.cli import ledger_cli
 from timebank.desk_views import bp as desk_bp
 from timebank.formatting import register_filters
+from timebank.notify_receivers import connect_notify_receivers
 from timebank.views import bp as timebank_bp
 from timebank.visit_views import bp as visits_bp
 from views_common import http_error_message, render_error
@@ -58,6 +63,8 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         storage.configure_engine(db.engine)
     connect_signals()
+    connect_notify_receivers()
+    connect_outbox()
     login_manager.login_view = "community.login"
     login_manager.login_message = None  # the login page says why on its own
 
@@ -71,6 +78,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(timebank_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(family_bp)
+    app.register_blueprint(inbox_bp)
     app.register_blueprint(aid_bp)
     app.register_blueprint(visits_bp)
 
@@ -122,5 +131,6 @@ def _http_error(error, status: int):
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(notifications_cli)
     app.cli.add_command(aid_cli)
     app.cli.add_command(seed_demo_command)
