@@ -4,8 +4,39 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField, TimeField
+from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from timebank.categories import CATEGORIES
+
+
+def _member_field(label) -> StringField:
+    return StringField(
+        label,
+        validators=[
+            DataRequired(_l("Enter who it is: phone number, username or member number.")),
+            Length(max=40),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+
+
+class ScheduleVisitForm(FlaskForm):
+    """A visit planned ahead: who visits whom, what for, and when."""
+
+    volunteer = _member_field(_l("Volunteer"))
+    recipient = _member_field(_l("Person to visit"))
+    category = SelectField(
+        _l("Kind of service"),
+        choices=[SelectChoice("", _l("Choose…"))]
+        + [SelectChoice(c.code, c.label) for c in CATEGORIES],
+        validators=[DataRequired(_l("Choose a kind of service."))],
+    )
+    scheduled_date = DateField(
+        _l("Date"), validators=[DataRequired(_l("Enter the date of the visit."))]
+    )
+    scheduled_time = TimeField(_l("Time (optional)"), validators=[Optional()])
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
 
 
 class VisitActionForm(FlaskForm):

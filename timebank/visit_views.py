@@ -13,14 +13,22 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from community.errors import MemberNotFound
 from community.models import User
+from community.services import find_member
 from errors import DomainError
 from extensions import db
 from timebank import cards, scheduling
 from timebank.clock import local_today
 from timebank.formatting import format_minutes
 from timebank.models import RecordStatus
-from timebank.visit_forms import CallbackForm, CardCodeForm, RecordVisitForm, VisitActionForm
+from timebank.visit_forms import (
+    CallbackForm,
+    CardCodeForm,
+    RecordVisitForm,
+    ScheduleVisitForm,
+    VisitActionForm,
+)
 from timebank.visit_models import Visit
 from views_common import commit
 
@@ -51,6 +59,51 @@ def rounds():
         today=local_today(),
         form=VisitActionForm(formdata=None),
     )
+
+
+def _render_schedule(form: ScheduleVisitForm, status: int = 200):
+    return render_template("timebank/rounds/schedule.html", form=form), status
+
+
+def _find(field) -> User | None:
+    """The member a form field names, or None with the error on the field."""
+    try:
+        return find_member(field.data)
+    except MemberNotFound as error:
+        field.errors = [*field.errors, str(error.message)]
+        return None
+
+
+@bp.route("/schedule", methods=["GET", "POST"])
+@login_required
+def schedule():
+    """Plan a visit: a volunteer for themself, or a coordinator or family member for others."""
+    form = ScheduleVisitForm()
+    if not form.is_submitted():
+        form.volunteer.data = current_user.login_name if current_user.is_volunteer else ""
+        form.scheduled_date.data = local_today()
+        return _render_schedule(form)
+    if not form.validate():
+        return _render_schedule(form, 400)
+    volunteer, recipient = _find(form.volunteer), _find(form.recipient)
+    if volunteer is None or recipient is None:
+        db.session.rollback()
+        return _render_schedule(form, 404)
+    try:
+        visit = scheduling.schedule_visit(
+            volunteer=volunteer,
+            recipient=recipient,
+            category=form.category.data,
+            scheduled_date=form.scheduled_date.data,
+            scheduled_time=form.scheduled_time.data,
+            by=_me(),
+            note=form.note.data or "",
+        )
+    except DomainError as error:
+        return _render_schedule(form, _refused(error))
+    commit()
+    flash(_("The visit is planned."), "success")
+    return redirect(url_for("visits.visit", visit_id=visit.id))
 
 
 def _render_visit(visit: Visit, status: int = 200):
