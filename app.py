@@ -25,6 +25,7 @@ from timebank.cli import ledger_cli
 from timebank.desk_views import bp as desk_bp
 from timebank.formatting import register_filters
 from timebank.notify_receivers import connect_notify_receivers
+from timebank.report_views import bp as reports_bp
 from timebank.views import bp as timebank_bp
 from timebank.visit_views import bp as visits_bp
 from views_common import http_error_message, render_error
@@ -80,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(family_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(aid_bp)
     app.register_blueprint(visits_bp)
 

@@ -199,8 +199,8 @@ def hours_text(minutes: int) -> str:
     return str((Decimal(minutes) / 60).quantize(Decimal("0.01")))
 
 
-def _spreadsheet_safe(text: str) -> str:
-    # A cell starting with = + - @ would be run as a formula by Excel.
+def spreadsheet_safe(text: str) -> str:
+    """The cell text, quoted if it would start a formula (= + - @) in Excel."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
@@ -236,14 +236,14 @@ def statement_csv(lines: Iterator[StatementLine]) -> Iterator[str]:
             [
                 format_datetime(line.created_at, "yyyy-MM-dd HH:mm"),
                 transfer_kind_label(line.kind),
-                _spreadsheet_safe(counterparty_label(line)),
-                _spreadsheet_safe(memo_text(line)),
+                spreadsheet_safe(counterparty_label(line)),
+                spreadsheet_safe(memo_text(line)),
                 line.minutes_in,
                 line.minutes_out,
                 hours_text(line.delta),
                 line.balance_after,
                 hours_text(line.balance_after),
-                _spreadsheet_safe(entered_label(line)),
+                spreadsheet_safe(entered_label(line)),
                 line.transfer_id,
             ]
         )

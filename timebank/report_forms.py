@@ -1,0 +1,49 @@
+"""Forms for the figures and reports pages: dates and choices read from the query string.
+
+Nothing here changes anything, so the forms carry no CSRF token and travel by GET.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+
+class PeriodForm(FlaskForm):
+    """A period of local days; either end may be left empty for its default."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
+
+    def validate_end(self, field) -> None:
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError(_l("The “to” date must not be before the “from” date."))
+
+
+class ExportForm(PeriodForm):
+    """Which CSV report to download, and for which period."""
+
+    report = SelectField(
+        _l("Report"),
+        choices=[
+            SelectChoice("visits", _l("Visits")),
+            SelectChoice("transfers", _l("Transfers")),
+            SelectChoice("members", _l("Members and balances (as of today)")),
+        ],
+        validators=[DataRequired(_l("Choose a report."))],
+    )
+
+
+class CertificateLookupForm(PeriodForm):
+    """Whose certificate a coordinator wants to open."""
+
+    volunteer = StringField(
+        _l("Volunteer: phone number, username or member number"),
+        validators=[DataRequired(_l("Enter who it is.")), Length(max=40)],
+        render_kw={"autocomplete": "off"},
+    )
