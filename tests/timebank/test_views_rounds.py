@@ -27,6 +27,8 @@ UNKNOWN = 999_999
 
 @pytest.fixture(autouse=True)
 def english(client):
+    """English messages (the msgids), in the services and in the client's session."""
+    client.post("/language", data={"locale": "en", "csrf_token": csrf_token(client, "/login")})
     with force_locale("en"):
         yield
 
