@@ -26,6 +26,7 @@ from timebank.desk_views import bp as desk_bp
 from timebank.formatting import register_filters
 from timebank.notify_receivers import connect_notify_receivers
 from timebank.report_views import bp as reports_bp
+from timebank.requests import connect_request_receivers
 from timebank.views import bp as timebank_bp
 from timebank.visit_views import bp as visits_bp
 from views_common import http_error_message, render_error
@@ -64,6 +65,7 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         storage.configure_engine(db.engine)
     connect_signals()
+    connect_request_receivers()
     connect_notify_receivers()
     connect_outbox()
     login_manager.login_view = "community.login"

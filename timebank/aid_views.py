@@ -15,7 +15,7 @@ from wtforms import SelectChoice
 from community.models import Community, User
 from errors import DomainError
 from extensions import db
-from timebank import offers, requests
+from timebank import aid_access, offers, requests
 from timebank.aid_forms import (
     WEEKDAY_LABELS,
     ActionForm,
@@ -78,7 +78,7 @@ def _render_need(form: NeedForm, requester: User, status: int = 200, offer: Offe
 @bp.route("/requests/new", methods=["GET", "POST"])
 def new_request():
     """Post a need: for oneself, or (``?for=<elder id>``) for an elder one may book for."""
-    requester = requests.requester_for(_me(), _for_id())
+    requester = aid_access.requester_for(_me(), _for_id())
     form = NeedForm()
     if request.method == "GET":
         form.idempotency_key.data = new_idempotency_key()
@@ -138,13 +138,13 @@ def _render_request(req: AidRequest, status: int = 200, approve_form: ApproveFor
     page = render_template(
         "timebank/aid/request.html",
         req=req,
-        notes=requests.private_notes_for(me, req),
-        may_take=requests.may_take(me, req),
-        may_approve=requests.may_approve(me, req),
+        notes=aid_access.private_notes_for(me, req),
+        may_take=aid_access.may_take(me, req),
+        may_approve=aid_access.may_approve(me, req),
         may_decline=req.status == RequestStatus.TAKEN
-        and (me.id == req.volunteer_id or requests.may_approve(me, req)),
+        and (me.id == req.volunteer_id or aid_access.may_approve(me, req)),
         may_cancel=req.status in (RequestStatus.OPEN, RequestStatus.TAKEN)
-        and requests.on_requester_side(me, req.requester),
+        and aid_access.on_requester_side(me, req.requester),
         approve_form=approve_form,
         action_form=ActionForm(formdata=None),
     )
@@ -153,12 +153,12 @@ def _render_request(req: AidRequest, status: int = 200, approve_form: ApproveFor
 
 @bp.get("/requests/<int:request_id>")
 def request_page(request_id: int):
-    return _render_request(requests.request_for(_me(), request_id))
+    return _render_request(aid_access.request_for(_me(), request_id))
 
 
 @bp.post("/requests/<int:request_id>/take")
 def take(request_id: int):
-    req = requests.request_for(_me(), request_id)
+    req = aid_access.request_for(_me(), request_id)
     if not ActionForm().validate():
         abort(400)
     try:
@@ -172,7 +172,7 @@ def take(request_id: int):
 
 @bp.post("/requests/<int:request_id>/approve")
 def approve(request_id: int):
-    req = requests.request_for(_me(), request_id)
+    req = aid_access.request_for(_me(), request_id)
     form = ApproveForm()
     if not form.validate():
         return _render_request(req, 400, approve_form=form)
@@ -192,7 +192,7 @@ def approve(request_id: int):
 
 @bp.post("/requests/<int:request_id>/decline")
 def decline(request_id: int):
-    req = requests.request_for(_me(), request_id)
+    req = aid_access.request_for(_me(), request_id)
     if not ActionForm().validate():
         abort(400)
     try:
@@ -201,14 +201,14 @@ def decline(request_id: int):
         return _render_request(req, _refused(error))
     commit()
     flash(_("The request is open again for other volunteers."), "success")
-    if requests.may_view_request(_me(), req):
+    if aid_access.may_view_request(_me(), req):
         return redirect(url_for("aid.request_page", request_id=req.id))
     return redirect(url_for("aid.my_requests"))
 
 
 @bp.post("/requests/<int:request_id>/cancel")
 def cancel(request_id: int):
-    req = requests.request_for(_me(), request_id)
+    req = aid_access.request_for(_me(), request_id)
     if not ActionForm().validate():
         abort(400)
     try:
@@ -336,7 +336,7 @@ def ask_offer(offer_id: int):
     """Ask for an offered service, for oneself or (``?for=``) an elder one may book for."""
     me = _me()
     offer = offers.offer_for(me, offer_id)
-    requester = requests.requester_for(me, _for_id())
+    requester = aid_access.requester_for(me, _for_id())
     offers.check_may_ask(offer, requester)
     form = NeedForm()
     if request.method == "GET":

@@ -11,6 +11,7 @@ from community.models import Role, utcnow
 from community.permissions import active_link
 from community.services import link_family, revoke_family_link
 from extensions import db
+from timebank.aid_access import private_notes_for
 from timebank.aid_models import AidRequest, RequestStatus, Urgency
 from timebank.clock import local_today
 from timebank.errors import AlreadySettled, AlreadySubmitted, InvalidRequest, NotAllowed
@@ -22,12 +23,13 @@ from timebank.requests import (
     flag_unclaimed,
     open_requests,
     post_request,
-    private_notes_for,
     take_request,
     unclaimed_requests,
 )
+from timebank.scheduling import check_in, check_out
 from timebank.signals import request_posted, request_taken
 from timebank.visit_models import Visit, VisitStatus
+from timebank.visits import confirm_visit
 
 from .support import key
 
@@ -308,3 +310,17 @@ def test_flag_unclaimed_cli_uses_the_configured_threshold(app, elder):
     assert result.exit_code == 0 and "flagged 1" in result.output
     db.session.refresh(posted)
     assert posted.flagged_at is not None
+
+
+def test_request_is_done_once_its_visit_is_confirmed(elder, volunteer):
+    posted = post(elder, needed_on=local_today())
+    take_request(posted, volunteer=volunteer)
+    approve_take(posted, by=elder)
+    visit = db.session.get(Visit, posted.visit_id)
+    arrived = utcnow()
+    check_in(visit, by=volunteer, at=arrived)
+    check_out(visit, by=volunteer, at=arrived + timedelta(minutes=50))
+    assert posted.status == RequestStatus.SCHEDULED  # logged, not yet confirmed
+    confirm_visit(visit.service_record, by=elder)
+    db.session.refresh(posted)
+    assert posted.status == RequestStatus.DONE

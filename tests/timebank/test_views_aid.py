@@ -222,6 +222,7 @@ def test_approval_schedules_the_visit(client, people, scene):
     approved = db.session.get(AidRequest, scene["taken"])
     db.session.refresh(approved)
     assert approved.status == RequestStatus.SCHEDULED and approved.visit_id is not None
+    assert f"/rounds/visits/{approved.visit_id}" in client.get(url).get_data(as_text=True)
 
 
 def test_volunteer_publishes_an_offer_and_a_resident_asks_for_it(app, client, people):
