@@ -41,6 +41,23 @@ def pytest_configure(config):
     community_models.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
+def pytest_collection_modifyitems(config, items):
+    """View tests (test_views_*.py) run on SQLite only.
+
+    Who may see and do what is decided in Python, the same on every database;
+    the services and the ledger under those views run on both backends in
+    their own tests. Running each view table twice would double the suite.
+    """
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("database_url") == "postgresql"
+        (dropped if on_postgres and item.path.name.startswith("test_views_") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def _config(url: str) -> dict:
     return {
         "TESTING": True,

@@ -8,6 +8,7 @@ from community.models import Role
 from tests.browser.support import (
     LOCALES,
     assert_accessible,
+    choose_language,
     commit_for_server,
     horizontal_overflow,
     sign_in,
@@ -40,6 +41,7 @@ def test_report_pages_are_accessible(new_page, app, volunteer, coordinator, serv
     page = new_page(viewport={"width": width, "height": 800}, java_script_enabled=False)
     page.goto("/login")
     assert_accessible(page)
+    choose_language(page, locale)
     sign_in(page, app, served, locale)
     for path in ("/reports/", "/reports/figures", f"/reports/certificates/{volunteer.id}"):
         page.goto(path)
