@@ -14,7 +14,6 @@ import pytest
 from community.services import link_family
 from extensions import db
 from tests.browser.support import (
-    LOCALES,
     assert_accessible,
     choose_language,
     commit_for_server,
@@ -55,7 +54,8 @@ def check_in_earlier(visit_id: int, minutes: int) -> None:
     commit_for_server()
 
 
-@pytest.mark.parametrize("locale", LOCALES)
+# Chinese only: English pages are walked by the foundation journey and the page checks.
+@pytest.mark.parametrize("locale", ["zh_CN"])
 def test_family_need_is_taken_visited_confirmed_by_card_and_paid(
     new_page, app, make_member, community, elder, volunteer, coordinator, locale
 ):
