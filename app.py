@@ -24,6 +24,7 @@ from timebank.aid_views import bp as aid_bp
 from timebank.cli import ledger_cli
 from timebank.desk_views import bp as desk_bp
 from timebank.formatting import register_filters
+from timebank.group_session_views import bp as groups_bp
 from timebank.notify_receivers import connect_notify_receivers
 from timebank.report_views import bp as reports_bp
 from timebank.requests import connect_request_receivers
@@ -86,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(aid_bp)
     app.register_blueprint(visits_bp)
+    app.register_blueprint(groups_bp)
 
 
 def register_request_hooks(app: Flask) -> None:
