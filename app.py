@@ -21,6 +21,8 @@ from seed import seed_demo_command
 from timebank.accounts import connect_signals
 from timebank.aid_cli import aid_cli
 from timebank.aid_views import bp as aid_bp
+from timebank.care_plan_cli import plans_cli
+from timebank.care_plan_views import bp as plans_bp
 from timebank.cli import ledger_cli
 from timebank.desk_views import bp as desk_bp
 from timebank.formatting import register_filters
@@ -87,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(aid_bp)
     app.register_blueprint(visits_bp)
+    app.register_blueprint(plans_bp)
     app.register_blueprint(groups_bp)
 
 
@@ -139,4 +142,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(ledger_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(aid_cli)
+    app.cli.add_command(plans_cli)
     app.cli.add_command(seed_demo_command)

@@ -51,6 +51,7 @@ class Visit(db.Model):
         ForeignKey("service_records.id"), unique=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    care_plan_id: Mapped[int | None] = mapped_column(ForeignKey("care_plans.id"), index=True)
 
     volunteer: Mapped[User] = relationship(foreign_keys=[volunteer_id])
     recipient: Mapped[User] = relationship(foreign_keys=[recipient_id])
