@@ -26,7 +26,8 @@ def _ids(message) -> tuple[str, ...]:
 
 
 def _strings(message) -> tuple[str, ...]:
-    return message.string if isinstance(message.string, tuple) else (message.string,)
+    strings = message.string
+    return tuple(strings) if isinstance(strings, (tuple, list)) else (strings,)
 
 
 @pytest.fixture(scope="module")
