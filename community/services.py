@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 
 from community.errors import InvalidMember, MemberNotFound, NotPermitted
 from community.models import Community, FamilyLink, LinkStatus, Role, User, utcnow
@@ -57,18 +57,29 @@ def find_member(text: str) -> User:
     return user
 
 
+def _members_coordinated_by(actor: User) -> Select:
+    """A query of the members of the communities ``actor`` coordinates. Raises NotPermitted."""
+    if not actor.is_coordinator:
+        raise NotPermitted()
+    statement = select(User).join(Community, Community.id == User.community_id)
+    if actor.role == Role.STREET_ADMIN:
+        return statement.where(Community.street_id == actor.community.street_id)
+    return statement.where(User.community_id == actor.community_id)
+
+
+def new_members(actor: User, *, since: datetime, limit: int = 50) -> list[User]:
+    """Members who joined the communities ``actor`` coordinates since ``since`` (UTC), newest first,
+    for a coordinator to check. Raises NotPermitted."""
+    statement = _members_coordinated_by(actor).where(User.created_at >= since)
+    return list(db.session.scalars(statement.order_by(User.created_at.desc()).limit(limit)))
+
+
 def search_members(actor: User, query: str, limit: int = 50) -> list[User]:
     """Members of the communities ``actor`` coordinates whose name, phone or username matches.
 
     Raises NotPermitted unless ``actor`` is a coordinator or street admin.
     """
-    if not actor.is_coordinator:
-        raise NotPermitted()
-    statement = select(User).join(Community, Community.id == User.community_id)
-    if actor.role == Role.STREET_ADMIN:
-        statement = statement.where(Community.street_id == actor.community.street_id)
-    else:
-        statement = statement.where(User.community_id == actor.community_id)
+    statement = _members_coordinated_by(actor)
     query = (query or "").strip()
     if query:
         like = f"%{query}%"

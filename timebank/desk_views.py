@@ -8,14 +8,16 @@ behalf of Y" and shown on these pages.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from community.models import User
+from community.models import User, utcnow
 from community.permissions import coordinates, coordinates_community
-from community.services import member_for
+from community.services import member_for, new_members
 from errors import DomainError
 from extensions import db
 from timebank.accounts import community_account, member_account
@@ -41,6 +43,7 @@ from views_common import commit, new_idempotency_key, refuse
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 
 RECENT_TRANSFERS = 10
+NEW_MEMBER_DAYS = timedelta(days=14)  # how far back the desk lists new members to check
 
 
 @bp.before_request
@@ -98,6 +101,7 @@ def index():
         dispute_count=len(disputes_for(current_user)),
         fund=community_account(current_user.community_id, AccountKind.FUND),
         guarantee=community_account(current_user.community_id, AccountKind.GUARANTEE),
+        new_members=new_members(current_user, since=utcnow() - NEW_MEMBER_DAYS),
     )
 
 

@@ -3,6 +3,8 @@ who may open each page, and what each action posts (or refuses to post)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -131,6 +133,17 @@ def test_desk_home_shows_pools_and_waiting_visits(client, people):
     assert "2 h 30 min" in page or "2 小时 30 分" in page
     assert "45" in page and "王秀英" in page
     assert 'href="/members/new"' in page
+
+
+def test_desk_lists_new_members_to_check_and_not_old_ones(client, people, make_member):
+    newcomer = make_member("新来的李奶奶", age=79)
+    old_timer = make_member("老住户", age=70)
+    old_timer.created_at = old_timer.created_at - timedelta(days=30)
+    elsewhere = make_member("别处新人", community=people["other_coordinator"].community)
+    login(client, people["coordinator"])
+    page = client.get("/desk/").get_data(as_text=True)
+    assert f'href="/members/{newcomer.id}"' in page
+    assert "老住户" not in page and elsewhere.display_name not in page
 
 
 def test_member_page_shows_balance_and_what_was_done_on_their_behalf(client, people):
