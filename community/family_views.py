@@ -22,21 +22,13 @@ from community.models import LinkStatus, User
 from community.permissions import FAMILY_PERMISSIONS
 from community.services import find_member
 from errors import DomainError
-from extensions import db
-from views_common import commit
+from views_common import commit, refuse
 
 bp = Blueprint("family", __name__, url_prefix="/family")
 
 
 def _me() -> User:
     return current_user._get_current_object()
-
-
-def _refused(error: DomainError) -> int:
-    """Undo the failed service's work and show its message; return the status to answer with."""
-    db.session.rollback()
-    flash(str(error.message), "error")
-    return error.http_status
 
 
 @bp.get("/")
@@ -64,7 +56,7 @@ def ask():
                 may_receive_gifts=form.may_receive_gifts.data,
             )
         except DomainError as error:
-            status = _refused(error)
+            status = refuse(error)
         else:
             commit()
             flash(
@@ -116,7 +108,7 @@ def answer(link_id: int):
                     elder=link.elder.display_name,
                 )
         except DomainError as error:
-            status = _refused(error)
+            status = refuse(error)
             link = link_for(me, link_id)
         else:
             commit()
@@ -143,7 +135,7 @@ def end(link_id: int):
     try:
         end_family_link(link, by=me)
     except DomainError as error:
-        _refused(error)
+        refuse(error)
     else:
         commit()
         flash(_("The family link has ended."), "info")

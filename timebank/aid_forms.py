@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from timebank.aid_models import Urgency
-from timebank.categories import CATEGORIES
+from timebank.categories import category_choices
 from timebank.requests import MAX_REQUEST_MINUTES, Need
 
 WEEKDAY_LABELS = (
@@ -38,7 +38,7 @@ def _category_field(label, first=None) -> SelectField:
     choices = [SelectChoice("", first or _l("Choose…"))]
     return SelectField(
         label,
-        choices=choices + [SelectChoice(c.code, c.label) for c in CATEGORIES],
+        choices=choices + category_choices(),
         validators=[DataRequired(_l("Choose a kind of help."))] if first is None else [Optional()],
     )
 

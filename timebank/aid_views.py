@@ -27,7 +27,7 @@ from timebank.aid_forms import (
 from timebank.aid_models import AidRequest, Offer, RequestStatus
 from timebank.clock import local_today
 from timebank.errors import NotAllowed
-from views_common import commit, new_idempotency_key
+from views_common import commit, new_idempotency_key, refuse
 
 bp = Blueprint("aid", __name__, url_prefix="/aid")
 
@@ -40,12 +40,6 @@ def signed_in_only() -> None:
 
 def _me() -> User:
     return current_user._get_current_object()
-
-
-def _refused(error: DomainError) -> int:
-    db.session.rollback()
-    flash(str(error.message), "error")
-    return error.http_status
 
 
 def _for_id() -> int | None:
@@ -91,7 +85,7 @@ def new_request():
             form.need(), requester=requester, by=_me(), idempotency_key=form.idempotency_key.data
         )
     except DomainError as error:
-        return _render_need(form, requester, _refused(error))
+        return _render_need(form, requester, refuse(error))
     commit()
     flash(_("Your request is posted. Volunteers nearby can see it now."), "success")
     return redirect(url_for("aid.request_page", request_id=posted.id))
@@ -164,7 +158,7 @@ def take(request_id: int):
     try:
         requests.take_request(req, volunteer=_me())
     except DomainError as error:
-        return _render_request(req, _refused(error))
+        return _render_request(req, refuse(error))
     commit()
     flash(_("You took this request. You will hear when it is approved."), "success")
     return redirect(url_for("aid.request_page", request_id=req.id))
@@ -184,7 +178,7 @@ def approve(request_id: int):
             scheduled_time=form.scheduled_time.data,
         )
     except DomainError as error:
-        return _render_request(req, _refused(error), approve_form=form)
+        return _render_request(req, refuse(error), approve_form=form)
     commit()
     flash(_("Approved. The visit is scheduled."), "success")
     return redirect(url_for("aid.request_page", request_id=req.id))
@@ -198,7 +192,7 @@ def decline(request_id: int):
     try:
         requests.decline_take(req, by=_me())
     except DomainError as error:
-        return _render_request(req, _refused(error))
+        return _render_request(req, refuse(error))
     commit()
     flash(_("The request is open again for other volunteers."), "success")
     if aid_access.may_view_request(_me(), req):
@@ -214,7 +208,7 @@ def cancel(request_id: int):
     try:
         requests.cancel_request(req, by=_me())
     except DomainError as error:
-        return _render_request(req, _refused(error))
+        return _render_request(req, refuse(error))
     commit()
     flash(_("The request is cancelled."), "success")
     return redirect(url_for("aid.request_page", request_id=req.id))
@@ -286,7 +280,7 @@ def new_offer():
     try:
         offers.publish_offer(_details(form), by=_me())
     except DomainError as error:
-        return _render_offer_form(form, status=_refused(error))
+        return _render_offer_form(form, status=refuse(error))
     commit()
     flash(_("Your offer is published."), "success")
     return redirect(url_for("aid.my_requests"))
@@ -312,7 +306,7 @@ def edit_offer(offer_id: int):
     try:
         offers.update_offer(offer, _details(form), by=_me())
     except DomainError as error:
-        return _render_offer_form(form, offer, _refused(error))
+        return _render_offer_form(form, offer, refuse(error))
     commit()
     flash(_("Your offer is saved."), "success")
     return redirect(url_for("aid.my_requests"))
@@ -356,7 +350,7 @@ def ask_offer(offer_id: int):
             idempotency_key=form.idempotency_key.data,
         )
     except DomainError as error:
-        return _render_need(form, requester, _refused(error), offer=offer)
+        return _render_need(form, requester, refuse(error), offer=offer)
     commit()
     flash(
         _(

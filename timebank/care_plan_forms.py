@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from timebank.categories import CATEGORIES
+from timebank.categories import category_choices
 
 WEEKDAY_LABELS = (
     _l("Monday"),
@@ -47,8 +47,7 @@ class CarePlanForm(FlaskForm):
     volunteer = _member_field(_l("Volunteer"))
     category = SelectField(
         _l("Kind of service"),
-        choices=[SelectChoice("", _l("Choose…"))]
-        + [SelectChoice(c.code, c.label) for c in CATEGORIES],
+        choices=[SelectChoice("", _l("Choose…"))] + category_choices(),
         validators=[DataRequired(_l("Choose a kind of service."))],
     )
     weekdays = SelectMultipleField(

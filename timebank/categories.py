@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectChoice
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,15 @@ CATEGORIES: tuple[Category, ...] = (
 )
 
 BY_CODE: dict[str, Category] = {c.code: c for c in CATEGORIES}
+
+
+def category_choices() -> list[SelectChoice]:
+    """The categories as choices for a form's select (WTForms SelectChoice), in display order."""
+    from wtforms import (
+        SelectChoice,  # forms are the only callers; keep the model layer free of wtforms
+    )
+
+    return [SelectChoice(c.code, c.label) for c in CATEGORIES]
 
 
 def category_label(code: str) -> str:

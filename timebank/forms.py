@@ -21,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from timebank.categories import CATEGORIES
+from timebank.categories import category_choices
 from timebank.formatting import TRANSFER_KIND_LABELS
 from timebank.ledger import MAX_TRANSFER_MINUTES
 from timebank.visits import MAX_VISIT_MINUTES
@@ -50,8 +50,7 @@ class LogVisitForm(FlaskForm):
     recipient = _recipient(_l("Who did you help?"))
     category = SelectField(
         _l("Kind of service"),
-        choices=[SelectChoice("", _l("Choose…"))]
-        + [SelectChoice(c.code, c.label) for c in CATEGORIES],
+        choices=[SelectChoice("", _l("Choose…"))] + category_choices(),
         validators=[DataRequired(_l("Choose a kind of service."))],
     )
     service_date = DateField(

@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from timebank.categories import CATEGORIES
+from timebank.categories import category_choices
 from timebank.visits import MAX_VISIT_MINUTES
 
 
@@ -28,8 +28,7 @@ class GroupSessionForm(FlaskForm):
     )
     category = SelectField(
         _l("Kind of service"),
-        choices=[SelectChoice("", _l("Choose…"))]
-        + [SelectChoice(c.code, c.label) for c in CATEGORIES],
+        choices=[SelectChoice("", _l("Choose…"))] + category_choices(),
         validators=[DataRequired(_l("Choose a kind of service."))],
     )
     held_on = DateField(_l("Date"), validators=[DataRequired(_l("Enter the date of the session."))])

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from timebank.categories import CATEGORIES
+from timebank.categories import category_choices
 
 
 def _member_field(label) -> StringField:
@@ -28,8 +28,7 @@ class ScheduleVisitForm(FlaskForm):
     recipient = _member_field(_l("Person to visit"))
     category = SelectField(
         _l("Kind of service"),
-        choices=[SelectChoice("", _l("Choose…"))]
-        + [SelectChoice(c.code, c.label) for c in CATEGORIES],
+        choices=[SelectChoice("", _l("Choose…"))] + category_choices(),
         validators=[DataRequired(_l("Choose a kind of service."))],
     )
     scheduled_date = DateField(

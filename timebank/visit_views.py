@@ -30,20 +30,13 @@ from timebank.visit_forms import (
     VisitActionForm,
 )
 from timebank.visit_models import Visit
-from views_common import commit
+from views_common import commit, refuse
 
 bp = Blueprint("visits", __name__, url_prefix="/rounds")
 
 
 def _me() -> User:
     return current_user._get_current_object()
-
-
-def _refused(error: DomainError) -> int:
-    """Undo the failed service's work and show its message; return the status to answer with."""
-    db.session.rollback()
-    flash(str(error.message), "error")
-    return error.http_status
 
 
 # --- a volunteer's rounds -----------------------------------------------------------------
@@ -100,7 +93,7 @@ def schedule():
             note=form.note.data or "",
         )
     except DomainError as error:
-        return _render_schedule(form, _refused(error))
+        return _render_schedule(form, refuse(error))
     commit()
     flash(_("The visit is planned."), "success")
     return redirect(url_for("visits.visit", visit_id=visit.id))
@@ -135,7 +128,7 @@ def check_in(visit_id: int):
     try:
         scheduling.check_in(visit, by=_me())
     except DomainError as error:
-        return _render_visit(visit, _refused(error))
+        return _render_visit(visit, refuse(error))
     commit()
     flash(_("Checked in. Check out when you leave."), "success")
     return redirect(url_for("visits.visit", visit_id=visit.id))
@@ -150,7 +143,7 @@ def check_out(visit_id: int):
     try:
         scheduling.check_out(visit, by=_me())
     except DomainError as error:
-        return _render_visit(visit, _refused(error))
+        return _render_visit(visit, refuse(error))
     commit()
     flash(
         _("Checked out: %(time)s.", time=format_minutes(visit.service_record.minutes)),
@@ -169,7 +162,7 @@ def _call_off(visit_id: int, service, message: str):
     try:
         service(visit, by=_me(), reason=form.reason.data or "")
     except DomainError as error:
-        return _render_visit(visit, _refused(error))
+        return _render_visit(visit, refuse(error))
     commit()
     flash(message, "success")
     return redirect(url_for("visits.visit", visit_id=visit.id))
@@ -216,7 +209,7 @@ def card_code(visit_id: int):
         form.code.data = ""
         return _render_card_code(visit, form, error.http_status)
     except DomainError as error:
-        return _render_card_code(visit, form, _refused(error))
+        return _render_card_code(visit, form, refuse(error))
     commit()
     flash(
         _(
@@ -252,7 +245,7 @@ def record(visit_id: int):
             visit, by=_me(), started_at=form.started_at.data, ended_at=form.ended_at.data
         )
     except DomainError as error:
-        return _render_record(visit, form, _refused(error))
+        return _render_record(visit, form, refuse(error))
     commit()
     flash(_("Visit recorded. It is waiting for confirmation."), "success")
     return redirect(url_for("timebank.visit", record_id=visit.service_record_id))
@@ -292,7 +285,7 @@ def issue_card(elder_id: int):
     try:
         card, code = cards.issue_card(elder, by=_me())
     except DomainError as error:
-        return _render_card_admin(elder, _refused(error))
+        return _render_card_admin(elder, refuse(error))
     commit()
     # Rendered in this response, not after a redirect: the code is stored only hashed.
     return render_template(
@@ -310,7 +303,7 @@ def revoke_card(elder_id: int):
     try:
         cards.revoke_card(card, by=_me())
     except DomainError as error:
-        return _render_card_admin(elder, _refused(error))
+        return _render_card_admin(elder, refuse(error))
     commit()
     flash(_("The card is revoked. Its code no longer confirms visits."), "success")
     return redirect(url_for("visits.card_admin", elder_id=elder.id))
@@ -333,7 +326,7 @@ def callback(record_id: int):
     try:
         cards.confirm_by_callback(record, by=_me(), note=form.note.data)
     except DomainError as error:
-        return _render_callback(record, form, _refused(error))
+        return _render_callback(record, form, refuse(error))
     commit()
     flash(_("Confirmed by call-back. The hours are posted."), "success")
     return redirect(url_for("timebank.visit", record_id=record.id))
