@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from flask import g, request_started
+from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
@@ -243,6 +244,15 @@ def elder(make_member) -> User:
 @pytest.fixture
 def coordinator(make_member) -> User:
     return make_member("张社工", age=40, role=Role.COORDINATOR)
+
+
+@pytest.fixture
+def english_pages(client):
+    """English messages (the msgids) in the services and in the client's session,
+    so view tests can read them whatever the catalogue holds."""
+    client.post("/language", data={"locale": "en", "csrf_token": csrf_token(client, "/login")})
+    with force_locale("en"):
+        yield
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from community.models import Role
@@ -21,12 +20,7 @@ from timebank.visit_models import Visit, VisitStatus
 UNKNOWN = 999_999
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    """English messages (the msgids), in the services and in the client's session."""
-    client.post("/language", data={"locale": "en", "csrf_token": csrf_token(client, "/login")})
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english_pages")
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import re
 from datetime import time
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from community.models import Role
@@ -25,12 +24,7 @@ from timebank.visits import log_visit
 UNKNOWN = 999_999
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    """English messages (the msgids), in the services and in the client's session."""
-    client.post("/language", data={"locale": "en", "csrf_token": csrf_token(client, "/login")})
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english_pages")
 
 
 @pytest.fixture
