@@ -17,6 +17,15 @@ from community.views import bp as community_bp
 from config import INSTANCE_DIR, Config, check_production
 from errors import DomainError
 from extensions import babel, csrf, db, login_manager, migrate
+from marketplace import card_models, review_models  # noqa: F401  (every table, for Alembic)
+from marketplace.booking_views import bp as bookings_bp
+from marketplace.browse_views import bp as market_bp
+from marketplace.card_views import bp as card_bp
+from marketplace.catalogue_views import bp as catalogue_bp
+from marketplace.cli import marketplace_cli
+from marketplace.dashboard_views import bp as provider_dashboard_bp
+from marketplace.review_views import bp as reviews_bp
+from marketplace.subsidy_views import bp as subsidies_bp
 from seed import seed_demo_command
 from timebank.accounts import connect_signals
 from timebank.aid_cli import aid_cli
@@ -91,6 +100,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(visits_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(groups_bp)
+    for marketplace_bp in (
+        catalogue_bp,
+        provider_dashboard_bp,
+        market_bp,
+        bookings_bp,
+        subsidies_bp,
+        card_bp,
+        reviews_bp,
+    ):
+        app.register_blueprint(marketplace_bp)
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -143,4 +162,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(notifications_cli)
     app.cli.add_command(aid_cli)
     app.cli.add_command(plans_cli)
+    app.cli.add_command(marketplace_cli)
     app.cli.add_command(seed_demo_command)

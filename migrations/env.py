@@ -85,10 +85,33 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, "OFF")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            _check_sqlite_foreign_keys(connection)
+            _sqlite_foreign_keys(connection, "ON")
+
+
+def _sqlite_foreign_keys(connection, state):
+    """Switch SQLite's foreign-key enforcement, on the driver connection.
+
+    Batch migrations copy a table and drop the original; with enforcement on,
+    dropping a table others point at fails. The pragma is ignored inside a
+    transaction, so it goes to the driver before SQLAlchemy begins one.
+    """
+    connection.connection.driver_connection.execute(f"PRAGMA foreign_keys = {state}")
+
+
+def _check_sqlite_foreign_keys(connection):
+    """Refuse to finish if the migrations left a dangling reference."""
+    broken = connection.connection.driver_connection.execute("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
 
 
 if context.is_offline_mode():

@@ -37,6 +37,17 @@ def open_community_accounts(community: Community) -> None:
     db.session.flush()
 
 
+def open_provider_account(community_id: int) -> Account:
+    """Open a new account for a marketplace provider's earnings in hours (floor 0, no cap).
+
+    The provider keeps its id; the time bank never needs to know who owns it.
+    """
+    account = Account(kind=AccountKind.PROVIDER, community_id=community_id)
+    db.session.add(account)
+    db.session.flush()
+    return account
+
+
 def member_account(user: User) -> Account:
     """The hour account of ``user``. Raises NotFound if it was never opened."""
     account = db.session.scalar(select(Account).where(Account.user_id == user.id))

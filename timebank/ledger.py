@@ -146,7 +146,7 @@ def lock_accounts(session: Session, account_ids: list[int]) -> dict[int, LockedA
     for account_id, kind, balance, held, floor, cap in rows:
         if kind == AccountKind.MEMBER:
             limits = (floor, cap)
-        elif kind == AccountKind.FUND:
+        elif kind in (AccountKind.FUND, AccountKind.PROVIDER):
             limits = (0, None)
         else:
             limits = (None, None)

@@ -20,6 +20,7 @@ class AccountKind(StrEnum):
     MEMBER = "member"
     FUND = "fund"  # 爱心池: hours members donate
     GUARANTEE = "guarantee"  # hours the community issues; may go negative
+    PROVIDER = "provider"  # a marketplace provider's earnings in hours; never negative
 
 
 class Account(db.Model):
@@ -27,7 +28,7 @@ class Account(db.Model):
 
     __tablename__ = "accounts"
     __table_args__ = (
-        CheckConstraint("kind IN ('member', 'fund', 'guarantee')", name="kind"),
+        CheckConstraint("kind IN ('member', 'fund', 'guarantee', 'provider')", name="kind"),
         CheckConstraint("(kind = 'member') = (user_id IS NOT NULL)", name="member_has_user"),
         CheckConstraint("held_minutes >= 0", name="held_not_negative"),
         # one fund and one guarantee account per community
@@ -36,8 +37,8 @@ class Account(db.Model):
             "community_id",
             "kind",
             unique=True,
-            sqlite_where=text("user_id IS NULL"),
-            postgresql_where=text("user_id IS NULL"),
+            sqlite_where=text("kind IN ('fund', 'guarantee')"),
+            postgresql_where=text("kind IN ('fund', 'guarantee')"),
         ),
     )
 

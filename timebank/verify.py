@@ -98,7 +98,7 @@ def _within_limits(session: Session) -> list[Problem]:
                     | (Account.balance_minutes > Community.storage_cap_minutes)
                 )
             )
-            | ((Account.kind == AccountKind.FUND) & (available < 0))
+            | (Account.kind.in_([AccountKind.FUND, AccountKind.PROVIDER]) & (available < 0))
         )
     )
     return [
