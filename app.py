@@ -24,6 +24,7 @@ from marketplace.card_views import bp as card_bp
 from marketplace.catalogue_views import bp as catalogue_bp
 from marketplace.cli import marketplace_cli
 from marketplace.dashboard_views import bp as provider_dashboard_bp
+from marketplace.formatting import register_filters as register_marketplace_filters
 from marketplace.review_views import bp as reviews_bp
 from marketplace.subsidy_views import bp as subsidies_bp
 from seed import seed_demo_command
@@ -114,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     register_filters(app)
+    register_marketplace_filters(app)
 
     @app.before_request
     def mark_read_only_requests() -> None:

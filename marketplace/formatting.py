@@ -1,0 +1,71 @@
+"""How money, categories, units and statuses read on the marketplace's pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+
+from marketplace.clock import to_local
+
+CATEGORY_LABELS = {
+    "housekeeping": _l("Housekeeping"),
+    "childcare": _l("Childcare"),
+    "meals": _l("Meal assistance"),
+}
+UNIT_LABELS = {
+    "hour": _l("per hour"),
+    "visit": _l("per visit"),
+    "meal": _l("per meal"),
+    "session": _l("per session"),
+}
+BOOKING_STATUS_LABELS = {
+    "pending_payment": _l("Waiting for payment"),
+    "requested": _l("Waiting for the provider"),
+    "accepted": _l("Accepted"),
+    "completed": _l("Completed"),
+    "declined": _l("Declined"),
+    "expired": _l("Expired"),
+    "cancelled": _l("Cancelled"),
+    "no_show": _l("Missed (no one there)"),
+    "disputed": _l("In dispute"),
+    "refunded": _l("Refunded"),
+}
+PAYMENT_METHOD_LABELS = {
+    "card": _l("Bank card"),
+    "hours": _l("Time-bank hours"),
+    "on_site": _l("Pay on site"),
+    "subsidy": _l("Community subsidy"),
+}
+
+
+def format_yuan(fen: int | None) -> str:
+    """``1250`` → ``¥12.50`` (whole yuan without decimals: ``¥12``)."""
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(abs(fen), 100)
+    return f"{sign}¥{yuan}" if cents == 0 else f"{sign}¥{yuan}.{cents:02d}"
+
+
+def local_time(stored: datetime | None, pattern: str = "yyyy-MM-dd HH:mm") -> str:
+    """A stored UTC instant as Shanghai wall-clock text."""
+    if stored is None:
+        return ""
+    return format_datetime(to_local(stored), pattern)
+
+
+def _label(labels: dict, code: str | None) -> str:
+    return str(labels.get(code, code or ""))
+
+
+def register_filters(app: Flask) -> None:
+    """Jinja filters: yuan, local_time, category_name, unit_name, booking_status, payment_method."""
+    app.add_template_filter(format_yuan, "yuan")
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(lambda c: _label(CATEGORY_LABELS, c), "category_name")
+    app.add_template_filter(lambda c: _label(UNIT_LABELS, c), "unit_name")
+    app.add_template_filter(lambda c: _label(BOOKING_STATUS_LABELS, c), "booking_status")
+    app.add_template_filter(lambda c: _label(PAYMENT_METHOD_LABELS, c), "payment_method")

@@ -1,0 +1,148 @@
+"""Fixtures for the marketplace: a verified provider with a menu and a weekly calendar.
+
+They build rows directly (not through the catalogue services) so that every
+marketplace test starts from the same small, known provider.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+
+from community.models import Role, User
+from extensions import db
+from marketplace.models import (
+    MealMenu,
+    Provider,
+    ProviderStatus,
+    ServiceItem,
+    WeeklySlot,
+)
+from timebank.accounts import open_provider_account
+
+# Every day of the week: a morning and an afternoon slot, three places each.
+SLOT_TIMES = ((time(9), time(11)), (time(14), time(16)))
+SLOT_CAPACITY = 3
+
+
+@pytest.fixture
+def provider_owner(make_member) -> User:
+    return make_member("陈家政", age=45, role=Role.MEMBER)
+
+
+@pytest.fixture
+def make_provider(app, community, street, provider_owner):
+    """make_provider(name=..., owner=..., status=verified, categories=..., communities=[...])."""
+
+    def make(
+        name: str = "好帮手家政",
+        *,
+        owner: User | None = None,
+        status: str = ProviderStatus.VERIFIED,
+        categories: str = "housekeeping,childcare,meals",
+        communities=None,
+        min_notice_hours: int = 2,
+        slots=SLOT_TIMES,
+        capacity: int = SLOT_CAPACITY,
+    ) -> Provider:
+        owner = owner or provider_owner
+        account = open_provider_account(owner.community_id)
+        provider = Provider(
+            name=name,
+            kind="company",
+            categories=categories,
+            description=f"{name}：家政、托育与助餐。",
+            contact_name=owner.display_name,
+            contact_phone="051260000000",
+            address="沧浪街道十全街1号",
+            licence_number="91320508MA1XXXXX",
+            status=status,
+            owner_id=owner.id,
+            street_id=street.id,
+            account_id=account.id,
+            min_notice_hours=min_notice_hours,
+        )
+        provider.communities = list(communities or [community])
+        db.session.add(provider)
+        db.session.flush()
+        for weekday in range(7):
+            for starts, ends in slots:
+                db.session.add(
+                    WeeklySlot(
+                        provider_id=provider.id,
+                        weekday=weekday,
+                        starts_at=starts,
+                        ends_at=ends,
+                        capacity=capacity,
+                    )
+                )
+        db.session.flush()
+        return provider
+
+    return make
+
+
+@pytest.fixture
+def provider(make_provider) -> Provider:
+    return make_provider()
+
+
+@pytest.fixture
+def make_item(app):
+    """make_item(provider, title=..., category=..., price_fen=..., **fields) -> ServiceItem."""
+
+    def make(provider: Provider, title: str = "日常保洁", **fields) -> ServiceItem:
+        values = {
+            "category": "housekeeping",
+            "unit": "visit",
+            "price_fen": 8000,
+            "price_minutes": 120,
+            "duration_minutes": 120,
+            "cancel_fee_percent": 20,
+        }
+        values.update(fields)
+        item = ServiceItem(provider_id=provider.id, title=title, **values)
+        db.session.add(item)
+        db.session.flush()
+        return item
+
+    return make
+
+
+@pytest.fixture
+def cleaning(provider, make_item) -> ServiceItem:
+    """¥80 (or 2 hours) per visit of 2 hours; 20 % kept on a late cancellation."""
+    return make_item(provider)
+
+
+@pytest.fixture
+def lunch(provider, make_item) -> ServiceItem:
+    """¥15 per meal; dated menus say what is served and how many portions."""
+    return make_item(
+        provider,
+        "爱心午餐",
+        category="meals",
+        unit="meal",
+        price_fen=1500,
+        price_minutes=None,
+        duration_minutes=60,
+        cancel_fee_percent=0,
+    )
+
+
+@pytest.fixture
+def make_meal_menu(app):
+    def make(item: ServiceItem, day, portions: int = 30, **fields) -> MealMenu:
+        menu = MealMenu(
+            item_id=item.id,
+            served_on=day,
+            dishes=fields.pop("dishes", "红烧肉、清炒时蔬、米饭、紫菜汤"),
+            portions=portions,
+            **fields,
+        )
+        db.session.add(menu)
+        db.session.flush()
+        return menu
+
+    return make
