@@ -17,7 +17,11 @@ from community.views import bp as community_bp
 from config import INSTANCE_DIR, Config, check_production
 from errors import DomainError
 from extensions import babel, csrf, db, login_manager, migrate
-from marketplace import card_models, review_models  # noqa: F401  (every table, for Alembic)
+from marketplace import (  # noqa: F401  (every table for Alembic; routes on shared blueprints)
+    booking_action_views,
+    card_models,
+    review_models,
+)
 from marketplace.booking_views import bp as bookings_bp
 from marketplace.browse_views import bp as market_bp
 from marketplace.card_views import bp as card_bp

@@ -17,11 +17,17 @@ the booking's CardPayment so a second call never charges or refunds twice.
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select
 
 from extensions import db
 from marketplace.booking_models import Booking
 from marketplace.card_models import CardPayment
+
+
+def card_payments_enabled() -> bool:
+    """True when Stripe keys are configured; without them card payment is not offered."""
+    return bool(current_app.config.get("STRIPE_SECRET_KEY"))
 
 
 def card_payment(booking: Booking) -> CardPayment | None:
