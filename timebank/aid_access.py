@@ -14,6 +14,7 @@ from community.permissions import coordinates, family_may
 from extensions import db
 from timebank.aid_models import AidRequest, RequestStatus
 from timebank.errors import NotAllowed, NotFound
+from timebank.visit_models import Visit, VisitStatus
 
 
 def on_requester_side(actor: User, requester: User) -> bool:
@@ -93,6 +94,19 @@ def may_take(actor: User, request: AidRequest) -> bool:
         and actor.id != request.requester_id
         and actor.community.street_id == request.community.street_id
     )
+
+
+def may_cancel(actor: User, request: AidRequest) -> bool:
+    """The requester's side, while the request is open or taken, or scheduled with its
+    visit not started yet (requests.cancel_request cancels that visit too)."""
+    if not on_requester_side(actor, request.requester):
+        return False
+    if request.status in (RequestStatus.OPEN, RequestStatus.TAKEN):
+        return True
+    if request.status != RequestStatus.SCHEDULED:
+        return False
+    visit = db.session.get(Visit, request.visit_id)
+    return visit is None or visit.status in (VisitStatus.SCHEDULED, VisitStatus.CANCELLED)
 
 
 def request_for(actor: User, request_id: int) -> AidRequest:

@@ -137,8 +137,7 @@ def _render_request(req: AidRequest, status: int = 200, approve_form: ApproveFor
         may_approve=aid_access.may_approve(me, req),
         may_decline=req.status == RequestStatus.TAKEN
         and (me.id == req.volunteer_id or aid_access.may_approve(me, req)),
-        may_cancel=req.status in (RequestStatus.OPEN, RequestStatus.TAKEN)
-        and aid_access.on_requester_side(me, req.requester),
+        may_cancel=aid_access.may_cancel(me, req),
         approve_form=approve_form,
         action_form=ActionForm(formdata=None),
     )

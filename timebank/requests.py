@@ -25,9 +25,9 @@ from timebank.aid_models import AidRequest, RequestStatus, Urgency
 from timebank.categories import BY_CODE
 from timebank.clock import local_today
 from timebank.errors import AlreadySettled, AlreadySubmitted, InvalidRequest, NotAllowed
-from timebank.scheduling import schedule_visit
+from timebank.scheduling import cancel_visit, schedule_visit
 from timebank.signals import request_posted, request_taken, visit_confirmed
-from timebank.visit_models import Visit
+from timebank.visit_models import Visit, VisitStatus
 
 MAX_REQUEST_MINUTES = 12 * 60
 UNCLAIMED_HOURS = 48
@@ -327,17 +327,23 @@ def decline_take(request: AidRequest, *, by: User) -> AidRequest:
 
 
 def cancel_request(request: AidRequest, *, by: User) -> AidRequest:
-    """The requester's side withdraws an open or taken request (who did it is kept).
+    """The requester's side withdraws a request (who did it is kept).
 
-    A scheduled visit is cancelled through the visit, not here. Raises NotAllowed,
-    AlreadySettled.
+    A scheduled request's visit is cancelled with it, through scheduling.cancel_visit,
+    so the volunteer's rounds no longer show it; a visit already called off on its own
+    page only leaves the request to cancel. Raises NotAllowed, AlreadySettled (done or
+    cancelled), InvalidVisit (the visit has started or is finished).
     """
     if not on_requester_side(by, request.requester):
         raise NotAllowed(
             _l("Only the person asking for help, their family or a coordinator can cancel.")
         )
-    if request.status not in (RequestStatus.OPEN, RequestStatus.TAKEN):
-        raise AlreadySettled(_l("This request can no longer be cancelled here."))
+    if request.status not in ACTIVE_STATUSES:
+        raise AlreadySettled(_l("This request can no longer be cancelled."))
+    if request.status == RequestStatus.SCHEDULED:
+        visit = db.session.get(Visit, request.visit_id)
+        if visit is not None and visit.status != VisitStatus.CANCELLED:
+            cancel_visit(visit, by=by, reason=f"aid request #{request.id} cancelled")
     request.status = RequestStatus.CANCELLED
     request.cancelled_by_id = by.id
     request.cancelled_at = utcnow()

@@ -14,7 +14,13 @@ from extensions import db
 from timebank.aid_access import private_notes_for
 from timebank.aid_models import AidRequest, RequestStatus, Urgency
 from timebank.clock import local_today
-from timebank.errors import AlreadySettled, AlreadySubmitted, InvalidRequest, NotAllowed
+from timebank.errors import (
+    AlreadySettled,
+    AlreadySubmitted,
+    InvalidRequest,
+    InvalidVisit,
+    NotAllowed,
+)
 from timebank.requests import (
     Need,
     approve_take,
@@ -26,7 +32,7 @@ from timebank.requests import (
     take_request,
     unclaimed_requests,
 )
-from timebank.scheduling import check_in, check_out
+from timebank.scheduling import cancel_visit, check_in, check_out
 from timebank.signals import request_posted, request_taken
 from timebank.visit_models import Visit, VisitStatus
 from timebank.visits import confirm_visit
@@ -274,6 +280,44 @@ def test_cancel_by_the_requesters_side_records_who(elder, family, volunteer):
     assert posted.status == RequestStatus.CANCELLED and posted.cancelled_by_id == family.id
     with pytest.raises(AlreadySettled):
         take_request(posted, volunteer=volunteer)
+
+
+def scheduled(elder, volunteer) -> AidRequest:
+    posted = post(elder, needed_on=local_today(), window_start=time(10), window_end=time(11))
+    take_request(posted, volunteer=volunteer)
+    return approve_take(posted, by=elder)
+
+
+def test_cancelling_a_scheduled_request_cancels_its_visit_too(elder, family, volunteer):
+    posted = scheduled(elder, volunteer)
+    with pytest.raises(NotAllowed):
+        cancel_request(posted, by=volunteer)
+    assert db.session.get(Visit, posted.visit_id).status == VisitStatus.SCHEDULED
+    cancel_request(posted, by=family)
+    visit = db.session.get(Visit, posted.visit_id)
+    assert (posted.status, posted.cancelled_by_id) == (RequestStatus.CANCELLED, family.id)
+    assert visit.status == VisitStatus.CANCELLED and f"#{posted.id}" in visit.note
+    with pytest.raises(AlreadySettled):
+        cancel_request(posted, by=family)
+
+
+def test_a_request_whose_visit_has_started_cannot_be_cancelled(elder, volunteer):
+    posted = scheduled(elder, volunteer)
+    visit = db.session.get(Visit, posted.visit_id)
+    check_in(visit, by=volunteer)
+    with pytest.raises(InvalidVisit):
+        cancel_request(posted, by=elder)
+    assert (posted.status, visit.status) == (RequestStatus.SCHEDULED, VisitStatus.IN_PROGRESS)
+
+
+def test_a_request_whose_visit_was_called_off_on_its_own_page_can_still_be_cancelled(
+    elder, volunteer
+):
+    posted = scheduled(elder, volunteer)
+    visit = db.session.get(Visit, posted.visit_id)
+    cancel_visit(visit, by=volunteer)
+    cancel_request(posted, by=elder)
+    assert (posted.status, visit.status) == (RequestStatus.CANCELLED, VisitStatus.CANCELLED)
 
 
 # --- unclaimed ------------------------------------------------------------------------

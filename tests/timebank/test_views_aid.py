@@ -13,7 +13,8 @@ from tests.conftest import csrf_token, login
 from timebank.aid_models import AidRequest, Offer, RequestStatus
 from timebank.clock import local_today
 from timebank.offers import OfferDetails, publish_offer
-from timebank.requests import Need, post_request, take_request
+from timebank.requests import Need, approve_take, post_request, take_request
+from timebank.visit_models import Visit, VisitStatus
 
 from .support import key
 
@@ -248,3 +249,24 @@ def test_volunteer_publishes_an_offer_and_a_resident_asks_for_it(app, client, pe
         RequestStatus.TAKEN,
         "repairs",
     )
+
+
+def test_the_requesters_side_cancels_a_scheduled_request_and_its_visit_from_its_page(
+    app, client, people, scene, english_pages
+):
+    scheduled = db.session.get(AidRequest, scene["taken"])
+    approve_take(scheduled, by=people["elder"])
+    db.session.commit()
+    url = f"/aid/requests/{scheduled.id}"
+    volunteer = app.test_client()
+    login(volunteer, people["volunteer"])
+    assert "Cancel this request" not in volunteer.get(url).get_data(as_text=True)
+    login(client, people["family"])
+    assert "Cancel this request and its visit" in client.get(url).get_data(as_text=True)
+    response = client.post(url + "/cancel", data={"csrf_token": csrf_token(client, url)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert scheduled.status == RequestStatus.CANCELLED
+    assert db.session.get(Visit, scheduled.visit_id).status == VisitStatus.CANCELLED
+    page = client.get(url).get_data(as_text=True)
+    assert "The request is cancelled." in page and "Cancel this request" not in page
