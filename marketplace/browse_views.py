@@ -2,6 +2,232 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import timedelta
+from decimal import Decimal
+
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.routing import BuildError
+from wtforms import DateField, DecimalField, SelectChoice, SelectField, StringField
+from wtforms.validators import Length, NumberRange, Optional
+
+from community.models import Community, User
+from extensions import db
+from marketplace import browse as browsing
+from marketplace.access import oversees_provider, runs_provider
+from marketplace.clock import local_today
+from marketplace.formatting import CATEGORY_LABELS
+from marketplace.models import MealMenu, Provider, ServiceCategory, ServiceItem, Unit
+from marketplace.review_forms import ActionForm
+from marketplace.reviews import may_moderate, provider_reviews
+from timebank.charts import Bar, bar_chart
 
 bp = Blueprint("market", __name__, url_prefix="/market")
+
+PER_PAGE = 20
+REVIEWS_PER_PAGE = 20
+MENU_DAYS = 7
+CATEGORY_ORDER = [c.value for c in ServiceCategory]
+
+
+@bp.before_request
+@login_required
+def signed_in_only() -> None:
+    """The market is for signed-in members (it shows their street's providers)."""
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+class BrowseForm(FlaskForm):
+    """The filters (GET; works without JavaScript)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=40)])
+    category = SelectField(
+        _l("Kind of service"),
+        choices=[SelectChoice("", _l("All kinds"))]
+        + [SelectChoice(code, label) for code, label in CATEGORY_LABELS.items()],
+        validators=[Optional()],
+    )
+    community = SelectField(_l("Community"), choices=[], validators=[Optional()])
+    day = DateField(_l("Day"), validators=[Optional()])
+    max_price = DecimalField(
+        _l("Highest price (yuan)"),
+        places=2,
+        validators=[Optional(), NumberRange(min=0, max=100000)],
+        render_kw={"inputmode": "decimal"},
+    )
+    min_stars = SelectField(
+        _l("Rating"),
+        choices=[
+            SelectChoice("", _l("Any rating")),
+            SelectChoice("4", _l("4 stars and above")),
+            SelectChoice("3", _l("3 stars and above")),
+        ],
+        validators=[Optional()],
+    )
+    sort = SelectField(
+        _l("Order"),
+        choices=[
+            SelectChoice("rank", _l("Best rated first")),
+            SelectChoice("price", _l("Cheapest first")),
+            SelectChoice("reviews", _l("Most reviews first")),
+        ],
+        default="rank",
+        validators=[Optional()],
+    )
+
+
+def _community_choices(me: User) -> list[SelectChoice]:
+    rows = db.session.execute(
+        select(Community.id, Community.name)
+        .where(Community.street_id == me.community.street_id)
+        .order_by(Community.name)
+    )
+    return [SelectChoice("", _("All communities"))] + [
+        SelectChoice(str(cid), name) for cid, name in rows
+    ]
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 10_000 else 1
+
+
+@bp.get("/")
+def browse():
+    """Provider cards for the member's street, filtered, PER_PAGE at a time."""
+    me = _me()
+    form = BrowseForm(formdata=request.args)
+    form.community.choices = _community_choices(me)
+    page = _page_number()
+    cards, status = [], 200
+    if form.validate():
+        max_price = form.max_price.data
+        cards = browsing.browse(
+            me,
+            category=form.category.data or None,
+            community_id=int(form.community.data) if form.community.data else None,
+            day=form.day.data,
+            max_price_fen=int(max_price * 100) if isinstance(max_price, Decimal) else None,
+            min_stars=int(form.min_stars.data) if form.min_stars.data else None,
+            q=form.q.data or None,
+            sort=form.sort.data or "rank",
+            # one more than shown tells whether there is a next page, without counting
+            limit=PER_PAGE + 1,
+            offset=(page - 1) * PER_PAGE,
+        )
+    else:
+        status = 400
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "marketplace/browse/index.html",
+        form=form,
+        cards=cards[:PER_PAGE],
+        page=page,
+        newer=url_for("market.browse", page=page - 1, **args) if page > 1 else None,
+        more=url_for("market.browse", page=page + 1, **args) if len(cards) > PER_PAGE else None,
+    ), status
+
+
+def book_url(item_id: int) -> str | None:
+    """The booking page for an item (None while the bookings pages are not there)."""
+    try:
+        return url_for("bookings.new", item=item_id)
+    except BuildError:
+        return None
+
+
+def rating_chart(summary: browsing.RatingSummary) -> Markup:
+    """The 1–5 star distribution as a server-drawn SVG (the page repeats it in a table)."""
+    bars = [
+        Bar(_("%(stars)s stars: %(count)s", stars=stars, count=count), count)
+        for stars, count in summary.distribution.items()
+    ]
+    return bar_chart(
+        chart_id="rating-chart",
+        title=_("How many reviews gave each number of stars"),
+        desc=", ".join(bar.text for bar in bars),
+        bars=bars,
+    )
+
+
+def _menu(provider: Provider) -> tuple[list[tuple[str, list[ServiceItem]]], dict]:
+    items = list(
+        db.session.scalars(
+            select(ServiceItem)
+            .where(ServiceItem.provider_id == provider.id, ServiceItem.is_paused.is_(False))
+            .order_by(ServiceItem.price_fen, ServiceItem.id)
+        )
+    )
+    groups = [
+        (code, [i for i in items if i.category == code])
+        for code in CATEGORY_ORDER
+        if any(i.category == code for i in items)
+    ]
+    meal_ids = [i.id for i in items if i.unit == Unit.MEAL or i.category == ServiceCategory.MEALS]
+    menus: dict[int, list[MealMenu]] = {}
+    if meal_ids:
+        today = local_today()
+        for menu in db.session.scalars(
+            select(MealMenu)
+            .where(
+                MealMenu.item_id.in_(meal_ids),
+                MealMenu.served_on >= today,
+                MealMenu.served_on < today + timedelta(days=MENU_DAYS),
+            )
+            .order_by(MealMenu.served_on)
+        ):
+            menus.setdefault(menu.item_id, []).append(menu)
+    return groups, menus
+
+
+@bp.get("/providers/<int:provider_id>")
+def provider(provider_id: int):
+    """A provider's menu, rating summary and reviews (404 unless verified, but for staff)."""
+    me = _me()
+    shown = db.session.get(Provider, provider_id)
+    if shown is None:
+        abort(404)
+    preview = not shown.is_visible
+    if preview and not (oversees_provider(me, shown) or runs_provider(me, shown)):
+        abort(404)
+    page = _page_number()
+    reviews = provider_reviews(shown.id, page=page, per_page=REVIEWS_PER_PAGE)
+    if reviews:
+        # authors' names in one query, not one per review
+        db.session.scalars(select(User).where(User.id.in_({r.author_id for r in reviews}))).all()
+    groups, menus = _menu(shown)
+    summary = browsing.rating_summary(shown)
+    db.session.execute(
+        select(Provider).where(Provider.id == shown.id).options(selectinload(Provider.communities))
+    )
+    return render_template(
+        "marketplace/browse/provider.html",
+        provider=shown,
+        preview=preview,
+        groups=groups,
+        menus=menus,
+        summary=summary,
+        chart=rating_chart(summary),
+        reviews=reviews[:REVIEWS_PER_PAGE],
+        page=page,
+        newer=url_for("market.provider", provider_id=shown.id, page=page - 1) if page > 1 else None,
+        older=url_for("market.provider", provider_id=shown.id, page=page + 1)
+        if len(reviews) > REVIEWS_PER_PAGE
+        else None,
+        moderator=may_moderate(me, shown),
+        owner=runs_provider(me, shown),
+        book_url=book_url,
+        action_form=ActionForm(formdata=None),
+    )

@@ -1,0 +1,273 @@
+"""Finding providers: filters, Chinese substring search and the Bayesian ranking.
+
+Ranking. A provider with one 5★ review should not outrank one with forty
+reviews averaging 4.8, so cards are ordered by a Bayesian average::
+
+    score = (C · m + rating_sum) / (C + rating_count)
+
+where ``m`` is the mean of every rating of every visible (verified) provider
+and ``C`` = PRIOR_WEIGHT (5): each provider starts as if it had five ratings
+of ``m``, and its own ratings pull it away from there as they accumulate.
+The raw average and the count are always shown beside the score.
+
+One page of cards costs a constant number of queries whatever its length: one
+for the cards (the cheapest un-paused item comes from a grouped subquery) and
+one for the names of the communities they serve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Float, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from community.models import Community, User
+from extensions import db
+from marketplace.models import (
+    CalendarException,
+    Provider,
+    ProviderCommunity,
+    ProviderStatus,
+    ServiceItem,
+    WeeklySlot,
+)
+from marketplace.review_models import Review
+
+PRIOR_WEIGHT = 5
+MAX_LIMIT = 50
+SORTS = ("rank", "price", "reviews")
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderCard:
+    """What a browse page shows of one provider."""
+
+    id: int
+    name: str
+    kind: str
+    description: str
+    category_codes: list[str]
+    community_names: list[str]
+    from_fen: int | None
+    from_minutes: int | None
+    rating_count: int
+    rating_sum: int
+    score: float
+
+    @property
+    def average(self) -> float | None:
+        """The raw average of the stars (None without ratings)."""
+        return self.rating_sum / self.rating_count if self.rating_count else None
+
+
+@dataclass(frozen=True, slots=True)
+class RatingSummary:
+    """A provider's rating: Bayesian score, raw average, count and the 1–5 distribution."""
+
+    score: float
+    average: float | None
+    count: int
+    # stars → how many visible reviews gave that many (keys 5 … 1)
+    distribution: dict[int, int]
+
+
+def mean_rating_expression() -> ColumnElement:
+    """``m``: the mean of all ratings of verified providers (0 while there are none)."""
+    totals = select(
+        func.coalesce(func.sum(Provider.rating_sum), 0).label("total"),
+        func.coalesce(func.sum(Provider.rating_count), 0).label("count"),
+    ).where(Provider.status == ProviderStatus.VERIFIED)
+    totals = totals.subquery("rating_totals")
+    return select(
+        case(
+            (totals.c.count > 0, cast(totals.c.total, Float) / totals.c.count),
+            else_=literal(0.0),
+        )
+    ).scalar_subquery()
+
+
+def bayesian_score(rating_sum: int, rating_count: int, mean: float) -> float:
+    """(C·m + sum) / (C + count), the formula the ranking query uses."""
+    return (PRIOR_WEIGHT * mean + rating_sum) / (PRIOR_WEIGHT + rating_count)
+
+
+def mean_rating() -> float:
+    """``m`` for one provider's page (the browse query computes it inline)."""
+    return float(db.session.scalar(select(mean_rating_expression())) or 0.0)
+
+
+def _cheapest():
+    """Per provider: the lowest yuan and hour prices among its un-paused items."""
+    return (
+        select(
+            ServiceItem.provider_id.label("provider_id"),
+            func.min(ServiceItem.price_fen).label("from_fen"),
+            func.min(ServiceItem.price_minutes).label("from_minutes"),
+        )
+        .where(ServiceItem.is_paused.is_(False))
+        .group_by(ServiceItem.provider_id)
+        .subquery("cheapest")
+    )
+
+
+def _serves_street(street_id: int) -> ColumnElement:
+    return exists().where(
+        ProviderCommunity.provider_id == Provider.id,
+        ProviderCommunity.community_id == Community.id,
+        Community.street_id == street_id,
+    )
+
+
+def _serves_community(community_id: int) -> ColumnElement:
+    return exists().where(
+        ProviderCommunity.provider_id == Provider.id,
+        ProviderCommunity.community_id == community_id,
+    )
+
+
+def _open_on(day: date) -> ColumnElement:
+    """A weekly slot on that weekday and no closing exception that day."""
+    has_slot = exists().where(
+        WeeklySlot.provider_id == Provider.id, WeeklySlot.weekday == day.weekday()
+    )
+    closed = exists().where(
+        CalendarException.provider_id == Provider.id,
+        CalendarException.on_date == day,
+        or_(CalendarException.is_closed.is_(True), CalendarException.capacity == 0),
+    )
+    return and_(has_slot, ~closed)
+
+
+def _matches(q: str) -> ColumnElement:
+    """Substring match (LIKE '%q%', % and _ escaped): works for Chinese without word spaces."""
+    item_title = exists().where(
+        ServiceItem.provider_id == Provider.id,
+        ServiceItem.is_paused.is_(False),
+        ServiceItem.title.icontains(q, autoescape=True),
+    )
+    return or_(
+        Provider.name.icontains(q, autoescape=True),
+        Provider.description.icontains(q, autoescape=True),
+        item_title,
+    )
+
+
+def browse(
+    viewer: User,
+    *,
+    category: str | None = None,
+    community_id: int | None = None,
+    day: date | None = None,
+    max_price_fen: int | None = None,
+    min_stars: int | None = None,
+    q: str | None = None,
+    sort: str = "rank",
+    limit: int = 20,
+    offset: int = 0,
+) -> list[ProviderCard]:
+    """Verified providers serving the viewer's street, filtered and ordered.
+
+    ``sort``: "rank" (Bayesian score), "price" (cheapest first) or "reviews"
+    (most reviewed first). Two queries whatever ``limit`` is.
+    """
+    cheapest = _cheapest()
+    score = (PRIOR_WEIGHT * mean_rating_expression() + Provider.rating_sum) / (
+        PRIOR_WEIGHT + Provider.rating_count
+    )
+    score = score.label("score")
+    street_id = viewer.community.street_id
+    conditions = [Provider.status == ProviderStatus.VERIFIED, _serves_street(street_id)]
+    if category:
+        conditions.append(
+            (literal(",") + Provider.categories + literal(",")).contains(f",{category},")
+        )
+    if community_id is not None:
+        conditions.append(_serves_community(community_id))
+    if day is not None:
+        conditions.append(_open_on(day))
+    if max_price_fen is not None:
+        conditions.append(cheapest.c.from_fen <= max_price_fen)
+    if min_stars is not None:
+        conditions.append(
+            and_(
+                Provider.rating_count > 0, Provider.rating_sum >= min_stars * Provider.rating_count
+            )
+        )
+    if q and q.strip():
+        conditions.append(_matches(q.strip()))
+    order = {
+        "rank": [score.desc(), Provider.rating_count.desc()],
+        "price": [cheapest.c.from_fen.is_(None), cheapest.c.from_fen.asc()],
+        "reviews": [Provider.rating_count.desc(), score.desc()],
+    }[sort if sort in SORTS else "rank"]
+    rows = db.session.execute(
+        select(
+            Provider.id,
+            Provider.name,
+            Provider.kind,
+            Provider.description,
+            Provider.categories,
+            Provider.rating_count,
+            Provider.rating_sum,
+            cheapest.c.from_fen,
+            cheapest.c.from_minutes,
+            score,
+        )
+        .outerjoin(cheapest, cheapest.c.provider_id == Provider.id)
+        .where(*conditions)
+        .order_by(*order, Provider.name, Provider.id)
+        .limit(max(1, min(limit, MAX_LIMIT)))
+        .offset(max(0, offset))
+    ).all()
+    names = _community_names([row.id for row in rows], street_id)
+    return [
+        ProviderCard(
+            id=row.id,
+            name=row.name,
+            kind=row.kind,
+            description=row.description,
+            category_codes=[c for c in row.categories.split(",") if c],
+            community_names=names.get(row.id, []),
+            from_fen=row.from_fen,
+            from_minutes=row.from_minutes,
+            rating_count=row.rating_count,
+            rating_sum=row.rating_sum,
+            score=float(row.score),
+        )
+        for row in rows
+    ]
+
+
+def _community_names(provider_ids: list[int], street_id: int) -> dict[int, list[str]]:
+    """provider id → the names of the communities it serves in the street (one query)."""
+    if not provider_ids:
+        return {}
+    names: dict[int, list[str]] = {}
+    for provider_id, name in db.session.execute(
+        select(ProviderCommunity.provider_id, Community.name)
+        .join(Community, Community.id == ProviderCommunity.community_id)
+        .where(ProviderCommunity.provider_id.in_(provider_ids), Community.street_id == street_id)
+        .order_by(Community.name)
+    ):
+        names.setdefault(provider_id, []).append(name)
+    return names
+
+
+def rating_summary(provider: Provider) -> RatingSummary:
+    """The provider page's rating block (hidden reviews count nowhere)."""
+    counts = dict(
+        db.session.execute(
+            select(Review.stars, func.count())
+            .where(Review.provider_id == provider.id, Review.is_hidden.is_(False))
+            .group_by(Review.stars)
+        ).all()
+    )
+    count, total = provider.rating_count, provider.rating_sum
+    return RatingSummary(
+        score=bayesian_score(total, count, mean_rating()),
+        average=total / count if count else None,
+        count=count,
+        distribution={stars: counts.get(stars, 0) for stars in range(5, 0, -1)},
+    )
