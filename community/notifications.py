@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from flask import current_app, has_app_context
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -222,7 +222,11 @@ def queue_weekly_digest(now: datetime | None = None) -> int:
     for user_id, notifications in by_user.items():
         user = db.session.get(User, user_id)
         with force_locale(locale):
-            subject = _("Linli: your week — %(n)s unread messages", n=len(notifications))
+            subject = ngettext(
+                "Linli: your week — %(num)s unread message",
+                "Linli: your week — %(num)s unread messages",
+                len(notifications),
+            )
             lines = [_("Dear %(name)s,", name=user.display_name), ""]
             lines += [f"- {render(n)}" for n in notifications]
             lines += ["", _("— Linli, your community time bank")]

@@ -91,7 +91,7 @@ def test_family_need_is_taken_visited_confirmed_by_card_and_paid(
     main.get_by_label(t("Notes for the volunteer only (optional)"), exact=True).fill(
         "请敲门两次，老人耳背"
     )
-    go(family, "main", "button", t("Send the request"))
+    go(family, "main", "button", t("Post my request for help"))
     assert t("Your request is posted. Volunteers nearby can see it now.") in main.inner_text()
     assert t("Waiting for a volunteer") in main.inner_text()
     request_url = family.url

@@ -196,6 +196,14 @@ def test_the_digest_sums_up_the_weeks_unread_messages_once_a_week(app, smtp, dau
     assert queue_weekly_digest(now=next_week) == 1
 
 
+def test_the_digest_subject_counts_one_message_in_the_singular(app, daughter):
+    app.config["BABEL_DEFAULT_LOCALE"] = "en"
+    notify(daughter, "low_balance", left=30)
+    assert queue_weekly_digest() == 1
+    digest = next(row for row in outbox_rows() if row.dedupe_key)
+    assert digest.subject == "Linli: your week — 1 unread message"
+
+
 # --- receivers of timebank's signals ---------------------------------------------------
 
 
