@@ -1,0 +1,360 @@
+"""Making a booking, and who may see one.
+
+A booking is made by its resident, by family whose link allows booking, or
+by the resident's coordinator. Its places are counted and taken under a lock
+on the provider's row, in the transaction that inserts it, so two residents
+can never take the last place. Every later change of state belongs to
+marketplace.transitions.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from math import ceil
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from community.models import User, utcnow
+from extensions import db
+from marketplace import subsidies
+from marketplace.access import may_book_for, oversees_provider, resident_for, runs_provider
+from marketplace.booking_models import (
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    Fulfilment,
+    PaymentMethod,
+)
+from marketplace.card import card_payments_enabled
+from marketplace.errors import (
+    Conflict,
+    InvalidInput,
+    NotAllowed,
+    NotAvailable,
+    NotFound,
+    PriceChanged,
+)
+from marketplace.models import Provider, ProviderStatus, ServiceCategory, ServiceItem
+from marketplace.openings import Opening, day_plan, openings
+from timebank.accounts import member_account
+from timebank.ledger import place_hold
+from timebank.visits import payer_account_id
+
+MAX_QUANTITY = 10
+DEFAULT_PAYMENT_HOLD_MINUTES = 15
+
+
+class AlreadyBooked(Conflict):
+    """The idempotency key was used before: the form was double-clicked or replayed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _l("This booking was already sent once (already booked). Nothing was booked twice.")
+        )
+
+
+def payment_hold_minutes() -> int:
+    """How long a pending card payment holds its places."""
+    return int(current_app.config.get("MARKETPLACE_PAYMENT_HOLD_MINUTES", 15))
+
+
+def bookable_item(item_id: int) -> ServiceItem:
+    """The item, if its provider is verified. Raises NotFound otherwise (residents must not
+    learn that an unverified provider exists)."""
+    item = db.session.get(ServiceItem, item_id)
+    if item is None or item.provider.status != ProviderStatus.VERIFIED:
+        raise NotFound(_l("This service is not available."))
+    return item
+
+
+def check_serves(provider: Provider, resident: User) -> None:
+    """Raise NotAllowed unless ``provider`` serves ``resident``'s community."""
+    if resident.community_id not in {c.id for c in provider.communities}:
+        raise NotAllowed(
+            _l(
+                "This provider does not serve %(community)s.",
+                community=resident.community.name,
+            )
+        )
+
+
+def _check_quantity(quantity: int) -> None:
+    if not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
+        raise InvalidInput(
+            _l("Book between %(min)s and %(max)s at a time.", min=1, max=MAX_QUANTITY)
+        )
+
+
+def _check_payment(item: ServiceItem, payment_method: str) -> None:
+    if payment_method not in tuple(PaymentMethod):
+        raise InvalidInput(_l("Choose how to pay."))
+    if payment_method == PaymentMethod.HOURS and item.price_minutes is None:
+        raise InvalidInput(_l("This service cannot be paid in time-bank hours."))
+    if payment_method == PaymentMethod.CARD and not card_payments_enabled():
+        raise InvalidInput(_l("Paying by card is not available. Please choose another way."))
+
+
+def _check_price(
+    item: ServiceItem, payment_method: str, expected_fen: int, expected_minutes: int | None
+) -> None:
+    if expected_fen != item.price_fen:
+        raise PriceChanged()
+    if payment_method == PaymentMethod.HOURS and expected_minutes != item.price_minutes:
+        raise PriceChanged()
+
+
+def _check_child(item: ServiceItem, child_age_months: int | None) -> None:
+    if item.category != ServiceCategory.CHILDCARE:
+        return
+    if child_age_months is None or child_age_months < 0:
+        raise InvalidInput(_l("Enter the child's age in months."))
+    low, high = item.min_age_months, item.max_age_months
+    if (low is not None and child_age_months < low) or (
+        high is not None and child_age_months > high
+    ):
+        raise InvalidInput(
+            _l(
+                "This service is for children from %(min)s to %(max)s months old.",
+                min=low if low is not None else 0,
+                max=high if high is not None else "…",
+            )
+        )
+
+
+def _check_opening(item: ServiceItem, opening: Opening | None, quantity: int, now: datetime):
+    if opening is None:
+        raise NotAvailable(_l("This time is not offered on that day. Please choose another."))
+    if opening.starts_at <= now:
+        raise NotAvailable(_l("This time has already passed. Please choose a later one."))
+    if opening.too_soon:
+        raise NotAvailable(
+            _l(
+                "Please book at least %(hours)s hours ahead.",
+                hours=item.provider.min_notice_hours,
+            )
+        )
+    if opening.places_left <= 0:
+        raise NotAvailable(_l("This time is full. Please choose another time."))
+    if opening.places_left < quantity:
+        raise NotAvailable(
+            _l(
+                "Only %(left)s places are left at this time. Please book fewer.",
+                left=opening.places_left,
+            )
+        )
+
+
+def _check_fulfilment(menu, fulfilment: str | None, address: str) -> str:
+    if fulfilment == Fulfilment.PICKUP and menu.offers_pickup:
+        return fulfilment
+    if fulfilment == Fulfilment.DELIVERY and menu.offers_delivery:
+        if not address:
+            raise InvalidInput(_l("Enter the address to deliver the meal to."))
+        return fulfilment
+    raise InvalidInput(_l("Choose pickup or delivery as offered on that day's menu."))
+
+
+def create_booking(
+    *,
+    by: User,
+    item_id: int,
+    day: date,
+    slot_id: int,
+    quantity: int,
+    payment_method: str,
+    expected_price_fen: int,
+    expected_price_minutes: int | None,
+    idempotency_key: str,
+    resident_id: int | None = None,
+    fulfilment: str | None = None,
+    child_age_months: int | None = None,
+    address: str = "",
+    note: str = "",
+    now: datetime | None = None,
+) -> Booking:
+    """Book ``quantity`` places of an item at one slot of the Shanghai date ``day``.
+
+    The resident is ``by`` or ``resident_id`` (family with may_book, or their
+    coordinator). Places are counted under a lock on the provider's row.
+    A card booking waits for payment (its places held ~15 minutes); hours are
+    held on the resident's account; on site and a full subsidy go straight to
+    the provider as requested.
+
+    Raises NotFound (unknown item, provider not verified, unknown resident),
+    NotAllowed (may not book for them, provider does not serve them),
+    InvalidInput (quantity, payment method, child age, pickup/delivery),
+    PriceChanged, NotAvailable (paused, no such slot, closed, past, too soon,
+    full), AlreadyBooked (replayed key), and from the time bank
+    RedeemAgeNotReached and BelowFloor when paying in hours.
+    """
+    now = now or utcnow()
+    _check_quantity(quantity)
+    item = bookable_item(item_id)
+    provider = item.provider
+    resident = resident_for(by, resident_id)
+    if not resident.is_active_member:
+        raise NotAllowed(_l("This member's account is closed."))
+    check_serves(provider, resident)
+    if item.is_paused:
+        raise NotAvailable(_l("This service is paused for now. Please try again later."))
+    _check_payment(item, payment_method)
+    _check_price(item, payment_method, expected_price_fen, expected_price_minutes)
+    _check_child(item, child_age_months)
+    address, note = (address or "").strip(), (note or "").strip()
+    if len(address) > 200 or len(note) > 500:
+        raise InvalidInput(_l("Some of the text is too long."))
+
+    # The lock comes before the count: whoever holds it sees every booking committed before.
+    provider = db.session.scalar(
+        select(Provider)
+        .where(Provider.id == provider.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if provider.status != ProviderStatus.VERIFIED:
+        raise NotFound(_l("This service is not available."))
+    if db.session.scalar(select(Booking.id).where(Booking.idempotency_key == idempotency_key)):
+        raise AlreadyBooked()
+    plan = day_plan(item, day)
+    if item.category == ServiceCategory.MEALS and plan.menu is None:
+        raise NotAvailable(_l("There is no menu for that day yet. Please choose another day."))
+    opening = next(
+        (o for o in openings(item, day, now=now, plan=plan) if o.slot_id == slot_id), None
+    )
+    _check_opening(item, opening, quantity, now)
+    if item.category == ServiceCategory.MEALS:
+        fulfilment = _check_fulfilment(plan.menu, fulfilment, address)
+    else:
+        fulfilment = None
+    if payment_method == PaymentMethod.HOURS:
+        # The community's rule on who may spend hours (age, hardship) applies here too;
+        # its answer (which account would pay a mutual-aid visit) is not used: the
+        # resident's own hours pay a provider.
+        payer_account_id(resident, day)
+
+    booking = Booking(
+        provider_id=provider.id,
+        item_id=item.id,
+        slot_id=slot_id,
+        resident_id=resident.id,
+        booked_by_id=by.id,
+        community_id=resident.community_id,
+        starts_at=opening.starts_at,
+        ends_at=opening.ends_at,
+        quantity=quantity,
+        title=item.title,
+        category=item.category,
+        unit=item.unit,
+        unit_price_fen=item.price_fen,
+        total_fen=item.price_fen * quantity,
+        subsidy_fen=0,
+        payment_method=payment_method,
+        fulfilment=fulfilment,
+        child_age_months=child_age_months if item.category == ServiceCategory.CHILDCARE else None,
+        address=address,
+        note=note,
+        status=BookingStatus.REQUESTED,
+        idempotency_key=idempotency_key,
+        created_at=now,
+    )
+    db.session.add(booking)
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # the same key from a request that committed meanwhile
+        raise AlreadyBooked() from error
+    _arrange_payment(booking, item, provider, resident, by=by, now=now)
+    db.session.add(
+        BookingEvent(
+            booking_id=booking.id,
+            from_status=None,
+            to_status=booking.status,
+            actor_id=by.id,
+            on_behalf_of_id=None if by.id == resident.id else resident.id,
+            created_at=now,
+        )
+    )
+    db.session.flush()
+    return booking
+
+
+def _arrange_payment(
+    booking: Booking,
+    item: ServiceItem,
+    provider: Provider,
+    resident: User,
+    *,
+    by: User,
+    now: datetime,
+) -> None:
+    """Set the booking's status, deadline and money: subsidy first, then the chosen method."""
+    subsidies.reserve(booking, now=now)
+    if booking.subsidy_fen >= booking.total_fen:
+        booking.payment_method = PaymentMethod.SUBSIDY
+    method = booking.payment_method
+    if method == PaymentMethod.SUBSIDY and booking.subsidy_fen < booking.total_fen:
+        raise InvalidInput(_l("The subsidy does not pay all of it. Please choose how to pay."))
+    if method == PaymentMethod.CARD:
+        booking.status = BookingStatus.PENDING_PAYMENT
+        booking.expires_at = now + timedelta(minutes=payment_hold_minutes())
+        return
+    if method == PaymentMethod.HOURS:
+        full = item.price_minutes * booking.quantity
+        # a part-subsidy pays its share of the hours too (rounded in the provider's favour)
+        booking.total_minutes = ceil(full * booking.payable_fen / booking.total_fen)
+        booking.hold_id = place_hold(
+            account_id=member_account(resident).id,
+            minutes=booking.total_minutes,
+            reason=f"预订 #{booking.id} {booking.title}",
+            idempotency_key=f"booking:{booking.id}:hold",
+            entered_by=by,
+        )
+    booking.status = BookingStatus.REQUESTED
+    booking.expires_at = now + timedelta(hours=provider.response_hours)
+
+
+# --- who may see a booking --------------------------------------------------------------
+
+
+def may_view(actor: User, booking: Booking) -> bool:
+    """The resident, whoever booked it, family allowed to book for the resident, the
+    resident's coordinator, the provider's owner, and coordinators overseeing the provider."""
+    return (
+        actor.id in (booking.resident_id, booking.booked_by_id)
+        or may_book_for(actor, booking.resident)
+        or runs_provider(actor, booking.provider)
+        or oversees_provider(actor, booking.provider)
+    )
+
+
+def booking_for(actor: User, booking_id: int) -> Booking:
+    """The booking if ``actor`` may see it. Raises NotFound otherwise (its existence is private)."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or not may_view(actor, booking):
+        raise NotFound(_l("This booking does not exist."))
+    return booking
+
+
+def bookings_of(actor: User, *, now: datetime | None = None) -> tuple[list[Booking], list[Booking]]:
+    """Bookings for ``actor`` and those ``actor`` made for others: (upcoming soonest first,
+    earlier ones latest first, at most 100)."""
+    now = now or utcnow()
+    mine = or_(Booking.resident_id == actor.id, Booking.booked_by_id == actor.id)
+    upcoming = list(
+        db.session.scalars(
+            select(Booking)
+            .where(mine, Booking.starts_at >= now)
+            .order_by(Booking.starts_at, Booking.id)
+        )
+    )
+    earlier = list(
+        db.session.scalars(
+            select(Booking)
+            .where(mine, Booking.starts_at < now)
+            .order_by(Booking.starts_at.desc(), Booking.id.desc())
+            .limit(100)
+        )
+    )
+    return upcoming, earlier
