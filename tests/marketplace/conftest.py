@@ -146,3 +146,75 @@ def make_meal_menu(app):
         return menu
 
     return make
+
+
+@pytest.fixture
+def make_booking(app):
+    """make_booking(item, resident, starts_at=..., status=..., payment_method=..., ...) -> Booking.
+
+    A booking row written directly (no capacity or notice rules), so state tests
+    can start anywhere, even in the past. Hours bookings place their ledger hold;
+    the community subsidy is reserved as the booking service would.
+    """
+    import uuid
+    from datetime import timedelta
+
+    from community.models import utcnow
+    from marketplace import subsidies
+    from marketplace.booking_models import Booking
+    from timebank.accounts import member_account
+    from timebank.ledger import place_hold
+
+    def make(
+        item: ServiceItem,
+        resident: User,
+        *,
+        starts_at=None,
+        status: str = "requested",
+        payment_method: str = "on_site",
+        quantity: int = 1,
+        booked_by: User | None = None,
+        expires_at=None,
+        delivered_at=None,
+        completed_at=None,
+        subsidy: bool = True,
+    ):
+        starts_at = starts_at or utcnow() + timedelta(days=3)
+        booking = Booking(
+            provider_id=item.provider_id,
+            item_id=item.id,
+            resident_id=resident.id,
+            booked_by_id=(booked_by or resident).id,
+            community_id=resident.community_id,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=item.duration_minutes),
+            quantity=quantity,
+            title=item.title,
+            category=item.category,
+            unit=item.unit,
+            unit_price_fen=item.price_fen,
+            total_fen=item.price_fen * quantity,
+            payment_method=payment_method,
+            status=status,
+            expires_at=expires_at,
+            delivered_at=delivered_at,
+            completed_at=completed_at,
+            idempotency_key=uuid.uuid4().hex,
+        )
+        db.session.add(booking)
+        db.session.flush()
+        if subsidy:
+            subsidies.reserve(booking)
+        if payment_method == "hours":
+            booking.total_minutes = item.price_minutes * quantity
+            booking.hold_id = place_hold(
+                account_id=member_account(resident).id,
+                minutes=booking.total_minutes,
+                reason=f"booking {booking.id}",
+                idempotency_key=f"booking:{booking.id}:hold",
+                entered_by=booked_by or resident,
+            )
+        db.session.flush()
+        return booking
+
+    return make

@@ -1,0 +1,689 @@
+"""Every change of a booking after it was made, with the money and hours each one moves.
+
+Each step locks the booking row, checks who acts and that the state machine
+(marketplace.states) allows the step now, moves the money (card through
+marketplace.card, hours through the time-bank ledger, the community subsidy
+through marketplace.subsidies), writes a BookingEvent and flushes. They never
+commit. ``by=None`` means the system (a sweep, a payment webhook).
+
+Who may:
+- the provider's owner: accept, decline, deliver, mark a no-show, mark paid on
+  site, cancel before the start (never a fee);
+- the resident's side (the resident, family allowed to book, their
+  coordinator): confirm, cancel (a fee after the free period), dispute;
+- a coordinator overseeing the provider: resolve a dispute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from community.models import User, utcnow
+from extensions import db
+from marketplace import card, subsidies
+from marketplace.access import may_book_for, oversees_provider, runs_provider
+from marketplace.booking_models import Booking, BookingEvent, PaymentMethod
+from marketplace.booking_models import BookingStatus as S
+from marketplace.errors import Conflict, InvalidInput, MarketplaceError, NotAllowed, NotFound
+from marketplace.formatting import format_yuan
+from marketplace.states import check_transition, may_move
+from timebank.ledger import post_transfer, release_hold, settle_hold
+from timebank.models import Hold, HoldStatus, Transfer, TransferKind
+
+FREE_CANCEL_HOURS = 24
+DISPUTE_DAYS = 14
+DEFAULT_AUTO_COMPLETE_HOURS = 48
+
+# The actions a person can press, in the order buttons are shown.
+ACTIONS = (
+    "accept",
+    "decline",
+    "deliver",
+    "confirm",
+    "mark_paid",
+    "no_show",
+    "cancel",
+    "dispute",
+    "resolve",
+)
+
+
+# --- small pieces ------------------------------------------------------------------
+
+
+def locked_booking(booking_id: int) -> Booking:
+    """The booking, its row locked for this transaction and re-read. Raises NotFound."""
+    booking = db.session.scalar(
+        select(Booking)
+        .where(Booking.id == booking_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if booking is None:
+        raise NotFound(_l("This booking does not exist."))
+    return booking
+
+
+def _on_resident_side(by: User | None, booking: Booking) -> bool:
+    return by is not None and may_book_for(by, booking.resident)
+
+
+def _runs(by: User | None, booking: Booking) -> bool:
+    return by is not None and runs_provider(by, booking.provider)
+
+
+def _for_whom(by: User | None, booking: Booking) -> User | None:
+    """The resident, when someone else on their side acts for them."""
+    if by is not None and by.id != booking.resident_id and _on_resident_side(by, booking):
+        return booking.resident
+    return None
+
+
+def _record(
+    booking: Booking,
+    to_status: str,
+    *,
+    by: User | None,
+    note: str = "",
+    on_behalf_of: User | None = None,
+) -> None:
+    """Write the step into the booking's history and set its new status."""
+    db.session.add(
+        BookingEvent(
+            booking_id=booking.id,
+            from_status=booking.status,
+            to_status=to_status,
+            actor_id=by.id if by else None,
+            on_behalf_of_id=on_behalf_of.id if on_behalf_of else None,
+            note=note[:500],
+        )
+    )
+    booking.status = to_status
+    db.session.flush()
+
+
+def _hold_is_open(booking: Booking) -> bool:
+    if booking.hold_id is None:
+        return False
+    status = db.session.scalar(select(Hold.status).where(Hold.id == booking.hold_id))
+    return status == HoldStatus.OPEN
+
+
+def _percent_of(amount: int, percent: int) -> int:
+    """``amount × percent / 100`` rounded half up, in whole units (no floats)."""
+    return (amount * percent + 50) // 100
+
+
+def _too_late_for(booking: Booking, now: datetime) -> bool:
+    return now >= booking.starts_at
+
+
+def auto_complete_hours() -> int:
+    return int(
+        current_app.config.get("MARKETPLACE_AUTO_COMPLETE_HOURS", DEFAULT_AUTO_COMPLETE_HOURS)
+    )
+
+
+# --- money -------------------------------------------------------------------------
+
+
+def _release_money(booking: Booking, *, by: User | None) -> None:
+    """Nothing is paid: let the card authorisation go, free the hours, return the subsidy."""
+    card.release(booking)
+    if _hold_is_open(booking):
+        release_hold(booking.hold_id, entered_by=by)
+    subsidies.give_back(booking)
+
+
+def _completion_money(
+    booking: Booking, *, by: User | None, on_behalf_of: User | None, now: datetime
+) -> None:
+    """The service was given: take the card payment, pay the hours, spend the subsidy."""
+    if booking.payable_fen > 0:
+        card.capture(booking, booking.payable_fen)
+    if _hold_is_open(booking):
+        booking.hours_transfer_id = settle_hold(
+            booking.hold_id,
+            to_account_id=booking.provider.account_id,
+            kind=TransferKind.REDEMPTION,
+            entered_by=by,
+            on_behalf_of=on_behalf_of,
+            memo=booking.title,
+        )
+    subsidies.mark_used(booking)
+    booking.completed_at = now
+
+
+def fee_for(booking: Booking) -> tuple[int, int]:
+    """(fen, minutes) a late cancellation or a no-show of ``booking`` costs its resident.
+
+    The item's fee percent of what the resident pays (fen) or of the minutes held.
+    """
+    percent = booking.item.cancel_fee_percent
+    fen = _percent_of(booking.payable_fen, percent)
+    minutes = _percent_of(booking.total_minutes or 0, percent) if booking.hold_id else 0
+    return fen, minutes
+
+
+def _fee_money(booking: Booking, *, by: User | None, on_behalf_of: User | None) -> None:
+    """A late cancellation or a no-show: take the fee, free the rest, return the subsidy."""
+    fee_fen, fee_minutes = fee_for(booking)
+    if card.card_payment(booking) is not None:
+        if fee_fen > 0:
+            card.capture(booking, fee_fen)
+            booking.cancel_fee_fen = fee_fen
+        else:
+            card.release(booking)
+    if _hold_is_open(booking):
+        resident_account_id = db.session.scalar(
+            select(Hold.account_id).where(Hold.id == booking.hold_id)
+        )
+        release_hold(booking.hold_id, entered_by=by)
+        if fee_minutes > 0:
+            booking.hours_transfer_id = post_transfer(
+                from_account_id=resident_account_id,
+                to_account_id=booking.provider.account_id,
+                minutes=fee_minutes,
+                kind=TransferKind.REDEMPTION,
+                idempotency_key=f"booking:{booking.id}:fee",
+                entered_by=by,
+                on_behalf_of=on_behalf_of,
+                memo=booking.title,
+            )
+    subsidies.give_back(booking)
+
+
+# --- who may do what, and when -----------------------------------------------------
+
+
+def _require(condition: bool, error: MarketplaceError) -> None:
+    if not condition:
+        raise error
+
+
+def _not_now(message) -> Conflict:
+    return Conflict(message)
+
+
+def check_action(action: str, booking: Booking, by: User | None, now: datetime) -> None:
+    """Raise NotAllowed (wrong person) or Conflict (not in this state or not now) for ``action``.
+
+    The one place the rules for each button live; the steps and ``actions_for`` use it.
+    """
+    status = booking.status
+    if action in ("accept", "decline"):
+        _require(_runs(by, booking), NotAllowed(_l("Only the provider itself may do this.")))
+        check_transition(status, S.ACCEPTED if action == "accept" else S.DECLINED)
+        _require(
+            booking.expires_at is None or now < booking.expires_at,
+            _not_now(_l("This booking waited too long for an answer and has expired.")),
+        )
+    elif action == "deliver":
+        _require(_runs(by, booking), NotAllowed(_l("Only the provider itself may do this.")))
+        _require(
+            status == S.ACCEPTED and booking.delivered_at is None,
+            _not_now(_l("Only an accepted booking not yet marked done can be marked done.")),
+        )
+        _require(
+            now >= booking.starts_at,
+            _not_now(_l("A booking can be marked done only after it has started.")),
+        )
+    elif action == "confirm":
+        _require(
+            _on_resident_side(by, booking),
+            NotAllowed(_l("Only the resident or their family may confirm the service.")),
+        )
+        _require(
+            status == S.ACCEPTED and booking.delivered_at is not None,
+            _not_now(_l("You can confirm once the provider has marked the service done.")),
+        )
+    elif action == "cancel":
+        resident_side, provider = _on_resident_side(by, booking), _runs(by, booking)
+        _require(resident_side or provider, NotAllowed(_l("You may not cancel this booking.")))
+        check_transition(status, S.CANCELLED)
+        _require(status != S.DISPUTED, _not_now(_l("A booking in dispute cannot be cancelled.")))
+        _require(
+            not _too_late_for(booking, now),
+            _not_now(_l("This booking has already started and can no longer be cancelled.")),
+        )
+    elif action == "no_show":
+        _require(_runs(by, booking), NotAllowed(_l("Only the provider itself may do this.")))
+        check_transition(status, S.NO_SHOW)
+        _require(
+            now >= booking.starts_at and booking.delivered_at is None,
+            _not_now(_l("A missed booking can be reported only after its start time.")),
+        )
+    elif action == "mark_paid":
+        _require(_runs(by, booking), NotAllowed(_l("Only the provider itself may do this.")))
+        _require(
+            booking.payment_method == PaymentMethod.ON_SITE and status in (S.ACCEPTED, S.COMPLETED),
+            _not_now(_l("Only an accepted booking paid on site can be marked paid.")),
+        )
+        _require(
+            booking.paid_on_site_at is None, _not_now(_l("This booking is already marked paid."))
+        )
+    elif action == "dispute":
+        _require(
+            _on_resident_side(by, booking),
+            NotAllowed(_l("Only the resident or their family may dispute a booking.")),
+        )
+        check_transition(status, S.DISPUTED)
+        if status == S.ACCEPTED:
+            _require(
+                booking.delivered_at is not None,
+                _not_now(_l("You can dispute once the provider has marked the service done.")),
+            )
+        elif status == S.COMPLETED:
+            _require(
+                booking.completed_at is not None
+                and now <= booking.completed_at + timedelta(days=DISPUTE_DAYS),
+                _not_now(_l("A booking can be disputed up to 14 days after it completed.")),
+            )
+    elif action == "resolve":
+        _require(
+            by is not None and oversees_provider(by, booking.provider),
+            NotAllowed(_l("Only a coordinator of a community this provider serves may do this.")),
+        )
+        _require(status == S.DISPUTED, _not_now(_l("This booking is not in dispute.")))
+    else:
+        raise NotFound(_l("There is no such action."))
+
+
+def actions_for(booking: Booking, user: User | None, now: datetime | None = None) -> list[str]:
+    """The actions (names as in ``ACTIONS``) ``user`` may take on ``booking`` now."""
+    if user is None or not getattr(user, "is_authenticated", True):
+        return []
+    now = now or utcnow()
+    allowed = []
+    for action in ACTIONS:
+        try:
+            check_action(action, booking, user, now)
+        except MarketplaceError:
+            continue
+        allowed.append(action)
+    return allowed
+
+
+def cancellation_fee(booking: Booking, by: User, now: datetime | None = None) -> tuple[int, int]:
+    """(fen, minutes) cancelling ``booking`` by ``by`` at ``now`` would cost (0, 0 when free).
+
+    Free for the provider, for a booking not yet accepted, and until 24 hours
+    before the start; later, the item's fee percent.
+    """
+    now = now or utcnow()
+    if booking.status != S.ACCEPTED or not _on_resident_side(by, booking):
+        return 0, 0
+    if now <= booking.starts_at - timedelta(hours=FREE_CANCEL_HOURS):
+        return 0, 0
+    return fee_for(booking)
+
+
+# --- the steps ---------------------------------------------------------------------
+
+
+def payment_authorised(booking: Booking, *, now: datetime | None = None) -> Booking:
+    """The payment is arranged (card authorised): the provider now has to answer in time.
+
+    pending_payment → requested, expiring after the provider's response hours.
+    Raises TransitionNotAllowed if the booking moved on (e.g. expired) meanwhile.
+    """
+    now = now or utcnow()
+    booking = locked_booking(booking.id)
+    check_transition(booking.status, S.REQUESTED)
+    booking.expires_at = now + timedelta(hours=booking.provider.response_hours)
+    _record(booking, S.REQUESTED, by=None, note="payment authorised")
+    return booking
+
+
+def payment_failed(booking: Booking, message: str, *, now: datetime | None = None) -> Booking:
+    """The payment did not come through: pending_payment → expired, hours and subsidy given back.
+
+    The card side records its own failure; nothing is released on the card here.
+    Raises TransitionNotAllowed if the booking is no longer waiting for payment.
+    """
+    del now
+    booking = locked_booking(booking.id)
+    check_transition(booking.status, S.EXPIRED)
+    if booking.status != S.PENDING_PAYMENT:
+        raise Conflict(_l("This booking is not waiting for payment."))
+    if _hold_is_open(booking):
+        release_hold(booking.hold_id, entered_by=None)
+    subsidies.give_back(booking)
+    _record(booking, S.EXPIRED, by=None, note=message)
+    return booking
+
+
+def accept(booking: Booking, *, by: User, now: datetime | None = None) -> Booking:
+    """The provider takes the booking: requested → accepted. Raises NotAllowed, Conflict."""
+    now = now or utcnow()
+    booking = locked_booking(booking.id)
+    check_action("accept", booking, by, now)
+    booking.expires_at = None
+    _record(booking, S.ACCEPTED, by=by)
+    return booking
+
+
+def decline(
+    booking: Booking, *, by: User, reason: str = "", now: datetime | None = None
+) -> Booking:
+    """The provider says no: requested → declined; nothing is paid. Raises NotAllowed, Conflict."""
+    now = now or utcnow()
+    booking = locked_booking(booking.id)
+    check_action("decline", booking, by, now)
+    _release_money(booking, by=by)
+    _record(booking, S.DECLINED, by=by, note=reason.strip())
+    return booking
+
+
+def deliver(booking: Booking, *, by: User, now: datetime | None = None) -> Booking:
+    """The provider says the service is done (after its start); the resident confirms next.
+
+    The status stays accepted. Raises NotAllowed, Conflict.
+    """
+    now = now or utcnow()
+    booking = locked_booking(booking.id)
+    check_action("deliver", booking, by, now)
+    booking.delivered_at = now
+    _record(booking, S.ACCEPTED, by=by, note="delivered")
+    return booking
+
+
+def _complete(
+    booking: Booking,
+    *,
+    by: User | None,
+    now: datetime,
+    note: str = "",
+    on_behalf_of: User | None = None,
+) -> Booking:
+    check_transition(booking.status, S.COMPLETED)
+    if booking.completed_at is None:
+        _completion_money(booking, by=by, on_behalf_of=on_behalf_of, now=now)
+    _record(booking, S.COMPLETED, by=by, note=note, on_behalf_of=on_behalf_of)
+    return booking
+
+
+def confirm(booking: Booking, *, by: User, now: datetime | None = None) -> Booking:
+    """The resident's side confirms the service: accepted (delivered) → completed, paid.
+
+    Raises NotAllowed, Conflict.
+    """
+    now = now or utcnow()
+    booking = locked_booking(booking.id)
+    check_action("confirm", booking, by, now)
+    return _complete(booking, by=by, now=now, on_behalf_of=_for_whom(by, booking))
+
+
+def cancel(booking: Booking, *, by: User, reason: str = "", now: datetime | None = None) -> Booking:
+    """Cancel before the start: free until 24 h before (or by the provider), a fee after.
+
+    The resident's late cancellation of an accepted booking costs the item's fee
+    percent (card: that part is captured; hours: that part is paid to the
+    provider); the subsidy always goes back. Raises NotAllowed, Conflict.
+    """
+    now = now or utcnow()
+    booking = locked_booking(booking.id)
+    check_action("cancel", booking, by, now)
+    on_behalf_of = _for_whom(by, booking)
+    fee_fen, fee_minutes = cancellation_fee(booking, by, now)
+    if fee_fen or fee_minutes:
+        _fee_money(booking, by=by, on_behalf_of=on_behalf_of)
+    else:
+        _release_money(booking, by=by)
+    _record(booking, S.CANCELLED, by=by, note=reason.strip(), on_behalf_of=on_behalf_of)
+    return booking
+
+
+def mark_no_show(
+    booking: Booking, *, by: User, reason: str = "", now: datetime | None = None
+) -> Booking:
+    """The provider came and no one was there: accepted → no_show, the late-cancellation fee.
+
+    Raises NotAllowed, Conflict.
+    """
+    now = now or utcnow()
+    booking = locked_booking(booking.id)
+    check_action("no_show", booking, by, now)
+    _fee_money(booking, by=by, on_behalf_of=None)
+    _record(booking, S.NO_SHOW, by=by, note=reason.strip())
+    return booking
+
+
+def mark_paid_on_site(booking: Booking, *, by: User, now: datetime | None = None) -> Booking:
+    """The provider got the money at the door (once). Raises NotAllowed, Conflict."""
+    now = now or utcnow()
+    booking = locked_booking(booking.id)
+    check_action("mark_paid", booking, by, now)
+    booking.paid_on_site_at = now
+    booking.paid_on_site_by_id = by.id
+    _record(booking, booking.status, by=by, note="paid on site")
+    return booking
+
+
+def dispute(booking: Booking, *, by: User, reason: str, now: datetime | None = None) -> Booking:
+    """The resident's side says something went wrong; a coordinator decides.
+
+    From accepted after delivery, completed within 14 days, or a no-show.
+    Raises InvalidInput (no reason), NotAllowed, Conflict.
+    """
+    now = now or utcnow()
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(_l("Please say what went wrong."))
+    booking = locked_booking(booking.id)
+    check_action("dispute", booking, by, now)
+    booking.dispute_reason = reason[:500]
+    _record(booking, S.DISPUTED, by=by, note=reason, on_behalf_of=_for_whom(by, booking))
+    return booking
+
+
+# --- disputes ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Paid:
+    """What the resident has paid (or would pay if the service is upheld) on a disputed booking."""
+
+    fen: int
+    minutes: int
+    transfer_id: int | None  # the hours transfer to the provider, once made
+    settled: bool  # the money has moved already (completed or fee taken)
+
+
+def paid_on(booking: Booking) -> Paid:
+    """What a refund can give back at most on ``booking``."""
+    minutes = 0
+    if booking.hours_transfer_id is not None:
+        minutes = db.session.scalar(
+            select(Transfer.amount_minutes).where(Transfer.id == booking.hours_transfer_id)
+        )
+    if booking.completed_at is not None:
+        return Paid(booking.payable_fen, minutes, booking.hours_transfer_id, True)
+    if booking.cancel_fee_fen or booking.hours_transfer_id is not None:
+        return Paid(booking.cancel_fee_fen, minutes, booking.hours_transfer_id, True)
+    held = booking.total_minutes if _hold_is_open(booking) else 0
+    # disputed before completion: nothing moved yet, the whole payable is at stake
+    if booking.delivered_at is not None:
+        return Paid(booking.payable_fen, held or 0, None, False)
+    return Paid(0, 0, None, False)
+
+
+def _refund_hours(booking: Booking, paid: Paid, minutes: int, *, full: bool, by: User) -> None:
+    """Pay ``minutes`` back from the provider's account to the resident's."""
+    transfer = db.session.get(Transfer, paid.transfer_id)
+    post_transfer(
+        from_account_id=transfer.to_account_id,
+        to_account_id=transfer.from_account_id,
+        minutes=minutes,
+        kind=TransferKind.REVERSAL if full else TransferKind.ADJUSTMENT,
+        idempotency_key=f"booking:{booking.id}:refund",
+        entered_by=by,
+        on_behalf_of=booking.resident,
+        memo=booking.title,
+        reverses_id=paid.transfer_id if full else None,
+    )
+
+
+def resolve_dispute(
+    booking: Booking,
+    *,
+    by: User,
+    outcome: str,
+    note: str,
+    refund_fen: int = 0,
+    now: datetime | None = None,
+) -> Booking:
+    """A coordinator decides a dispute.
+
+    "uphold": the booking completes (paid normally if it was not yet); an
+    upheld no-show ends cancelled with its fee kept.
+    "refund": ``refund_fen`` (1 … what was paid) goes back to the resident —
+    by card, or the same share of the hours from the provider's account; on a
+    full refund the subsidy goes back too. Raises InvalidInput, NotAllowed, Conflict.
+    """
+    now = now or utcnow()
+    note = note.strip()
+    if not note:
+        raise InvalidInput(_l("Please write down why you decided this way."))
+    if outcome not in ("uphold", "refund"):
+        raise InvalidInput(_l("Choose to uphold the booking or to refund it."))
+    booking = locked_booking(booking.id)
+    check_action("resolve", booking, by, now)
+    if outcome == "uphold":
+        if booking.completed_at is None and booking.delivered_at is None:
+            # a no-show upheld: it ends as a missed booking, the fee stands
+            check_transition(booking.status, S.CANCELLED)
+            _record(booking, S.CANCELLED, by=by, note=note)
+            return booking
+        return _complete(booking, by=by, now=now, note=note)
+    check_transition(booking.status, S.REFUNDED)
+    paid = paid_on(booking)
+    if refund_fen <= 0 or refund_fen > paid.fen:
+        raise InvalidInput(
+            _l(
+                "The refund must be more than ¥0 and at most what was paid (%(paid)s).",
+                paid=format_yuan(paid.fen),
+            )
+        )
+    full = refund_fen == paid.fen
+    if paid.settled:
+        card.refund(booking, refund_fen)
+        minutes = paid.minutes if full else _share(paid.minutes, refund_fen, paid.fen)
+        if minutes > 0 and paid.transfer_id is not None:
+            _refund_hours(booking, paid, minutes, full=full, by=by)
+    else:
+        # disputed before completion: take only what is not refunded
+        keep = paid.fen - refund_fen
+        if keep > 0:
+            card.capture(booking, keep)
+        else:
+            card.release(booking)
+        if _hold_is_open(booking):
+            if full:
+                release_hold(booking.hold_id, entered_by=by)
+            else:
+                booking.hours_transfer_id = settle_hold(
+                    booking.hold_id,
+                    to_account_id=booking.provider.account_id,
+                    kind=TransferKind.REDEMPTION,
+                    entered_by=by,
+                    memo=booking.title,
+                )
+                back = _share(paid.minutes, refund_fen, paid.fen)
+                if back > 0:
+                    _refund_hours(
+                        booking,
+                        Paid(paid.fen, paid.minutes, booking.hours_transfer_id, True),
+                        back,
+                        full=False,
+                        by=by,
+                    )
+    if full:
+        subsidies.give_back(booking)
+    else:
+        subsidies.mark_used(booking)
+    booking.refunded_fen = refund_fen
+    _record(booking, S.REFUNDED, by=by, note=note)
+    return booking
+
+
+def _share(minutes: int, part_fen: int, whole_fen: int) -> int:
+    """The minutes in the same proportion as ``part_fen`` of ``whole_fen``, rounded half up."""
+    if whole_fen <= 0:
+        return 0
+    return (minutes * part_fen * 2 + whole_fen) // (2 * whole_fen)
+
+
+def disputes_for(coordinator: User) -> list[Booking]:
+    """Disputed bookings of the providers ``coordinator`` oversees, oldest first."""
+    if not coordinator.is_coordinator:
+        return []
+    disputed = db.session.scalars(
+        select(Booking).where(Booking.status == S.DISPUTED).order_by(Booking.updated_at, Booking.id)
+    )
+    return [b for b in disputed if oversees_provider(coordinator, b.provider)]
+
+
+# --- the sweep ---------------------------------------------------------------------
+
+
+def _sweep(ids: list[int], step) -> int:
+    done = 0
+    for booking_id in ids:
+        try:
+            with db.session.begin_nested():
+                if step(locked_booking(booking_id)):
+                    done += 1
+        except MarketplaceError as error:
+            current_app.logger.warning("booking %s not swept: %s", booking_id, error)
+    return done
+
+
+def expire_due(now: datetime | None = None) -> int:
+    """Let go of bookings whose payment or answer did not come in time; return how many."""
+    now = now or utcnow()
+    ids = list(
+        db.session.scalars(
+            select(Booking.id).where(
+                Booking.status.in_((S.PENDING_PAYMENT, S.REQUESTED)), Booking.expires_at <= now
+            )
+        )
+    )
+
+    def expire(booking: Booking) -> bool:
+        if booking.status not in (S.PENDING_PAYMENT, S.REQUESTED) or booking.expires_at is None:
+            return False
+        if booking.expires_at > now or not may_move(booking.status, S.EXPIRED):
+            return False
+        _release_money(booking, by=None)
+        note = "payment not received" if booking.status == S.PENDING_PAYMENT else "no answer"
+        _record(booking, S.EXPIRED, by=None, note=note)
+        return True
+
+    return _sweep(ids, expire)
+
+
+def complete_due(now: datetime | None = None) -> int:
+    """Complete bookings marked done more than MARKETPLACE_AUTO_COMPLETE_HOURS ago; return how many."""
+    now = now or utcnow()
+    cutoff = now - timedelta(hours=auto_complete_hours())
+    ids = list(
+        db.session.scalars(
+            select(Booking.id).where(Booking.status == S.ACCEPTED, Booking.delivered_at <= cutoff)
+        )
+    )
+
+    def complete(booking: Booking) -> bool:
+        if booking.status != S.ACCEPTED or booking.delivered_at is None:
+            return False
+        if booking.delivered_at > cutoff:
+            return False
+        _complete(booking, by=None, now=now, note="completed automatically")
+        return True
+
+    return _sweep(ids, complete)
