@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
+from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from marketplace.reviews import MAX_REASON, MAX_TEXT
 
 STAR_CHOICES = [
-    (5, _l("5 stars — excellent")),
-    (4, _l("4 stars — good")),
-    (3, _l("3 stars — all right")),
-    (2, _l("2 stars — poor")),
-    (1, _l("1 star — very poor")),
+    SelectChoice(5, _l("5 stars — excellent")),
+    SelectChoice(4, _l("4 stars — good")),
+    SelectChoice(3, _l("3 stars — all right")),
+    SelectChoice(2, _l("2 stars — poor")),
+    SelectChoice(1, _l("1 star — very poor")),
 ]
 
 

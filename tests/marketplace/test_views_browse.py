@@ -1,0 +1,97 @@
+"""The market pages: the filter form, provider cards, a provider's page and who sees what."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from community.models import Role
+from extensions import db
+from marketplace.clock import local_today
+from marketplace.models import ProviderStatus
+from tests.conftest import login
+
+
+def test_browse_needs_signing_in(client):
+    response = client.get("/market/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_browse_shows_cards_with_prices_stars_and_a_link(
+    client, english_pages, elder, provider, cleaning
+):
+    provider.rating_count, provider.rating_sum = 23, 106
+    login(client, elder)
+    page = client.get("/market/").get_data(as_text=True)
+    assert provider.name in page
+    assert f'href="/market/providers/{provider.id}"' in page
+    assert "From ¥80 or " in page and " in hours" in page
+    assert "4.6 ★ (23 reviews)" in page
+    assert 'aria-label="Rated 4.6 out of 5 from 23 reviews"' in page
+    for label in ("Search", "Kind of service", "Community", "Day", "Highest price (yuan)"):
+        assert f">{label}</label>" in page
+
+
+def test_filters_come_from_the_query_string(client, elder, make_provider, make_item):
+    cheap = make_provider("便宜保洁", categories="housekeeping")
+    make_item(cheap, "日常保洁", price_fen=3000)
+    dear = make_provider("贵的托育", categories="childcare")
+    make_item(dear, "全日托", category="childcare", unit="session", price_fen=20000)
+    login(client, elder)
+    page = client.get("/market/?max_price=50").get_data(as_text=True)
+    assert "便宜保洁" in page and "贵的托育" not in page
+    page = client.get("/market/?q=保洁").get_data(as_text=True)
+    assert "便宜保洁" in page and "贵的托育" not in page
+    page = client.get("/market/?category=childcare").get_data(as_text=True)
+    assert "贵的托育" in page and "便宜保洁" not in page
+
+
+def test_bad_filter_input_is_a_400_with_the_form(client, elder, provider):
+    login(client, elder)
+    response = client.get("/market/?max_price=abc&day=someday")
+    assert response.status_code == 400
+    assert provider.name not in response.get_data(as_text=True)
+
+
+def test_provider_page_shows_menu_rating_chart_and_meal_menus(
+    client, english_pages, elder, provider, cleaning, lunch, make_meal_menu, make_item
+):
+    make_item(provider, "暂停的项目", is_paused=True)
+    make_item(
+        provider,
+        "半日托",
+        category="childcare",
+        unit="session",
+        price_fen=12000,
+        min_age_months=18,
+        max_age_months=36,
+    )
+    make_meal_menu(lunch, local_today() + timedelta(days=1), dishes="清蒸鲈鱼、米饭")
+    make_meal_menu(lunch, local_today() + timedelta(days=9), dishes="太远的菜")
+    login(client, elder)
+    page = client.get(f"/market/providers/{provider.id}").get_data(as_text=True)
+    assert "日常保洁" in page and "¥80" in page and "per visit" in page
+    assert "暂停的项目" not in page
+    assert "For children aged 18 to 36 months" in page
+    assert "清蒸鲈鱼、米饭" in page and "太远的菜" not in page
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="rating-chart"' in page
+    assert "<caption>Reviews by number of stars</caption>" in page
+
+
+def test_unverified_and_suspended_providers_are_404_to_residents(client, elder, make_provider):
+    login(client, elder)
+    for status in (ProviderStatus.APPLIED, ProviderStatus.SUSPENDED, ProviderStatus.REJECTED):
+        hidden = make_provider(f"看不见{status}", status=status)
+        db.session.commit()
+        assert client.get(f"/market/providers/{hidden.id}").status_code == 404
+    assert client.get("/market/providers/99999").status_code == 404
+
+
+def test_a_coordinator_overseeing_it_previews_with_a_notice(
+    client, english_pages, coordinator, make_provider, make_member
+):
+    applied = make_provider("待审核家政", status=ProviderStatus.APPLIED)
+    other = make_member("别的社工", role=Role.COORDINATOR, community=None or coordinator.community)
+    login(client, coordinator)
+    page = client.get(f"/market/providers/{applied.id}").get_data(as_text=True)
+    assert "Preview: residents cannot see this provider" in page
+    assert other.is_coordinator
