@@ -38,7 +38,17 @@ db: install
 seed: db
 	$(FLASK) seed-demo --if-empty
 
+# The demo pays by card in test mode against localstripe (a fake Stripe on 127.0.0.1),
+# stopped when flask stops.
+STRIPE_PORT ?= 8420
+STRIPE_DEMO := http://127.0.0.1:$(STRIPE_PORT)
 run: seed
+	@$(BIN)/python scripts/localstripe_server.py --port $(STRIPE_PORT) \
+		--webhook-url http://$(HOST):$(PORT)/pay/stripe/webhook --webhook-secret whsec_linli_demo & \
+	stripe_pid=$$!; trap 'kill $$stripe_pid 2>/dev/null' EXIT INT TERM; \
+	STRIPE_SECRET_KEY=sk_test_linli_demo STRIPE_PUBLISHABLE_KEY=pk_test_linli_demo \
+	STRIPE_WEBHOOK_SECRET=whsec_linli_demo STRIPE_API_BASE=$(STRIPE_DEMO) \
+	STRIPE_JS_URL=$(STRIPE_DEMO)/js.stripe.com/v3/ STRIPE_TEST_MODE=1 \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install-test

@@ -33,6 +33,17 @@ class Config:
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "linli@localhost")
+    # Card payments through Stripe: without STRIPE_SECRET_KEY card payment is not offered.
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
+    STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    # None: the real Stripe; the demo and tests use localstripe, e.g. http://127.0.0.1:8420
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None
+    STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+    # Shows "Test mode: no real money moves" on payment pages (test keys start sk_test_).
+    STRIPE_TEST_MODE = os.environ.get(
+        "STRIPE_TEST_MODE", "1" if (STRIPE_SECRET_KEY or "").startswith("sk_test_") else "0"
+    ) in ("1", "true", "yes")
 
 
 def check_production(config: dict) -> None:

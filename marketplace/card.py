@@ -1,8 +1,17 @@
 """The card side of a booking's life (Stripe through marketplace.stripe_gateway).
 
+How a card booking is paid: the pay page collects the card with a SetupIntent
+(Stripe.js ``confirmCardSetup``: the one card flow both Stripe and localstripe's
+fake Stripe.js support). Back on our side, ``card_authorised`` reads the
+SetupIntent from Stripe and then either
+- holds the payable amount on the card at once (a PaymentIntent with manual
+  capture, confirmed off-session with the saved card), or
+- for a booking more than 6 days ahead, keeps the card saved and holds the
+  amount about 2 days before the start (``charge_due``),
+and the booking becomes requested.
+
 The booking services call these three at each transition; each does nothing
-for a booking that is not paid by card. Contract (the card helper fills in
-the Stripe part; until then a card booking raises NotImplementedError):
+for a booking that is not paid by card:
 
 - ``release(booking)``: let the authorisation go (PaymentIntent cancel), or
   forget a saved card; nothing is charged. Decline, expiry, free cancellation.
@@ -12,17 +21,36 @@ the Stripe part; until then a card booking raises NotImplementedError):
 - ``refund(booking, amount_fen)``: give back part or all of what was captured.
 
 Each raises PaymentFailed when Stripe refuses, and records what happened on
-the booking's CardPayment so a second call never charges or refunds twice.
+the booking's CardPayment so a second call never charges or refunds twice
+(localstripe ignores idempotency keys: these rows are the guard).
 """
 
 from __future__ import annotations
 
-from flask import current_app
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from community.models import User, utcnow
 from extensions import db
-from marketplace.booking_models import Booking
-from marketplace.card_models import CardPayment
+from marketplace import stripe_gateway as gateway
+from marketplace.access import may_book_for
+from marketplace.booking_models import Booking, BookingEvent, PaymentMethod
+from marketplace.booking_models import BookingStatus as S
+from marketplace.card_models import CardPayment, CardStatus, StripeEvent
+from marketplace.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from marketplace.states import may_move
+
+# A booking further ahead than this keeps the card saved until CHARGE_BEFORE the start
+# (a card authorisation lapses after about 7 days).
+SAVE_CARD_AHEAD = timedelta(days=6)
+CHARGE_BEFORE = timedelta(days=2)
+# The card flow Stripe.js runs on the pay page, for both kinds of booking.
+OPEN_SETUP = ("requires_payment_method", "requires_confirmation", "requires_action")
 
 
 def card_payments_enabled() -> bool:
@@ -35,19 +63,433 @@ def card_payment(booking: Booking) -> CardPayment | None:
     return db.session.scalar(select(CardPayment).where(CardPayment.booking_id == booking.id))
 
 
+def _fresh_card_payment(booking: Booking) -> CardPayment | None:
+    """The CardPayment re-read from the database (after the booking's row was locked)."""
+    return db.session.scalar(
+        select(CardPayment)
+        .where(CardPayment.booking_id == booking.id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _locked(booking: Booking) -> Booking:
+    from marketplace.transitions import locked_booking  # transitions imports this module
+
+    return locked_booking(booking.id)
+
+
+# --- paying on the pay page --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardEntry:
+    """What the pay page needs: the SetupIntent's client secret, or that the card is in."""
+
+    booking: Booking
+    card: CardPayment
+    client_secret: str
+    card_is_in: bool  # the SetupIntent already succeeded: go straight to card_authorised
+
+
+def may_pay(actor: User, booking: Booking) -> bool:
+    """The resident's side: the resident, whoever booked it, family with may_book, a coordinator."""
+    return actor.id in (booking.resident_id, booking.booked_by_id) or may_book_for(
+        actor, booking.resident
+    )
+
+
+def card_booking_for(actor: User, booking_id: int) -> Booking:
+    """A card booking ``actor`` may pay. Raises NotFound (also when they may not see it)."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or not may_pay(actor, booking):
+        raise NotFound(_l("This booking does not exist."))
+    if booking.payment_method != PaymentMethod.CARD:
+        raise NotFound(_l("This booking is not paid by card."))
+    return booking
+
+
+def _check_waiting(booking: Booking, now: datetime) -> None:
+    if booking.status != S.PENDING_PAYMENT:
+        raise Conflict(_l("This booking is not waiting for payment."))
+    if booking.expires_at is not None and booking.expires_at <= now:
+        raise Conflict(
+            _l("This booking waited too long for payment. Nothing was charged. Please book again.")
+        )
+
+
+def start_card_payment(booking: Booking, *, by: User, now: datetime | None = None) -> CardEntry:
+    """Open (or reopen) the card entry for a pending_payment card booking.
+
+    Creates the Stripe Customer and SetupIntent and the booking's one
+    CardPayment; a second call reuses them while the card is not in yet, and
+    starts a new SetupIntent after a declined card.
+    Raises NotAllowed, Conflict (card payment not offered, not waiting for
+    payment, already paid), PaymentFailed (Stripe unreachable).
+    """
+    now = now or utcnow()
+    if not card_payments_enabled():
+        raise Conflict(_l("Card payment is not offered here. Please choose another way to pay."))
+    if not may_pay(by, booking):
+        raise NotAllowed(_l("Only the resident or family who may book for them can pay."))
+    booking = _locked(booking)
+    if booking.payment_method != PaymentMethod.CARD or booking.payable_fen <= 0:
+        raise Conflict(_l("This booking is not paid by card."))
+    _check_waiting(booking, now)
+    card = _fresh_card_payment(booking)
+    if card is not None and card.status in (
+        CardStatus.SAVED,
+        CardStatus.AUTHORISED,
+        CardStatus.CAPTURED,
+    ):
+        raise Conflict(_l("This booking is already paid."))
+    if card is not None and card.status == CardStatus.STARTED and card.setup_intent_id:
+        setup = gateway.retrieve_setup_intent(card.setup_intent_id)
+        if setup.status in OPEN_SETUP or setup.status == "succeeded":
+            return CardEntry(booking, card, setup.client_secret, setup.status == "succeeded")
+    if card is None:
+        card = CardPayment(booking_id=booking.id, amount_fen=booking.payable_fen)
+        db.session.add(card)
+    previous = card.setup_intent_id or "first"
+    customer_id = card.customer_id or gateway.create_customer(name=by.display_name, member_id=by.id)
+    setup = gateway.create_setup_intent(
+        customer_id=customer_id, booking_id=booking.id, attempt=previous
+    )
+    card.customer_id = customer_id
+    card.setup_intent_id = setup.id
+    card.payment_intent_id = None
+    card.payment_method_id = None
+    card.status = CardStatus.STARTED
+    card.amount_fen = booking.payable_fen
+    card.last_error = ""
+    far = booking.starts_at - now > SAVE_CARD_AHEAD
+    card.charge_due_at = booking.starts_at - CHARGE_BEFORE if far else None
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # a second tab created it meanwhile
+        raise Conflict(_l("The payment page was opened twice. Please reload it.")) from error
+    return CardEntry(booking, card, setup.client_secret, False)
+
+
+def card_authorised(booking: Booking, *, now: datetime | None = None) -> str:
+    """After the pay page (or a setup_intent.succeeded event): take over the entered card.
+
+    Reads the SetupIntent from Stripe (never the browser's word). If it
+    succeeded: a booking soon gets the amount held now (PaymentIntent,
+    requires_capture); one more than 6 days ahead keeps the card saved. Either
+    way the booking becomes requested. Returns the CardPayment's status, or
+    "waiting" when the card is not in yet.
+    Raises PaymentFailed after recording a declined card on the CardPayment (the
+    caller may commit that record; the booking stays pending_payment), Conflict
+    when the booking no longer waits for payment.
+    """
+    from marketplace import transitions
+
+    now = now or utcnow()
+    booking = _locked(booking)
+    card = _fresh_card_payment(booking)
+    if card is None:
+        raise NotFound(_l("No card payment was started for this booking."))
+    if card.status in (CardStatus.SAVED, CardStatus.AUTHORISED, CardStatus.CAPTURED):
+        return card.status
+    if card.status != CardStatus.STARTED or not card.setup_intent_id:
+        return "waiting"
+    setup = gateway.retrieve_setup_intent(card.setup_intent_id)
+    if setup.status != "succeeded":
+        return "waiting"
+    card.payment_method_id = setup.payment_method_id
+    if booking.status != S.PENDING_PAYMENT:
+        # the slot was let go meanwhile: nothing was held, so nothing to give back
+        card.status = CardStatus.CANCELLED
+        db.session.flush()
+        raise Conflict(
+            _l("This booking waited too long for payment. Nothing was charged. Please book again.")
+        )
+    if card.charge_due_at is not None and card.charge_due_at > now:
+        card.status = CardStatus.SAVED
+    else:
+        _authorise(card, booking)
+    db.session.flush()
+    transitions.payment_authorised(booking, now=now)
+    return card.status
+
+
+def _authorise(card: CardPayment, booking: Booking) -> None:
+    """Hold the amount on the saved card (off-session). Records and raises PaymentFailed."""
+    try:
+        intent = gateway.create_payment_intent(
+            amount_fen=card.amount_fen,
+            booking_id=booking.id,
+            customer_id=card.customer_id,
+            payment_method_id=card.payment_method_id,
+            # the same card for the same booking is authorised once; a new card tries anew
+            idempotency_key=f"booking-{booking.id}-authorise-{card.payment_method_id}",
+        )
+    except gateway.StripeRefused as error:
+        _failed(card, error.detail)
+        raise
+    card.payment_intent_id = intent.id
+    if intent.status != "requires_capture":
+        _failed(card, f"payment intent {intent.status}")
+        message = gateway.NEEDS_BANK if intent.status == "requires_action" else gateway.DECLINED
+        raise gateway.StripeRefused(message, card.last_error)
+    card.status = CardStatus.AUTHORISED
+    card.last_error = ""
+    db.session.flush()
+
+
+def _failed(card: CardPayment, detail: str) -> None:
+    card.status = CardStatus.FAILED
+    card.last_error = detail[:300]
+    db.session.flush()
+
+
+# --- the contract the booking services call -----------------------------------------------
+
+
 def release(booking: Booking) -> None:
-    if card_payment(booking) is None:
+    """Let the authorisation go, or forget the saved card; nothing is charged.
+
+    Raises Conflict if the payment was already taken (refund it instead),
+    PaymentFailed if Stripe refuses.
+    """
+    card = card_payment(booking)
+    if card is None or card.status in (CardStatus.CANCELLED, CardStatus.FAILED):
         return
-    raise NotImplementedError("card release")
+    if card.status == CardStatus.CAPTURED:
+        raise Conflict(_l("This card payment was already taken; it can only be refunded."))
+    if card.status == CardStatus.AUTHORISED:
+        try:
+            gateway.cancel(card.payment_intent_id, idempotency_key=f"booking-{booking.id}-cancel")
+        except gateway.StripeRefused:
+            # already cancelled in Stripe (a retry, or it lapsed): that is what we wanted
+            if gateway.retrieve_payment_intent(card.payment_intent_id).status != "canceled":
+                raise
+    elif card.status == CardStatus.STARTED and card.setup_intent_id:
+        try:
+            gateway.cancel_setup_intent(card.setup_intent_id)
+        except gateway.StripeRefused as error:  # harmless: no money is held by a SetupIntent
+            current_app.logger.info("setup intent not cancelled: %s", error.detail)
+    card.status = CardStatus.CANCELLED
+    db.session.flush()
 
 
 def capture(booking: Booking, amount_fen: int) -> None:
-    if card_payment(booking) is None:
+    """Take ``amount_fen`` (≤ the authorised amount); 0 is a release.
+
+    A saved card is authorised first. A payment already captured is never
+    captured again. Raises InvalidInput, Conflict, PaymentFailed.
+    """
+    card = card_payment(booking)
+    if card is None or card.status == CardStatus.CAPTURED:
         return
-    raise NotImplementedError("card capture")
+    if amount_fen <= 0:
+        release(booking)
+        return
+    if amount_fen > card.amount_fen:
+        raise InvalidInput(_l("Cannot take more than was authorised on the card."))
+    if card.status == CardStatus.SAVED:
+        _authorise(card, booking)
+    if card.status != CardStatus.AUTHORISED:
+        raise Conflict(_l("There is no card payment to take for this booking."))
+    try:
+        gateway.capture(
+            card.payment_intent_id,
+            amount_fen=amount_fen,
+            idempotency_key=f"booking-{booking.id}-capture",
+        )
+    except gateway.StripeRefused:
+        # captured already (a retry after a lost answer): record it, never capture twice
+        if gateway.retrieve_payment_intent(card.payment_intent_id).status != "succeeded":
+            raise
+    card.status = CardStatus.CAPTURED
+    card.captured_fen = amount_fen
+    db.session.flush()
 
 
 def refund(booking: Booking, amount_fen: int) -> None:
-    if card_payment(booking) is None:
+    """Give back ``amount_fen`` more of what was captured (at most what is left).
+
+    Raises InvalidInput, Conflict (nothing captured), PaymentFailed.
+    """
+    card = card_payment(booking)
+    if card is None:
         return
-    raise NotImplementedError("card refund")
+    if card.status != CardStatus.CAPTURED:
+        raise Conflict(_l("Nothing was taken from the card, so there is nothing to refund."))
+    if amount_fen <= 0 or card.refunded_fen + amount_fen > card.captured_fen:
+        raise InvalidInput(_l("A refund must be more than ¥0 and at most what was paid."))
+    gateway.create_refund(
+        card.payment_intent_id,
+        amount_fen=amount_fen,
+        # derived from what was refunded before: a retry reuses it, a further refund does not
+        idempotency_key=f"booking-{booking.id}-refund-{card.refunded_fen}-{amount_fen}",
+    )
+    card.refunded_fen += amount_fen
+    db.session.flush()
+
+
+# --- saved cards: the charge about 2 days before ------------------------------------------
+
+
+def charge_due(now: datetime | None = None) -> list[int]:
+    """Ids of the CardPayments whose saved card is to be authorised now."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(CardPayment.id)
+            .join(Booking, Booking.id == CardPayment.booking_id)
+            .where(
+                CardPayment.status == CardStatus.SAVED,
+                CardPayment.charge_due_at <= now,
+                Booking.status.in_((S.REQUESTED, S.ACCEPTED)),
+            )
+            .order_by(CardPayment.charge_due_at)
+        )
+    )
+
+
+def charge_saved_card(card_payment_id: int, *, now: datetime | None = None) -> str:
+    """Hold a saved card's amount off-session; returns "authorised", "failed" or "skipped".
+
+    A declined card is recorded, and the booking is cancelled (nothing was
+    charged; the subsidy goes back) so the provider does not come unpaid.
+    """
+    now = now or utcnow()
+    card = db.session.get(CardPayment, card_payment_id)
+    if card is None:
+        return "skipped"
+    booking = _locked(card.booking)
+    card = _fresh_card_payment(booking)
+    if card.status != CardStatus.SAVED or booking.status not in (S.REQUESTED, S.ACCEPTED):
+        return "skipped"
+    try:
+        _authorise(card, booking)
+    except gateway.StripeRefused:
+        _cancel_unpaid(booking, "card payment failed")
+        return "failed"
+    return "authorised"
+
+
+def _cancel_unpaid(booking: Booking, note: str) -> None:
+    """The saved card could not be charged: the booking is cancelled by the system."""
+    from marketplace import subsidies
+
+    if not may_move(booking.status, S.CANCELLED):
+        return
+    subsidies.give_back(booking)
+    db.session.add(
+        BookingEvent(
+            booking_id=booking.id, from_status=booking.status, to_status=S.CANCELLED, note=note
+        )
+    )
+    booking.status = S.CANCELLED
+    db.session.flush()
+
+
+# --- Stripe's webhook ---------------------------------------------------------------------
+
+
+def record_event(event: dict, *, now: datetime | None = None) -> str:
+    """Apply a verified Stripe event once; returns its outcome.
+
+    "duplicate" (seen before: nothing done), "applied", "ignored" (a step the
+    booking or its payment no longer allows: late or out of order), "unknown"
+    (an event or object we do not follow).
+    """
+    event_id, kind = event.get("id"), event.get("type", "")
+    if not event_id:
+        return "unknown"
+    if db.session.get(StripeEvent, event_id) is not None:
+        return "duplicate"
+    row = StripeEvent(id=event_id, type=kind[:80], outcome="received")
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:  # the same event delivered twice at once
+        return "duplicate"
+    obj = (event.get("data") or {}).get("object") or {}
+    card = _card_for_object(kind, obj)
+    if card is None:
+        row.outcome = "unknown"
+    else:
+        row.booking_id = card.booking_id
+        booking = _locked(card.booking)
+        card = _fresh_card_payment(booking)
+        row.outcome = _apply(kind, obj, card, booking, now or utcnow())
+    db.session.flush()
+    return row.outcome
+
+
+def _card_for_object(kind: str, obj: dict) -> CardPayment | None:
+    """The CardPayment an event is about, found by the Stripe object's id (not its metadata)."""
+    if kind.startswith("payment_intent."):
+        column, value = CardPayment.payment_intent_id, obj.get("id")
+    elif kind.startswith("setup_intent."):
+        column, value = CardPayment.setup_intent_id, obj.get("id")
+    elif kind.startswith("charge."):
+        column, value = CardPayment.payment_intent_id, gateway_id(obj.get("payment_intent"))
+    else:
+        return None
+    if not value:
+        return None
+    return db.session.scalar(select(CardPayment).where(column == value))
+
+
+def gateway_id(value) -> str | None:
+    """An id from a field Stripe sends as an id or as an expanded object."""
+    if isinstance(value, dict):
+        return value.get("id")
+    return value
+
+
+def _apply(kind: str, obj: dict, card: CardPayment, booking: Booking, now: datetime) -> str:
+    if kind == "setup_intent.succeeded":
+        if card.status != CardStatus.STARTED or booking.status != S.PENDING_PAYMENT:
+            return "ignored"
+        try:
+            with db.session.begin_nested():
+                card_authorised(booking, now=now)
+        except gateway.StripeRefused as error:
+            _failed(_fresh_card_payment(booking), error.detail)
+            return "applied"
+        except Conflict:
+            return "ignored"
+        return "applied"
+    if kind == "payment_intent.amount_capturable_updated":
+        # we record the authorisation when we make it; this only fills a gap
+        if card.status != CardStatus.SAVED or obj.get("status") != "requires_capture":
+            return "ignored"
+        card.status = CardStatus.AUTHORISED
+        return "applied"
+    if kind == "payment_intent.succeeded":
+        if card.status != CardStatus.AUTHORISED:
+            return "ignored"
+        received = obj.get("amount_received") or obj.get("amount") or 0
+        if not 0 < received <= card.amount_fen:
+            return "ignored"
+        card.status, card.captured_fen = CardStatus.CAPTURED, received
+        return "applied"
+    if kind == "payment_intent.payment_failed":
+        if card.status not in (CardStatus.STARTED, CardStatus.SAVED):
+            return "ignored"
+        error = obj.get("last_payment_error") or {}
+        _failed(card, f"webhook: {error.get('code') or 'payment failed'}")
+        if booking.status in (S.REQUESTED, S.ACCEPTED):
+            _cancel_unpaid(booking, "card payment failed")
+        return "applied"
+    if kind == "payment_intent.canceled":
+        # an authorisation that lapsed or was cancelled in Stripe: it cannot be taken any more
+        if card.status != CardStatus.AUTHORISED or not may_move(booking.status, S.CANCELLED):
+            return "ignored"
+        card.status = CardStatus.CANCELLED
+        _cancel_unpaid(booking, "card authorisation cancelled")
+        return "applied"
+    if kind == "charge.refunded":
+        refunded = obj.get("amount_refunded") or 0
+        if card.status != CardStatus.CAPTURED or not (
+            card.refunded_fen < refunded <= card.captured_fen
+        ):
+            return "ignored"
+        card.refunded_fen = refunded
+        return "applied"
+    return "unknown"

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from flask.cli import AppGroup
 
+from marketplace.card_cli import charge_due_command
+
 marketplace_cli = AppGroup(
     "marketplace", help="Marketplace jobs: expiry, completion, card charges."
 )
+
+marketplace_cli.add_command(charge_due_command)

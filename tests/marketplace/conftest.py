@@ -218,3 +218,24 @@ def make_booking(app):
         return booking
 
     return make
+
+
+# --- card payments against localstripe (tests/marketplace/stripe_server.py) ---
+
+
+@pytest.fixture(scope="session")
+def localstripe():
+    from tests.marketplace.stripe_server import LocalStripe
+
+    server = LocalStripe()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stripe_app(app, localstripe):
+    """The app with card payments on, talking to a freshly emptied localstripe."""
+    localstripe.reset()
+    app.config.update(localstripe.config())
+    return app
