@@ -1,7 +1,50 @@
-"""The provider's dashboard: bookings to act on, earnings, reviews, CSV."""
+"""The provider's dashboard (/provider/dashboard): bookings to act on, earnings, reviews, CSV.
+
+Only the provider's owner sees it; a member who runs no provider gets 404.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, render_template, stream_with_context
+from flask_login import current_user, login_required
+
+from marketplace import dashboard
+from marketplace.clock import local_today
+from marketplace.providers import owned_provider
 
 bp = Blueprint("provider_dashboard", __name__, url_prefix="/provider/dashboard")
+
+
+@bp.before_request
+@login_required
+def signed_in_only() -> None:
+    """The dashboard is for signed-in members (anonymous → sign in)."""
+
+
+@bp.get("/")
+def index():
+    """Today's and upcoming bookings (waiting for an answer first), earnings, latest reviews."""
+    provider = owned_provider(current_user)
+    today = local_today()
+    return render_template(
+        "marketplace/dashboard/index.html",
+        provider=provider,
+        today=today,
+        todays=dashboard.todays_bookings(provider, today),
+        upcoming=dashboard.upcoming_bookings(provider, today),
+        month=dashboard.month_earnings(provider, today),
+        all_time=dashboard.earnings(provider),
+        reviews=dashboard.latest_reviews(provider),
+    )
+
+
+@bp.get("/bookings.csv")
+def bookings_csv():
+    """Every booking of the provider, for Excel (UTF-8 with BOM, formula-safe), streamed."""
+    provider = owned_provider(current_user)
+    filename = f"linli-provider-{provider.id}-bookings-{local_today():%Y%m%d}.csv"
+    return Response(
+        stream_with_context(dashboard.bookings_csv(provider)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

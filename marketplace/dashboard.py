@@ -1,0 +1,215 @@
+"""What a provider's owner sees on the dashboard: bookings to act on, earnings, reviews, CSV.
+
+Days are Shanghai days. Every list loads the people and items it shows in the
+same query, so the number of queries does not grow with the number of bookings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from extensions import db
+from marketplace.booking_models import Booking, BookingStatus, PaymentMethod
+from marketplace.clock import month_start, to_local, to_utc
+from marketplace.formatting import BOOKING_STATUS_LABELS, PAYMENT_METHOD_LABELS
+from marketplace.models import Provider
+from marketplace.review_models import Review
+from timebank.reports import csv_chunks
+
+# still to come and still in play: the provider has something to do or to expect
+UPCOMING_STATUSES = (BookingStatus.REQUESTED, BookingStatus.ACCEPTED)
+REVIEWS_SHOWN = 10
+CSV_BATCH = 500
+
+
+def _start_of(day: date) -> datetime:
+    return to_utc(day, time(0))
+
+
+def _waiting_first(bookings: list[Booking]) -> list[Booking]:
+    return sorted(bookings, key=lambda b: (b.status != BookingStatus.REQUESTED, b.starts_at, b.id))
+
+
+def _with_people():
+    return (
+        joinedload(Booking.resident),
+        joinedload(Booking.booked_by),
+        joinedload(Booking.item),
+        joinedload(Booking.provider),
+    )
+
+
+def todays_bookings(provider: Provider, today: date) -> list[Booking]:
+    """Bookings starting today (Shanghai), in any status but pending payment; waiting first."""
+    found = db.session.scalars(
+        select(Booking)
+        .options(*_with_people())
+        .where(
+            Booking.provider_id == provider.id,
+            Booking.starts_at >= _start_of(today),
+            Booking.starts_at < _start_of(today + timedelta(days=1)),
+            Booking.status != BookingStatus.PENDING_PAYMENT,
+        )
+    ).all()
+    return _waiting_first(list(found))
+
+
+def upcoming_bookings(provider: Provider, today: date, days: int = 30) -> list[Booking]:
+    """Requested or accepted bookings from tomorrow for ``days`` days; waiting first."""
+    tomorrow = today + timedelta(days=1)
+    found = db.session.scalars(
+        select(Booking)
+        .options(*_with_people())
+        .where(
+            Booking.provider_id == provider.id,
+            Booking.starts_at >= _start_of(tomorrow),
+            Booking.starts_at < _start_of(tomorrow + timedelta(days=days)),
+            Booking.status.in_(UPCOMING_STATUSES),
+        )
+    ).all()
+    return _waiting_first(list(found))
+
+
+@dataclass(frozen=True)
+class EarningsRow:
+    """Completed bookings paid one way: how many, their total (with the subsidy part), hours."""
+
+    payment_method: str
+    count: int
+    total_fen: int
+    subsidy_fen: int
+    minutes: int
+
+
+@dataclass(frozen=True)
+class Earnings:
+    rows: list[EarningsRow]
+
+    @property
+    def count(self) -> int:
+        return sum(r.count for r in self.rows)
+
+    @property
+    def total_fen(self) -> int:
+        return sum(r.total_fen for r in self.rows)
+
+    @property
+    def subsidy_fen(self) -> int:
+        return sum(r.subsidy_fen for r in self.rows)
+
+    @property
+    def minutes(self) -> int:
+        return sum(r.minutes for r in self.rows)
+
+
+def earnings(provider: Provider, since: date | None = None) -> Earnings:
+    """Completed bookings (completed on ``since`` or later, Shanghai), by payment method.
+
+    Yuan totals include the subsidy part; hours are the minutes of bookings paid in hours.
+    """
+    hours_minutes = func.sum(Booking.total_minutes).filter(
+        Booking.payment_method == PaymentMethod.HOURS
+    )
+    query = (
+        select(
+            Booking.payment_method,
+            func.count(Booking.id),
+            func.coalesce(func.sum(Booking.total_fen), 0),
+            func.coalesce(func.sum(Booking.subsidy_fen), 0),
+            func.coalesce(hours_minutes, 0),
+        )
+        .where(Booking.provider_id == provider.id, Booking.status == BookingStatus.COMPLETED)
+        .group_by(Booking.payment_method)
+        .order_by(Booking.payment_method)
+    )
+    if since is not None:
+        query = query.where(
+            func.coalesce(Booking.completed_at, Booking.starts_at) >= _start_of(since)
+        )
+    return Earnings(
+        [
+            EarningsRow(method, int(count), int(total), int(subsidy), int(minutes))
+            for method, count, total, subsidy, minutes in db.session.execute(query)
+        ]
+    )
+
+
+def month_earnings(provider: Provider, today: date) -> Earnings:
+    """Completed bookings of ``today``'s month (Shanghai)."""
+    return earnings(provider, since=month_start(today))
+
+
+def latest_reviews(provider: Provider, limit: int = REVIEWS_SHOWN) -> list[Review]:
+    """The provider's newest reviews that are not hidden, with their authors."""
+    return list(
+        db.session.scalars(
+            select(Review)
+            .options(joinedload(Review.author))
+            .where(Review.provider_id == provider.id, Review.is_hidden.is_(False))
+            .order_by(Review.created_at.desc(), Review.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def _yuan(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
+def _hours(minutes: int | None) -> Decimal | str:
+    if not minutes:
+        return ""
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+
+
+def _csv_rows(provider_id: int) -> Iterator[list]:
+    last_id = 0
+    while True:
+        batch = db.session.scalars(
+            select(Booking)
+            .options(joinedload(Booking.resident))
+            .where(Booking.provider_id == provider_id, Booking.id > last_id)
+            .order_by(Booking.id)
+            .limit(CSV_BATCH)
+        ).all()
+        if not batch:
+            return
+        for b in batch:
+            local = to_local(b.starts_at)
+            yield [
+                local.strftime("%Y-%m-%d"),
+                local.strftime("%H:%M"),
+                b.title,
+                b.resident.display_name,
+                b.quantity,
+                str(BOOKING_STATUS_LABELS.get(b.status, b.status)),
+                str(PAYMENT_METHOD_LABELS.get(b.payment_method, b.payment_method)),
+                _yuan(b.total_fen),
+                _yuan(b.subsidy_fen),
+                _hours(b.total_minutes if b.payment_method == PaymentMethod.HOURS else None),
+            ]
+        last_id = batch[-1].id
+
+
+def bookings_csv(provider: Provider) -> Iterator[str]:
+    """Every booking of the provider as CSV chunks (UTF-8 BOM, formula-safe), oldest first."""
+    header = [
+        _("Date"),
+        _("Time"),
+        _("Item"),
+        _("Resident"),
+        _("Quantity"),
+        _("Status"),
+        _("Payment"),
+        _("Total (yuan)"),
+        _("Of which subsidy (yuan)"),
+        _("Paid in hours"),
+    ]
+    return csv_chunks(header, _csv_rows(provider.id))
