@@ -162,11 +162,14 @@ def _completion_money(
 def fee_for(booking: Booking) -> tuple[int, int]:
     """(fen, minutes) a late cancellation or a no-show of ``booking`` costs its resident.
 
-    The item's fee percent of what the resident pays (fen) or of the minutes held.
+    The item's fee percent of what the card pays (fen) or of the minutes held.
+    Paying on site or by subsidy there is nothing to take, so no fee.
     """
     percent = booking.item.cancel_fee_percent
-    fen = _percent_of(booking.payable_fen, percent)
-    minutes = _percent_of(booking.total_minutes or 0, percent) if booking.hold_id else 0
+    fen = 0
+    if booking.payment_method == PaymentMethod.CARD:
+        fen = _percent_of(booking.payable_fen, percent)
+    minutes = _percent_of(booking.total_minutes or 0, percent) if _hold_is_open(booking) else 0
     return fen, minutes
 
 
