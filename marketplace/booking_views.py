@@ -1,7 +1,233 @@
-"""Booking a slot, a booking's page and its actions, disputes."""
+"""Booking a slot (/bookings/new), a booking's page and one's own bookings.
+
+The actions on a booking (accept, cancel, …) are routes on this same
+blueprint in marketplace.booking_action_views.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from community.models import User
+from community.permissions import linked_elders
+from community.services import find_member
+from errors import DomainError
+from marketplace import reviews, subsidies
+from marketplace.access import resident_for
+from marketplace.booking_forms import FULFILMENT_LABELS, BookingForm
+from marketplace.booking_models import BookingStatus, PaymentMethod
+from marketplace.bookings import bookable_item, booking_for, bookings_of, create_booking
+from marketplace.card import card_payments_enabled
+from marketplace.clock import local_today
+from marketplace.errors import InvalidInput
+from marketplace.formatting import PAYMENT_METHOD_LABELS, local_time
+from marketplace.models import ServiceItem
+from marketplace.openings import bookable_days, day_plan, openings
+from views_common import commit, new_idempotency_key, refuse
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
+
+DAYS_SHOWN = 14
+
+
+@bp.before_request
+@login_required
+def signed_in_only() -> None:
+    """Every booking page is for signed-in members (anonymous → sign in)."""
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    if raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        abort(404)
+    return int(raw)
+
+
+def _day_arg(item: ServiceItem, today: date) -> date:
+    """The day asked for, else the first day with slots in the next two weeks, else today."""
+    raw = request.args.get("day", "")
+    if raw:
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise InvalidInput(_("Choose a day from the list.")) from None
+    days = bookable_days(item, today, DAYS_SHOWN)
+    return days[0] if days else today
+
+
+def payment_choices(item: ServiceItem) -> list[SelectChoice]:
+    """The ways this item may be paid: on site always, hours if priced in hours, card if on."""
+    methods = [PaymentMethod.ON_SITE]
+    if item.price_minutes is not None:
+        methods.append(PaymentMethod.HOURS)
+    if card_payments_enabled():
+        methods.append(PaymentMethod.CARD)
+    return [SelectChoice(str(m), str(PAYMENT_METHOD_LABELS[m])) for m in methods]
+
+
+def _resident_choices(me: User) -> list[SelectChoice]:
+    choices = [SelectChoice("", _("Myself (%(name)s)", name=me.display_name))]
+    choices += [SelectChoice(str(e.id), e.display_name) for e in linked_elders(me, "may_book")]
+    return choices
+
+
+def _chosen_resident_id(form: BookingForm) -> int | None:
+    """Whom the form books for: a member typed in (coordinators), else the ticked person."""
+    typed = (form.member.data or "").strip()
+    if typed:
+        return find_member(typed).id
+    ticked = form.for_member.data or ""
+    if ticked == "":
+        return None
+    if not ticked.isdigit():
+        raise InvalidInput(_("Choose who it is for."))
+    return int(ticked)
+
+
+def _page_resident(me: User, form: BookingForm) -> User:
+    """The person the page is about (for the title and the subsidy estimate)."""
+    try:
+        return resident_for(me, _chosen_resident_id(form))
+    except DomainError:
+        return me
+
+
+def _quantity(form: BookingForm) -> int:
+    value = form.quantity.data
+    return value if isinstance(value, int) and 1 <= value <= 10 else 1
+
+
+def _render_new(form: BookingForm, item: ServiceItem, day: date, status: int = 200):
+    me = _me()
+    today = local_today()
+    resident = _page_resident(me, form)
+    plan = day_plan(item, day)
+    found = openings(item, day, plan=plan)
+    quantity = _quantity(form)
+    total_fen = item.price_fen * quantity
+    subsidy_fen = subsidies.estimate(resident, item, quantity, day)
+    fulfilments = []
+    if plan.menu is not None:
+        offered = {"pickup": plan.menu.offers_pickup, "delivery": plan.menu.offers_delivery}
+        fulfilments = [(code, label) for code, label in FULFILMENT_LABELS.items() if offered[code]]
+    page = render_template(
+        "marketplace/bookings/new.html",
+        form=form,
+        item=item,
+        provider=item.provider,
+        day=day,
+        days=bookable_days(item, today, DAYS_SHOWN),
+        openings=found,
+        any_bookable=any(o.is_bookable for o in found),
+        menu=plan.menu,
+        fulfilments=fulfilments,
+        resident=resident,
+        quantity=quantity,
+        total_fen=total_fen,
+        subsidy_fen=subsidy_fen,
+        for_arg=request.args.get("for", ""),
+    )
+    return page, status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """Book an item (``?item=<id>&day=YYYY-MM-DD``): a time, how many, for whom, how to pay."""
+    me = _me()
+    item_id = _int_arg("item")
+    if item_id is None:
+        abort(404)
+    item = bookable_item(item_id)
+    day = _day_arg(item, local_today())
+    form = BookingForm()
+    form.for_member.choices = _resident_choices(me)
+    for_id = _int_arg("for")
+    known = {c.value for c in form.for_member.choices}
+    if for_id is not None and for_id != me.id and str(for_id) not in known:
+        # a coordinator's link to book for a member of their community
+        member = resident_for(me, for_id)
+        form.for_member.choices.append(SelectChoice(str(member.id), member.display_name))
+    form.payment_method.choices = payment_choices(item)
+    if request.method == "GET":
+        form.idempotency_key.data = new_idempotency_key()
+        form.quantity.data = 1
+        form.for_member.data = str(for_id) if for_id is not None and for_id != me.id else ""
+        form.payment_method.data = form.payment_method.choices[0].value
+        form.expected_price_fen.data = str(item.price_fen)
+        form.expected_price_minutes.data = (
+            str(item.price_minutes) if item.price_minutes is not None else ""
+        )
+        return _render_new(form, item, day)
+    prices = form.expected_prices()
+    if not form.validate() or prices is None:
+        return _render_new(form, item, day, 400)
+    try:
+        booking = create_booking(
+            by=me,
+            item_id=item.id,
+            day=day,
+            slot_id=form.slot.data,
+            quantity=form.quantity.data,
+            payment_method=form.payment_method.data,
+            expected_price_fen=prices[0],
+            expected_price_minutes=prices[1],
+            resident_id=_chosen_resident_id(form),
+            fulfilment=form.fulfilment.data or None,
+            child_age_months=form.child_age_months.data,
+            address=form.address.data or "",
+            note=form.note.data or "",
+            idempotency_key=form.idempotency_key.data,
+        )
+    except DomainError as error:
+        return _render_new(form, item, day, refuse(error))
+    commit()
+    if booking.status == BookingStatus.PENDING_PAYMENT:
+        flash(
+            _(
+                "Your place is held for %(minutes)s minutes. Please pay by card now.",
+                minutes=int(current_app.config.get("MARKETPLACE_PAYMENT_HOLD_MINUTES", 15)),
+            ),
+            "success",
+        )
+        if "card.pay" in current_app.view_functions:
+            return redirect(url_for("card.pay", booking_id=booking.id))
+    else:
+        flash(
+            _(
+                "Booked. %(provider)s will answer by %(time)s.",
+                provider=booking.provider.name,
+                time=local_time(booking.expires_at),
+            ),
+            "success",
+        )
+    return redirect(url_for("bookings.show", booking_id=booking.id))
+
+
+@bp.get("/<int:booking_id>")
+def show(booking_id: int):
+    """A booking's details, payment, subsidy, status and history; its actions for the viewer."""
+    me = _me()
+    booking = booking_for(me, booking_id)
+    return render_template(
+        "marketplace/bookings/show.html",
+        booking=booking,
+        may_rate=reviews.reviewable(me, booking) and "reviews.new" in current_app.view_functions,
+    )
+
+
+@bp.get("/")
+def mine():
+    """Bookings for me and those I made for others: coming up first, then earlier ones."""
+    upcoming, earlier = bookings_of(_me())
+    return render_template("marketplace/bookings/mine.html", upcoming=upcoming, earlier=earlier)
