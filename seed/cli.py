@@ -13,6 +13,7 @@ from community.models import Street, User
 from extensions import db
 from seed.demo import DEMO_PASSWORD, DemoLogin, build_street
 from seed.history import play_history
+from seed.marketplace import seed_marketplace
 from seed.scale import seed_scale
 from timebank.clock import local_now
 from timebank.models import Transfer
@@ -46,6 +47,7 @@ def seed_demo(seed: int = 2026) -> tuple[list[DemoLogin], dict[str, int]]:
     now = local_now().replace(tzinfo=None, second=0, microsecond=0)
     street = build_street(rng, now.date())
     tally = play_history(street, rng, now)
+    market_logins, market_counts = seed_marketplace(street, now)
     counts = {
         "communities": len(street.communities),
         "members": db.session.scalar(select(func.count(User.id))),
@@ -59,8 +61,9 @@ def seed_demo(seed: int = 2026) -> tuple[list[DemoLogin], dict[str, int]]:
         "grants": tally.grants,
         "reversals": tally.reversals,
         "transfers": db.session.scalar(select(func.count(Transfer.id))),
+        **market_counts,
     }
-    return street.logins, counts
+    return street.logins + market_logins, counts
 
 
 @click.command("seed-demo")

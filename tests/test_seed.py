@@ -10,6 +10,9 @@ from sqlalchemy import func, select
 from community.models import Community, FamilyLink, LinkStatus, Role, Street, User
 from community.services import authenticate, create_member
 from extensions import db
+from marketplace.booking_models import SubsidyRule
+from marketplace.models import MealMenu, Provider, ProviderStatus
+from marketplace.review_models import Review, ReviewReport
 from seed.demo import DEMO_PASSWORD
 from timebank.accounts import community_account, member_account
 from timebank.categories import CATEGORIES
@@ -82,6 +85,19 @@ def test_seed_demo_builds_a_believable_street_and_prints_working_logins(app):
     assert {TransferKind.SERVICE, TransferKind.GIFT, TransferKind.DONATION} <= kinds
     assert {TransferKind.GRANT, TransferKind.REVERSAL} <= kinds
     assert verify_ledger(db.session) == []
+
+    # A living market: verified providers, one waiting, one suspended, rated bookings, a subsidy.
+    statuses = dict(
+        db.session.execute(select(Provider.status, func.count()).group_by(Provider.status)).all()
+    )
+    assert statuses[ProviderStatus.VERIFIED] >= 8
+    assert statuses[ProviderStatus.APPLIED] == statuses[ProviderStatus.SUSPENDED] == 1
+    assert _count(select(MealMenu.id)) >= 7 * 2
+    for provider in db.session.scalars(select(Provider)):
+        stars = db.session.scalars(select(Review.stars).where(Review.provider_id == provider.id))
+        assert provider.rating_sum == sum(stars)
+    assert _count(select(ReviewReport.id)) >= 1
+    assert db.session.scalar(select(SubsidyRule.name)) == "80岁以上老人助餐每餐减5元"
 
     # The logins it prints work: a volunteer, an elder, a relative, a coordinator, the admin.
     assert DEMO_PASSWORD in result.output
