@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask.cli import AppGroup
 
+from marketplace.booking_cli import sweep_command
 from marketplace.card_cli import charge_due_command
 
 marketplace_cli = AppGroup(
@@ -11,3 +12,4 @@ marketplace_cli = AppGroup(
 )
 
 marketplace_cli.add_command(charge_due_command)
+marketplace_cli.add_command(sweep_command)

@@ -477,3 +477,31 @@ def test_actions_for_each_side(make_booking, cleaning, resident, provider_owner,
     transitions.dispute(booking, by=resident, reason="Bad", now=after_start)
     assert "resolve" in transitions.actions_for(booking, coordinator, after_start)
     assert transitions.disputes_for(coordinator) == [booking]
+
+
+def test_the_sweep_command_expires_completes_and_commits(
+    app, make_booking, cleaning, resident, provider_owner, now
+):
+    make_booking(cleaning, resident, status="pending_payment", expires_at=now - timedelta(hours=1))
+    delivered = make_booking(
+        cleaning,
+        resident,
+        status="accepted",
+        starts_at=now - timedelta(days=3),
+        delivered_at=now - timedelta(hours=49),
+    )
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["marketplace", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "expired 1 booking(s), completed 1 booking(s)" in result.output
+    db.session.rollback()
+    db.session.expire_all()
+    assert delivered.status == "completed"
+
+
+def test_a_late_cancellation_paid_on_site_costs_nothing(make_booking, cleaning, resident):
+    booking = make_booking(cleaning, resident, status="accepted", payment_method="on_site")
+    late = booking.starts_at - timedelta(hours=2)
+    assert transitions.cancellation_fee(booking, resident, late) == (0, 0)
+    transitions.cancel(booking, by=resident, now=late)
+    assert (booking.status, booking.cancel_fee_fen) == ("cancelled", 0)
