@@ -318,3 +318,11 @@ def test_my_bookings_lists_mine_and_those_i_made_for_family(
     assert page.index("Coming up") < page.index("日常保洁") < page.index("Earlier")
     assert page.index("Earlier") < page.index("上周的保洁")
     assert "别人的保洁" not in page
+
+
+def test_the_page_shows_the_buttons_the_viewer_may_press(client, provider_owner, elder, cleaning):
+    booking = add_booking(cleaning, utcnow() + timedelta(days=2), resident=elder)
+    login(client, provider_owner)
+    page = client.get(f"/bookings/{booking.id}").get_data(as_text=True)
+    assert 'data-testid="booking-actions"' in page
+    assert f'/bookings/{booking.id}/accept"' in page
