@@ -239,3 +239,11 @@ def stripe_app(app, localstripe):
     localstripe.reset()
     app.config.update(localstripe.config())
     return app
+
+
+@pytest.fixture
+def book_by_card(stripe_app, elder, cleaning):
+    """book_by_card(days_ahead=3) -> the elder's pending_payment card booking of the ¥80 cleaning."""
+    from tests.marketplace.stripe_server import book_by_card
+
+    return lambda days_ahead=3: book_by_card(elder, cleaning, days_ahead)

@@ -142,3 +142,47 @@ def event(event_id: str, kind: str, obj: dict) -> dict:
         "api_version": "2017-08-15",
         "data": {"object": obj},
     }
+
+
+def book_by_card(resident, item, days_ahead: int = 3):
+    """A pending_payment card booking of ``item`` at its 9:00 slot, ``days_ahead`` days on."""
+    from datetime import time as clock_time
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from extensions import db
+    from marketplace.bookings import create_booking
+    from marketplace.clock import local_today
+    from marketplace.models import WeeklySlot
+    from tests.marketplace.booking_support import key
+
+    day = local_today() + timedelta(days=days_ahead)
+    slot_id = db.session.scalar(
+        select(WeeklySlot.id).where(
+            WeeklySlot.provider_id == item.provider_id,
+            WeeklySlot.weekday == day.weekday(),
+            WeeklySlot.starts_at == clock_time(9),
+        )
+    )
+    return create_booking(
+        by=resident,
+        item_id=item.id,
+        day=day,
+        slot_id=slot_id,
+        quantity=1,
+        payment_method="card",
+        expected_price_fen=item.price_fen,
+        expected_price_minutes=item.price_minutes,
+        idempotency_key=key(),
+    )
+
+
+def paid(booking, localstripe: LocalStripe, payer, number: str = "4242424242424242") -> str:
+    """Open the pay page's card entry, type the card in, come back: card_authorised's answer."""
+    from marketplace import card
+
+    entry = card.start_card_payment(booking, by=payer)
+    assert "seti_" in entry.client_secret
+    localstripe.enter_card(entry.client_secret, number)
+    return card.card_authorised(booking)

@@ -3,7 +3,7 @@ refund, declined cards, and a saved card charged off-session before a far bookin
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -11,51 +11,12 @@ from sqlalchemy import func, select
 from extensions import db
 from marketplace import card, transitions
 from marketplace.booking_models import BookingStatus
-from marketplace.bookings import create_booking
 from marketplace.card_models import CardPayment, CardStatus
-from marketplace.clock import local_today
 from marketplace.errors import Conflict, InvalidInput, PaymentFailed
-from marketplace.models import WeeklySlot
-from tests.marketplace.booking_support import key
+from tests.marketplace.stripe_server import paid
 
 DECLINED_ON_SAVE = "4000000000000002"  # localstripe refuses to save it
 DECLINED_ON_CHARGE = "4000000000000341"  # saved fine, refused when charged
-
-
-@pytest.fixture
-def book_by_card(stripe_app, elder, provider, cleaning):
-    """book_by_card(days_ahead) -> a pending_payment card booking of the ¥80 cleaning at 9:00."""
-
-    def book(days_ahead: int = 3, by=None):
-        day = local_today() + timedelta(days=days_ahead)
-        slot_id = db.session.scalar(
-            select(WeeklySlot.id).where(
-                WeeklySlot.provider_id == provider.id,
-                WeeklySlot.weekday == day.weekday(),
-                WeeklySlot.starts_at == time(9),
-            )
-        )
-        return create_booking(
-            by=by or elder,
-            item_id=cleaning.id,
-            day=day,
-            slot_id=slot_id,
-            quantity=1,
-            payment_method="card",
-            expected_price_fen=cleaning.price_fen,
-            expected_price_minutes=cleaning.price_minutes,
-            idempotency_key=key(),
-        )
-
-    return book
-
-
-def paid(booking, localstripe, elder, number: str = "4242424242424242") -> str:
-    """Open the pay page's card entry, type the card in, come back: card_authorised's answer."""
-    entry = card.start_card_payment(booking, by=elder)
-    assert "seti_" in entry.client_secret
-    localstripe.enter_card(entry.client_secret, number)
-    return card.card_authorised(booking)
 
 
 def intent(localstripe, booking) -> dict:

@@ -1,0 +1,226 @@
+"""Stripe's webhook: signed events applied once, forged ones refused, late ones ignored."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from extensions import db
+from marketplace import card, transitions
+from marketplace.booking_models import BookingStatus
+from marketplace.card_models import CardStatus, StripeEvent
+from tests.marketplace.stripe_server import WEBHOOK_SECRET, event, paid, signed
+
+URL = "/pay/stripe/webhook"
+
+
+def deliver(client, body: bytes, signature: str | None):
+    headers = {"Content-Type": "application/json"}
+    if signature is not None:
+        headers["Stripe-Signature"] = signature
+    return client.post(URL, data=body, headers=headers)
+
+
+def send(client, stripe_event: dict):
+    """Post ``stripe_event`` signed with our secret, as Stripe does (no CSRF token)."""
+    db.session.commit()
+    return deliver(client, *signed(stripe_event))
+
+
+def stored() -> int:
+    return db.session.scalar(select(func.count()).select_from(StripeEvent))
+
+
+def intent_object(booking, status: str, **fields) -> dict:
+    payment = card.card_payment(booking)
+    return {
+        "id": payment.payment_intent_id,
+        "object": "payment_intent",
+        "amount": payment.amount_fen,
+        "status": status,
+        "metadata": {"booking_id": str(booking.id)},
+        **fields,
+    }
+
+
+@pytest.fixture
+def authorised(book_by_card, localstripe, elder):
+    booking = book_by_card()
+    paid(booking, localstripe, elder)
+    return booking
+
+
+@pytest.fixture
+def captured(authorised, elder, provider_owner):
+    booking = authorised
+    transitions.accept(booking, by=provider_owner)
+    transitions.deliver(booking, by=provider_owner, now=booking.starts_at + timedelta(hours=2))
+    transitions.confirm(booking, by=elder, now=booking.starts_at + timedelta(hours=3))
+    return booking
+
+
+def test_a_signed_setup_event_authorises_the_card(client, book_by_card, localstripe, elder):
+    booking = book_by_card()
+    entry = card.start_card_payment(booking, by=elder)
+    localstripe.enter_card(entry.client_secret)  # the browser never came back to /done
+    setup = {"id": entry.card.setup_intent_id, "object": "setup_intent", "status": "succeeded"}
+
+    response = send(client, event("evt_setup_1", "setup_intent.succeeded", setup))
+
+    assert (response.status_code, response.json) == (200, {"outcome": "applied"})
+    db.session.refresh(booking)
+    assert booking.status == BookingStatus.REQUESTED
+    assert card.card_payment(booking).status == CardStatus.AUTHORISED
+    row = db.session.get(StripeEvent, "evt_setup_1")
+    assert (row.type, row.booking_id, row.outcome) == (
+        "setup_intent.succeeded",
+        booking.id,
+        "applied",
+    )
+
+
+def test_a_setup_event_is_checked_with_stripe_not_believed(client, book_by_card, elder):
+    booking = book_by_card()
+    entry = card.start_card_payment(booking, by=elder)  # no card entered at localstripe
+    setup = {"id": entry.card.setup_intent_id, "object": "setup_intent", "status": "succeeded"}
+
+    response = send(client, event("evt_setup_2", "setup_intent.succeeded", setup))
+
+    assert response.status_code == 200
+    db.session.refresh(booking)
+    assert booking.status == BookingStatus.PENDING_PAYMENT
+    assert card.card_payment(booking).status == CardStatus.STARTED
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        pytest.param(lambda body, sig: (body, None), id="no signature"),
+        pytest.param(lambda body, sig: (body, "t=1,v1=00"), id="garbage signature"),
+        pytest.param(
+            lambda body, sig: (body.replace(b"payment_intent.succeeded", b"charge.refunded"), sig),
+            id="body changed after signing",
+        ),
+        pytest.param(lambda body, sig: signed_with("whsec_someone_else", body), id="other secret"),
+        pytest.param(
+            lambda body, sig: signed_with(WEBHOOK_SECRET, body, at=int(time.time()) - 3600),
+            id="an hour old",
+        ),
+    ],
+)
+def test_a_forged_event_is_refused_and_changes_nothing(client, authorised, forge):
+    stripe_event = event(
+        "evt_forged", "payment_intent.succeeded", intent_object(authorised, "succeeded")
+    )
+    body, signature = forge(*signed(stripe_event))
+    db.session.commit()
+
+    response = deliver(client, body, signature)
+
+    assert response.status_code == 400
+    assert stored() == 0
+    db.session.refresh(authorised)
+    payment = card.card_payment(authorised)
+    db.session.refresh(payment)
+    assert (payment.status, payment.captured_fen) == (CardStatus.AUTHORISED, 0)
+
+
+def signed_with(secret: str, body: bytes, at: int | None = None) -> tuple[bytes, str]:
+    import hashlib
+    import hmac
+
+    timestamp = int(time.time()) if at is None else at
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return body, f"t={timestamp},v1={digest.hexdigest()}"
+
+
+def test_a_replayed_event_is_stored_once_and_applied_once(client, authorised):
+    # captured in Stripe's dashboard: the event is how we learn it
+    succeeded = event(
+        "evt_paid",
+        "payment_intent.succeeded",
+        intent_object(authorised, "succeeded", amount_received=8000),
+    )
+
+    first = send(client, succeeded)
+    payment = card.card_payment(authorised)
+    db.session.refresh(payment)
+    assert (payment.status, payment.captured_fen) == (CardStatus.CAPTURED, 8000)
+    payment.captured_fen = 7000  # were it applied again, it would write 8000 back
+    db.session.commit()
+    second = send(client, succeeded)
+
+    assert (first.status_code, first.json) == (200, {"outcome": "applied"})
+    assert (second.status_code, second.json) == (200, {"outcome": "duplicate"})
+    assert stored() == 1
+    db.session.refresh(payment)
+    assert payment.captured_fen == 7000
+
+
+def test_a_cancel_arriving_after_the_capture_is_ignored(client, captured):
+    response = send(
+        client,
+        event("evt_late_cancel", "payment_intent.canceled", intent_object(captured, "canceled")),
+    )
+    late_hold = send(
+        client,
+        event(
+            "evt_late_hold",
+            "payment_intent.amount_capturable_updated",
+            intent_object(captured, "requires_capture"),
+        ),
+    )
+
+    assert response.json == {"outcome": "ignored"}
+    assert late_hold.json == {"outcome": "ignored"}
+    db.session.refresh(captured)
+    assert captured.status == BookingStatus.COMPLETED
+    payment = card.card_payment(captured)
+    db.session.refresh(payment)
+    assert (payment.status, payment.captured_fen) == (CardStatus.CAPTURED, 8000)
+    assert db.session.get(StripeEvent, "evt_late_cancel").outcome == "ignored"
+
+
+def test_an_authorisation_cancelled_in_stripe_cancels_the_booking(client, authorised):
+    response = send(
+        client,
+        event("evt_lapsed", "payment_intent.canceled", intent_object(authorised, "canceled")),
+    )
+
+    assert response.json == {"outcome": "applied"}
+    db.session.refresh(authorised)
+    assert authorised.status == BookingStatus.CANCELLED
+    assert card.card_payment(authorised).status == CardStatus.CANCELLED
+
+
+def test_refunds_made_in_stripe_are_recorded_and_older_news_ignored(client, captured):
+    charge = {
+        "id": "ch_test",
+        "object": "charge",
+        "payment_intent": card.card_payment(captured).payment_intent_id,
+        "amount": 8000,
+    }
+
+    newer = send(
+        client, event("evt_refund_2", "charge.refunded", {**charge, "amount_refunded": 3000})
+    )
+    older = send(
+        client, event("evt_refund_1", "charge.refunded", {**charge, "amount_refunded": 1000})
+    )
+
+    assert (newer.json, older.json) == ({"outcome": "applied"}, {"outcome": "ignored"})
+    payment = card.card_payment(captured)
+    db.session.refresh(payment)
+    assert payment.refunded_fen == 3000
+
+
+def test_an_event_about_something_else_is_stored_as_unknown(client, stripe_app):
+    response = send(
+        client, event("evt_other", "customer.created", {"id": "cus_1", "object": "customer"})
+    )
+
+    assert response.json == {"outcome": "unknown"}
+    assert db.session.get(StripeEvent, "evt_other").outcome == "unknown"
