@@ -222,11 +222,24 @@ def create_rule(
     monthly_budget_fen: int,
     by: User,
 ) -> SubsidyRule:
-    """Start a subsidy for ``community``. Raises NotAllowed and InvalidInput."""
+    """Start a subsidy for ``community``.
+
+    Raises NotAllowed, InvalidInput, and Conflict (an active subsidy of that name exists).
+    """
     check_may_manage(by, community)
     _check_rule_values(name, category, min_age, fen_per_unit)
     if monthly_budget_fen < 0:
         raise InvalidInput(_l("The monthly budget cannot be below ¥0."))
+    # Also what makes a replayed form harmless: the same name twice is refused.
+    same_name = db.session.scalar(
+        select(SubsidyRule.id).where(
+            SubsidyRule.community_id == community.id,
+            SubsidyRule.name == name.strip(),
+            SubsidyRule.is_active.is_(True),
+        )
+    )
+    if same_name is not None:
+        raise Conflict(_l("This community already has a subsidy with that name."))
     rule = SubsidyRule(
         community_id=community.id,
         name=name.strip(),
