@@ -247,6 +247,14 @@ def coordinator(make_member) -> User:
 
 
 @pytest.fixture
+def english(app):
+    """Messages in English (the msgids) in the services, so tests can read them
+    whatever the catalogue holds."""
+    with force_locale("en"):
+        yield
+
+
+@pytest.fixture
 def english_pages(client):
     """English messages (the msgids) in the services and in the client's session,
     so view tests can read them whatever the catalogue holds."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from flask_babel import force_locale
 
 from community.errors import InvalidMember, NotPermitted
 from community.family import (
@@ -19,11 +18,7 @@ from community.models import LinkStatus, Role
 from community.notifications import inbox, render
 from community.permissions import family_may
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

@@ -31,11 +31,7 @@ from timebank.signals import request_posted, request_taken
 from timebank.visit_models import Visit, VisitStatus
 from timebank.visits import confirm_visit, log_visit
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 class Mailbox:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from flask_babel import force_locale
 
 from community.errors import InvalidMember, MemberNotFound, NotPermitted
 from community.models import FamilyLink, LinkStatus, Role, Street
@@ -25,12 +24,7 @@ from extensions import db
 from timebank.accounts import community_account, member_account
 from timebank.models import Account, AccountKind
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    """Messages in English (the msgids) so tests can read them, whatever the default language."""
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 PASSWORD = "secret123"

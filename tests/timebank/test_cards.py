@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from flask_babel import force_locale
 from werkzeug.security import check_password_hash
 
 from community.models import Role, utcnow
@@ -31,11 +30,7 @@ from timebank.visits import confirm_visit, log_visit
 
 from .support import assert_ledger_clean, balance, key
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def logged(volunteer, elder, minutes=60):

@@ -7,7 +7,6 @@ from datetime import time, timedelta
 
 import pytest
 from flask.testing import FlaskCliRunner
-from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from community.models import Role
@@ -33,10 +32,7 @@ from timebank.visit_models import Visit, VisitStatus
 TUESDAY, FRIDAY = 1, 4
 
 
-@pytest.fixture(autouse=True)
-def english(app):
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def details(**overrides) -> PlanDetails:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from community.models import Role, Street
@@ -27,11 +26,7 @@ from timebank.visits import log_visit
 TODAY = local_today()
 
 
-@pytest.fixture(autouse=True)
-def english(app):
-    """Messages in English (the msgids) so tests can read them, whatever the default language."""
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
-from flask_babel import force_locale
 
 from community.services import link_family
 from extensions import db
@@ -25,11 +24,7 @@ from timebank.visit_models import Visit
 
 from .support import key
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def details(**fields) -> OfferDetails:

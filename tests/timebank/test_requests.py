@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
-from flask_babel import force_locale
 
 from community.models import Role, utcnow
 from community.permissions import active_link
@@ -39,11 +38,7 @@ from timebank.visits import confirm_visit
 
 from .support import key
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

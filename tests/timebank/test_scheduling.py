@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from community.models import Role
@@ -30,11 +29,7 @@ from timebank.visits import confirm_visit, log_visit
 
 from .support import assert_ledger_clean, balance, key
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def plan(volunteer, recipient, *, by=None, day=None, at=time(10, 0), category="meal"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from flask_babel import force_locale
 
 from community.models import GiftPolicy, Role
 from community.services import link_family, revoke_family_link
@@ -31,12 +30,7 @@ from .support import (
     transfer_count,
 )
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    """Messages in English (the msgids) so tests can read them, whatever the default language."""
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def gift(giver, recipient, minutes=60, by=None, **extra):

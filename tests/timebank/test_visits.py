@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
-from flask_babel import force_locale
 
 from community.models import ElderPayer, Role
 from community.services import link_family, revoke_family_link
@@ -34,12 +33,7 @@ from timebank.visits import (
 
 from .support import assert_ledger_clean, balance, guarantee, key, top_up, transfer_count
 
-
-@pytest.fixture(autouse=True)
-def english(app):
-    """Messages in English (the msgids) so tests can read them, whatever the default language."""
-    with force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def log(volunteer, recipient, minutes=90, *, by=None, **fields):
