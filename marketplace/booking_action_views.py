@@ -125,6 +125,12 @@ def booking_actions_for(booking: Booking, user: User | None = None) -> list[str]
     return transitions.actions_for(booking, user, utcnow())
 
 
+@bp.app_template_global("booking_event_note")
+def booking_event_note(note: str) -> str:
+    """A booking history note for the page: the system's notes in the reader's language."""
+    return transitions.event_note(note)
+
+
 def _step_form(action: str, formdata=None) -> StepForm:
     cls = DisputeForm if action == "dispute" else StepForm
     return cls() if formdata is None else cls(formdata=formdata)

@@ -39,6 +39,30 @@ FREE_CANCEL_HOURS = 24
 DISPUTE_DAYS = 14
 DEFAULT_AUTO_COMPLETE_HOURS = 48
 
+# Notes the steps write into a booking's history: stable codes, shown translated
+# through EVENT_NOTE_LABELS (a person's own words are kept as written).
+NOTE_PAYMENT_AUTHORISED = "payment authorised"
+NOTE_DELIVERED = "delivered"
+NOTE_PAID_ON_SITE = "paid on site"
+NOTE_NOT_PAID = "payment not received"
+NOTE_NO_ANSWER = "no answer"
+NOTE_AUTO_COMPLETED = "completed automatically"
+EVENT_NOTE_LABELS = {
+    NOTE_PAYMENT_AUTHORISED: _l("the payment is arranged"),
+    NOTE_DELIVERED: _l("the provider marked the service done"),
+    NOTE_PAID_ON_SITE: _l("paid on site"),
+    NOTE_NOT_PAID: _l("the payment did not come in time"),
+    NOTE_NO_ANSWER: _l("the provider did not answer in time"),
+    NOTE_AUTO_COMPLETED: _l("completed automatically"),
+}
+
+
+def event_note(note: str) -> str:
+    """A history note as the reader should see it: system codes translated, words as written."""
+    label = EVENT_NOTE_LABELS.get(note)
+    return str(label) if label is not None else note
+
+
 # The actions a person can press, in the order buttons are shown.
 ACTIONS = (
     "accept",
@@ -287,6 +311,11 @@ def check_action(action: str, booking: Booking, by: User | None, now: datetime) 
                 and now <= booking.completed_at + timedelta(days=DISPUTE_DAYS),
                 _not_now(_l("A booking can be disputed up to 14 days after it completed.")),
             )
+        elif status == S.NO_SHOW:
+            _require(
+                now <= booking.starts_at + timedelta(days=DISPUTE_DAYS),
+                _not_now(_l("A missed booking can be disputed up to 14 days after its start.")),
+            )
     elif action == "resolve":
         _require(
             by is not None and oversees_provider(by, booking.provider),
@@ -339,7 +368,7 @@ def payment_authorised(booking: Booking, *, now: datetime | None = None) -> Book
     booking = locked_booking(booking.id)
     check_transition(booking.status, S.REQUESTED)
     booking.expires_at = now + timedelta(hours=booking.provider.response_hours)
-    _record(booking, S.REQUESTED, by=None, note="payment authorised")
+    _record(booking, S.REQUESTED, by=None, note=NOTE_PAYMENT_AUTHORISED)
     return booking
 
 
@@ -392,7 +421,7 @@ def deliver(booking: Booking, *, by: User, now: datetime | None = None) -> Booki
     booking = locked_booking(booking.id)
     check_action("deliver", booking, by, now)
     booking.delivered_at = now
-    _record(booking, S.ACCEPTED, by=by, note="delivered")
+    _record(booking, S.ACCEPTED, by=by, note=NOTE_DELIVERED)
     return booking
 
 
@@ -464,7 +493,7 @@ def mark_paid_on_site(booking: Booking, *, by: User, now: datetime | None = None
     check_action("mark_paid", booking, by, now)
     booking.paid_on_site_at = now
     booking.paid_on_site_by_id = by.id
-    _record(booking, booking.status, by=by, note="paid on site")
+    _record(booking, booking.status, by=by, note=NOTE_PAID_ON_SITE)
     return booking
 
 
@@ -664,7 +693,7 @@ def expire_due(now: datetime | None = None) -> int:
         if booking.expires_at > now or not may_move(booking.status, S.EXPIRED):
             return False
         _release_money(booking, by=None)
-        note = "payment not received" if booking.status == S.PENDING_PAYMENT else "no answer"
+        note = NOTE_NOT_PAID if booking.status == S.PENDING_PAYMENT else NOTE_NO_ANSWER
         _record(booking, S.EXPIRED, by=None, note=note)
         return True
 
@@ -686,7 +715,7 @@ def complete_due(now: datetime | None = None) -> int:
             return False
         if booking.delivered_at > cutoff:
             return False
-        _complete(booking, by=None, now=now, note="completed automatically")
+        _complete(booking, by=None, now=now, note=NOTE_AUTO_COMPLETED)
         return True
 
     return _sweep(ids, complete)

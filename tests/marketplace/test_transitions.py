@@ -505,3 +505,36 @@ def test_a_late_cancellation_paid_on_site_costs_nothing(make_booking, cleaning, 
     assert transitions.cancellation_fee(booking, resident, late) == (0, 0)
     transitions.cancel(booking, by=resident, now=late)
     assert (booking.status, booking.cancel_fee_fen) == ("cancelled", 0)
+
+
+def test_a_no_show_is_disputed_within_14_days(hours_booking, provider_owner, resident):
+    start = hours_booking.starts_at
+    transitions.mark_no_show(hours_booking, by=provider_owner, now=start)
+    with pytest.raises(Conflict):
+        transitions.dispute(
+            hours_booking, by=resident, reason="I was home", now=start + timedelta(days=15)
+        )
+    transitions.dispute(hours_booking, by=resident, reason="I was home", now=start)
+    assert hours_booking.status == "disputed"
+
+
+def test_upholding_a_no_show_keeps_the_fee(hours_booking, provider_owner, resident, coordinator):
+    start = hours_booking.starts_at
+    transitions.mark_no_show(hours_booking, by=provider_owner, now=start)
+    transitions.dispute(hours_booking, by=resident, reason="I was home", now=start)
+    transitions.resolve_dispute(
+        hours_booking, by=coordinator, outcome="uphold", note="Neighbours saw", now=start
+    )
+    assert hours_booking.status == "cancelled"
+    assert provider_minutes(hours_booking.provider) == 24
+    ledger_ok()
+
+
+def test_system_notes_read_as_words(app):
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        assert transitions.event_note(transitions.NOTE_DELIVERED) == (
+            "the provider marked the service done"
+        )
+        assert transitions.event_note("My own words") == "My own words"
