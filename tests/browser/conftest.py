@@ -123,3 +123,16 @@ def new_page(new_context, request):
 def page(new_page) -> Page:
     """A page in its own context, JavaScript on, 1024 × 768."""
     return new_page()
+
+
+# The marketplace's provider, menu item and localstripe fixtures, for the market
+# journey (tests/marketplace/stripe_server.py runs localstripe on 127.0.0.1).
+from tests.marketplace.conftest import (  # noqa: E402, F401
+    cleaning,
+    localstripe,
+    make_item,
+    make_provider,
+    provider,
+    provider_owner,
+    stripe_app,
+)
