@@ -393,3 +393,27 @@ def test_settings(client, people, provider, community, english_pages):
     assert "Enter a whole number from 1 to 72." in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Provider, provider.id).response_hours == 12
+
+
+def test_a_form_sent_twice_adds_one_item(client, people, provider, english_pages):
+    login(client, people["owner"])
+    assert _post(client, "/provider/menu/items", ITEM, "/provider/menu").status_code == 302
+    again = _post(client, "/provider/menu/items", ITEM, "/provider/menu")
+    assert again.status_code == 409
+    assert "already has an item called" in again.get_data(as_text=True)
+    assert _count(ServiceItem) == 1
+
+
+def test_a_decision_sent_twice_decides_once(client, people, applied):
+    login(client, people["coordinator"])
+    assert _post(client, f"/provider/review/{applied.id}/verify", {}).status_code == 302
+    assert _post(client, f"/provider/review/{applied.id}/verify", {}).status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Provider, applied.id).status == ProviderStatus.VERIFIED
+
+
+def test_a_rejected_applicant_has_no_menu_but_may_apply_again(client, people, make_provider):
+    make_provider(status=ProviderStatus.REJECTED)
+    login(client, people["owner"])
+    assert client.get("/provider/menu").status_code == 404
+    assert client.get("/provider/apply").status_code == 200
