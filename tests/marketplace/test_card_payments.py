@@ -275,3 +275,24 @@ def test_a_late_fee_on_a_saved_card_authorises_then_captures_the_fee(
     payment = card.card_payment(booking)
     assert (payment.status, payment.captured_fen) == (CardStatus.CAPTURED, 1600)
     assert intent(localstripe, booking)["status"] == "succeeded"
+
+
+def test_the_charge_due_command_holds_saved_cards_whose_day_has_come(
+    book_by_card, localstripe, elder, app
+):
+    from community.models import utcnow
+
+    booking = book_by_card(days_ahead=10)
+    paid(booking, localstripe, elder)
+    payment = card.card_payment(booking)
+    payment.charge_due_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["marketplace", "charge-due"])
+
+    assert result.exit_code == 0, result.output
+    assert "1 authorised" in result.output
+    db.session.expire_all()
+    payment = card.card_payment(booking)
+    assert payment.status == CardStatus.AUTHORISED
+    assert intent(localstripe, booking)["status"] == "requires_capture"
