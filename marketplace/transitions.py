@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from community.models import User, utcnow
+from errors import DomainError
 from extensions import db
 from marketplace import card, subsidies
 from marketplace.access import may_book_for, oversees_provider, runs_provider
@@ -671,7 +672,7 @@ def _sweep(ids: list[int], step) -> int:
             with db.session.begin_nested():
                 if step(locked_booking(booking_id)):
                     done += 1
-        except MarketplaceError as error:
+        except DomainError as error:  # a refusal (card, ledger) skips this booking only
             current_app.logger.warning("booking %s not swept: %s", booking_id, error)
     return done
 

@@ -538,3 +538,21 @@ def test_system_notes_read_as_words(app):
             "the provider marked the service done"
         )
         assert transitions.event_note("My own words") == "My own words"
+
+
+def test_a_refused_booking_does_not_stop_the_sweep(make_booking, cleaning, resident, now):
+    from marketplace.card_models import CardPayment
+
+    # a card payment already taken cannot be let go: that booking is skipped, left as it was
+    stuck = make_booking(
+        cleaning, resident, status="pending_payment", expires_at=now - timedelta(minutes=2)
+    )
+    db.session.add(CardPayment(booking_id=stuck.id, amount_fen=8000, status="captured"))
+    late = make_booking(
+        cleaning, resident, status="pending_payment", expires_at=now - timedelta(minutes=1)
+    )
+    db.session.flush()
+    assert transitions.expire_due(now) == 1
+    db.session.expire_all()
+    assert (stuck.status, late.status) == ("pending_payment", "expired")
+    assert len(stuck.events) == 0
