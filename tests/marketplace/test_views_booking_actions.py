@@ -162,3 +162,20 @@ def test_a_coordinator_of_the_community_may_cancel_for_the_elder(
     assert post(client, requested, "cancel").status_code == 302
     event = fresh(requested).events[-1]
     assert (event.actor_id, event.on_behalf_of_id) == (coordinator.id, elder.id)
+
+
+def test_the_confirm_page_says_what_is_paid(client, make_booking, cleaning, elder):
+    top_up(elder, 300)
+    booking = make_booking(
+        cleaning,
+        elder,
+        status="accepted",
+        payment_method="hours",
+        starts_at=utcnow() - timedelta(hours=3),
+        delivered_at=utcnow() - timedelta(hours=1),
+    )
+    login(client, elder)
+    page = client.get(f"/bookings/{booking.id}/confirm").get_data(as_text=True)
+    assert "of time-bank hours now." in page
+    assert post(client, booking, "confirm").status_code == 302
+    assert fresh(booking).status == "completed"
