@@ -224,3 +224,46 @@ def test_an_event_about_something_else_is_stored_as_unknown(client, stripe_app):
 
     assert response.json == {"outcome": "unknown"}
     assert db.session.get(StripeEvent, "evt_other").outcome == "unknown"
+
+
+def test_a_saved_card_failing_off_session_cancels_the_booking(
+    client, book_by_card, localstripe, elder
+):
+    booking = book_by_card(days_ahead=10)
+    paid(booking, localstripe, elder)
+    # the off-session attempt's PaymentIntent is on record, its answer never was
+    # (a charge-due run stopped between Stripe's answer and its commit)
+    payment = card.card_payment(booking)
+    payment.payment_intent_id = "pi_charged_by_stripe_retry"
+    failed = {
+        "id": "pi_charged_by_stripe_retry",
+        "object": "payment_intent",
+        "status": "requires_payment_method",
+        "last_payment_error": {"code": "card_declined"},
+    }
+
+    response = send(client, event("evt_failed", "payment_intent.payment_failed", failed))
+
+    assert response.json == {"outcome": "applied"}
+    db.session.refresh(booking)
+    assert booking.status == BookingStatus.CANCELLED
+    assert card.card_payment(booking).status == CardStatus.FAILED
+
+
+def test_a_setup_event_after_the_booking_expired_is_ignored(
+    client, book_by_card, localstripe, elder
+):
+    booking = book_by_card()
+    entry = card.start_card_payment(booking, by=elder)
+    localstripe.enter_card(entry.client_secret)
+    transitions.expire_due(now=booking.expires_at)
+    setup = {"id": entry.card.setup_intent_id, "object": "setup_intent", "status": "succeeded"}
+
+    response = send(client, event("evt_setup_late", "setup_intent.succeeded", setup))
+
+    assert response.json == {"outcome": "ignored"}
+    db.session.refresh(booking)
+    assert booking.status == BookingStatus.EXPIRED
+    payment = card.card_payment(booking)
+    db.session.refresh(payment)
+    assert (payment.status, payment.payment_intent_id) == (CardStatus.CANCELLED, None)
