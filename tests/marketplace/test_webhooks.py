@@ -231,8 +231,8 @@ def test_a_saved_card_failing_off_session_cancels_the_booking(
 ):
     booking = book_by_card(days_ahead=10)
     paid(booking, localstripe, elder)
-    # the off-session attempt's PaymentIntent is on record, its answer never was
-    # (a charge-due run stopped between Stripe's answer and its commit)
+    # an off-session PaymentIntent of this booking on record (set by hand here), whose
+    # failure we learn only from Stripe's event
     payment = card.card_payment(booking)
     payment.payment_intent_id = "pi_charged_by_stripe_retry"
     failed = {
