@@ -86,6 +86,7 @@ def test_apply_and_see_the_status(client, people, community, english_pages):
     assert provider.owner_id == people["resident"].id
     page = client.get("/provider/").get_data(as_text=True)
     assert "Waiting for a coordinator to check it" in page
+    assert f"/market/providers/{provider.id}" not in page  # not visible yet
     # a second application goes to the provider area, and adds nothing
     assert (
         _post(
@@ -417,3 +418,10 @@ def test_a_rejected_applicant_has_no_menu_but_may_apply_again(client, people, ma
     login(client, people["owner"])
     assert client.get("/provider/menu").status_code == 404
     assert client.get("/provider/apply").status_code == 200
+
+
+def test_a_verified_owner_links_to_their_public_page(client, people, provider):
+    login(client, people["owner"])
+    page = client.get("/provider/").get_data(as_text=True)
+    assert f"/market/providers/{provider.id}" in page
+    assert "/provider/dashboard/" in page and "/provider/calendar" in page

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from community.models import Role, utcnow
 from extensions import db
@@ -69,6 +69,8 @@ def test_the_owner_sees_bookings_earnings_and_reviews(client, provider_owner, sc
     assert f"/bookings/{scene['waiting'].id}/accept" in page  # its buttons
     assert "很干净" in page
     assert "4 out of 5 stars" in page
+    review = db.session.scalar(select(Review))
+    assert f"/reviews/{review.id}/reply" in page
     assert "¥80" in page  # this month's card earnings
     assert "别家的秘密项目" not in page
     assert f"/bookings/{scene['secret'].id}" not in page
