@@ -5,7 +5,8 @@ Prints, in one run:
       timebank.ledger.post_transfer vs raw sqlite3 with the same SQL, and the ratio;
   (b) when TEST_DATABASE_URL is set: the same on PostgreSQL with 8 worker processes
       (in its own database, linli_bench, so it never touches the tests' database);
-  (c) how long `ledger verify` takes at a million transfers on SQLite.
+  (c) how long `ledger verify` takes at a million transfers on SQLite;
+  (d) the market's browse page under gunicorn against a minimal Flask page.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import time
 
 import click
 
-from bench import databases, ledger_verify, transfers_postgres, transfers_sqlite
+from bench import databases, ledger_verify, market_browse, transfers_postgres, transfers_sqlite
 
 GOAL = 0.5
 
@@ -104,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=12.0, help="timed seconds per side")
     parser.add_argument("--skip-verify", action="store_true", help="skip the 1M verify timing")
+    parser.add_argument("--market-seconds", type=float, default=5.0, help="seconds per page (d)")
+    parser.add_argument("--skip-market", action="store_true", help="skip the browse page bench")
     args = parser.parse_args(argv)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     started = time.perf_counter()
@@ -118,10 +121,16 @@ def main(argv: list[str] | None = None) -> int:
     else:
         click.echo("(b) PostgreSQL skipped: TEST_DATABASE_URL is not set")
     verify_line = None if args.skip_verify else bench_verify()
+    market_lines = None
+    if not args.skip_market:
+        click.echo("(d) the market's browse page and a minimal Flask page under gunicorn …")
+        market_lines = market_browse.report(args.market_seconds)
     click.echo("")
     print_table(rows)
     if verify_line:
         click.echo("\n" + verify_line)
+    if market_lines:
+        click.echo("\n" + "\n".join(market_lines))
     click.echo(
         "\nservice = timebank.ledger.post_transfer + db.session.commit() in the app "
         "(its engine settings and hooks);\nraw = the same statements through the bare driver "

@@ -19,8 +19,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
-from sqlalchemy import Float, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import (
+    Float,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from community.models import Community, User
@@ -112,7 +125,7 @@ def _cheapest():
     )
 
 
-def _serves_street(street_id: int) -> ColumnElement:
+def _serves_street(street_id) -> ColumnElement:
     return exists().where(
         ProviderCommunity.provider_id == Provider.id,
         ProviderCommunity.community_id == Community.id,
@@ -154,6 +167,46 @@ def _matches(q: str) -> ColumnElement:
     )
 
 
+@cache
+def _base_query():
+    """The cards' select without the optional filters, built once per process.
+
+    (Building the subqueries and the score expression costs more than running
+    them on a page of twenty; the street is a bound parameter.)
+    """
+    cheapest = _cheapest()
+    score = (
+        (PRIOR_WEIGHT * mean_rating_expression() + Provider.rating_sum)
+        / (PRIOR_WEIGHT + Provider.rating_count)
+    ).label("score")
+    base = (
+        select(
+            Provider.id,
+            Provider.name,
+            Provider.kind,
+            Provider.description,
+            Provider.categories,
+            Provider.rating_count,
+            Provider.rating_sum,
+            cheapest.c.from_fen,
+            cheapest.c.from_minutes,
+            score,
+        )
+        .outerjoin(cheapest, cheapest.c.provider_id == Provider.id)
+        .where(
+            Provider.status == ProviderStatus.VERIFIED,
+            _serves_street(bindparam("street_id", type_=Integer)),
+        )
+    )
+    ties = (Provider.name, Provider.id)
+    orders = {
+        "rank": (score.desc(), Provider.rating_count.desc(), *ties),
+        "price": (cheapest.c.from_fen.is_(None), cheapest.c.from_fen.asc(), *ties),
+        "reviews": (Provider.rating_count.desc(), score.desc(), *ties),
+    }
+    return base, cheapest, orders
+
+
 def browse(
     viewer: User,
     *,
@@ -172,13 +225,9 @@ def browse(
     ``sort``: "rank" (Bayesian score), "price" (cheapest first) or "reviews"
     (most reviewed first). Two queries whatever ``limit`` is.
     """
-    cheapest = _cheapest()
-    score = (PRIOR_WEIGHT * mean_rating_expression() + Provider.rating_sum) / (
-        PRIOR_WEIGHT + Provider.rating_count
-    )
-    score = score.label("score")
+    base, cheapest, orders = _base_query()
     street_id = viewer.community.street_id
-    conditions = [Provider.status == ProviderStatus.VERIFIED, _serves_street(street_id)]
+    conditions = []
     if category:
         conditions.append(
             (literal(",") + Provider.categories + literal(",")).contains(f",{category},")
@@ -197,29 +246,12 @@ def browse(
         )
     if q and q.strip():
         conditions.append(_matches(q.strip()))
-    order = {
-        "rank": [score.desc(), Provider.rating_count.desc()],
-        "price": [cheapest.c.from_fen.is_(None), cheapest.c.from_fen.asc()],
-        "reviews": [Provider.rating_count.desc(), score.desc()],
-    }[sort if sort in SORTS else "rank"]
     rows = db.session.execute(
-        select(
-            Provider.id,
-            Provider.name,
-            Provider.kind,
-            Provider.description,
-            Provider.categories,
-            Provider.rating_count,
-            Provider.rating_sum,
-            cheapest.c.from_fen,
-            cheapest.c.from_minutes,
-            score,
-        )
-        .outerjoin(cheapest, cheapest.c.provider_id == Provider.id)
-        .where(*conditions)
-        .order_by(*order, Provider.name, Provider.id)
+        base.where(*conditions)
+        .order_by(*orders[sort if sort in SORTS else "rank"])
         .limit(max(1, min(limit, MAX_LIMIT)))
-        .offset(max(0, offset))
+        .offset(max(0, offset)),
+        {"street_id": street_id},
     ).all()
     names = _community_names([row.id for row in rows], street_id)
     return [
@@ -240,16 +272,26 @@ def browse(
     ]
 
 
+@cache
+def _names_query():
+    return (
+        select(ProviderCommunity.provider_id, Community.name)
+        .join(Community, Community.id == ProviderCommunity.community_id)
+        .where(
+            ProviderCommunity.provider_id.in_(bindparam("ids", expanding=True)),
+            Community.street_id == bindparam("street_id", type_=Integer),
+        )
+        .order_by(Community.name)
+    )
+
+
 def _community_names(provider_ids: list[int], street_id: int) -> dict[int, list[str]]:
     """provider id → the names of the communities it serves in the street (one query)."""
     if not provider_ids:
         return {}
     names: dict[int, list[str]] = {}
     for provider_id, name in db.session.execute(
-        select(ProviderCommunity.provider_id, Community.name)
-        .join(Community, Community.id == ProviderCommunity.community_id)
-        .where(ProviderCommunity.provider_id.in_(provider_ids), Community.street_id == street_id)
-        .order_by(Community.name)
+        _names_query(), {"ids": provider_ids, "street_id": street_id}
     ):
         names.setdefault(provider_id, []).append(name)
     return names

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -22,11 +23,12 @@ from extensions import db
 from marketplace import browse as browsing
 from marketplace.access import oversees_provider, runs_provider
 from marketplace.clock import local_today
-from marketplace.formatting import CATEGORY_LABELS
+from marketplace.formatting import CATEGORY_LABELS, format_yuan
 from marketplace.models import MealMenu, Provider, ServiceCategory, ServiceItem, Unit
 from marketplace.review_forms import ActionForm
 from marketplace.reviews import may_moderate, provider_reviews
 from timebank.charts import Bar, bar_chart
+from timebank.formatting import format_minutes
 
 bp = Blueprint("market", __name__, url_prefix="/market")
 
@@ -133,11 +135,65 @@ def browse():
     return render_template(
         "marketplace/browse/index.html",
         form=form,
-        cards=cards[:PER_PAGE],
+        cards=card_texts(cards[:PER_PAGE]),
         page=page,
         newer=url_for("market.browse", page=page - 1, **args) if page > 1 else None,
         more=url_for("market.browse", page=page + 1, **args) if len(cards) > PER_PAGE else None,
     ), status
+
+
+@dataclass(frozen=True, slots=True)
+class CardText:
+    """One card's words, ready to print."""
+
+    url: str
+    name: str
+    categories: str
+    stars: str
+    stars_label: str
+    price: str
+    serves: str
+
+
+def card_texts(cards: list[browsing.ProviderCard]) -> list[CardText]:
+    """Each card's text, translating every phrase once per page rather than once per card.
+
+    (gettext without variables returns the translated pattern; it is filled in here.)
+    """
+    stars, label = (
+        _("%(average)s ★ (%(count)s reviews)"),
+        _("Rated %(average)s out of 5 from %(count)s reviews"),
+    )
+    unrated, from_price = _("No reviews yet"), _("From %(price)s")
+    in_hours, serves = _("or %(hours)s in hours"), _("Serves %(communities)s")
+    names = {code: str(text) for code, text in CATEGORY_LABELS.items()}
+    # "/market/providers/" once, not a url_for per card (the id ends the route)
+    provider_url = url_for("market.provider", provider_id=0).removesuffix("0")
+    hours = {}
+    texts = []
+    for card in cards:
+        numbers = {"count": card.rating_count}
+        if card.rating_count:
+            numbers["average"] = f"{card.rating_sum / card.rating_count:.1f}"
+        price = ""
+        if card.from_fen:
+            price = from_price % {"price": format_yuan(card.from_fen)}
+            if card.from_minutes:
+                if card.from_minutes not in hours:
+                    hours[card.from_minutes] = format_minutes(card.from_minutes)
+                price += " " + in_hours % {"hours": hours[card.from_minutes]}
+        texts.append(
+            CardText(
+                url=f"{provider_url}{card.id}",
+                name=card.name,
+                categories=" · ".join(names.get(c, c) for c in card.category_codes),
+                stars=stars % numbers if card.rating_count else unrated,
+                stars_label=label % numbers if card.rating_count else unrated,
+                price=price,
+                serves=serves % {"communities": "、".join(card.community_names)},
+            )
+        )
+    return texts
 
 
 def book_url(item_id: int) -> str | None:
