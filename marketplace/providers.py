@@ -192,7 +192,9 @@ def provider_for_review(provider_id: int, *, by: User) -> Provider:
 # --- a coordinator's decisions -------------------------------------------------------
 
 
-def _decide(provider_id: int, *, by: User, start: str, to: str, reason: str = "") -> Provider:
+def _decide(
+    provider_id: int, *, by: User, start: str, to: str, reason: str | None = None
+) -> Provider:
     provider = get_provider(provider_id, lock=True)
     check_oversees_provider(by, provider)
     if runs_own(by, provider):
@@ -202,8 +204,10 @@ def _decide(provider_id: int, *, by: User, start: str, to: str, reason: str = ""
         raise Conflict(
             _l("This provider's status has changed. Please reload the page and look again.")
         )
+    # a reason is checked after who may decide, so outsiders learn nothing from it
+    status_reason = "" if reason is None else _reason(reason)
     provider.status = to
-    provider.status_reason = reason
+    provider.status_reason = status_reason
     provider.decided_by_id = by.id
     provider.decided_at = utcnow()
     db.session.flush()
@@ -236,7 +240,7 @@ def reject_provider(provider_id: int, *, by: User, reason: str) -> Provider:
 
     Raises InvalidInput (no reason), NotFound, NotAllowed, Conflict (not applied).
     """
-    return _decide(provider_id, by=by, start=S.APPLIED, to=S.REJECTED, reason=_reason(reason))
+    return _decide(provider_id, by=by, start=S.APPLIED, to=S.REJECTED, reason=reason or "")
 
 
 def suspend_provider(provider_id: int, *, by: User, reason: str) -> Provider:
@@ -244,7 +248,7 @@ def suspend_provider(provider_id: int, *, by: User, reason: str) -> Provider:
 
     Raises InvalidInput (no reason), NotFound, NotAllowed, Conflict (not verified).
     """
-    return _decide(provider_id, by=by, start=S.VERIFIED, to=S.SUSPENDED, reason=_reason(reason))
+    return _decide(provider_id, by=by, start=S.VERIFIED, to=S.SUSPENDED, reason=reason or "")
 
 
 def reinstate_provider(provider_id: int, *, by: User) -> Provider:

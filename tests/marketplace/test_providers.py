@@ -239,3 +239,8 @@ def test_only_the_owner_changes_settings(provider, coordinator, community):
             response_hours=24,
             community_ids=[community.id],
         )
+
+
+def test_an_outsider_is_refused_before_the_reason_is_read(applied, make_member):
+    with pytest.raises(NotAllowed):
+        providers.reject_provider(applied.id, by=make_member("居民丙"), reason="")
