@@ -13,7 +13,6 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from werkzeug.routing import BuildError
 from wtforms import DateField, DecimalField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
@@ -36,6 +35,11 @@ PER_PAGE = 20
 REVIEWS_PER_PAGE = 20
 MENU_DAYS = 7
 CATEGORY_ORDER = [c.value for c in ServiceCategory]
+PREVIEW_STATUS = {
+    "applied": _l("waiting for a coordinator's check"),
+    "rejected": _l("rejected"),
+    "suspended": _l("suspended"),
+}
 
 
 @bp.before_request
@@ -265,13 +269,11 @@ def provider(provider_id: int):
         db.session.scalars(select(User).where(User.id.in_({r.author_id for r in reviews}))).all()
     groups, menus = _menu(shown)
     summary = browsing.rating_summary(shown)
-    db.session.execute(
-        select(Provider).where(Provider.id == shown.id).options(selectinload(Provider.communities))
-    )
     return render_template(
         "marketplace/browse/provider.html",
         provider=shown,
         preview=preview,
+        preview_status=PREVIEW_STATUS.get(shown.status, shown.status),
         groups=groups,
         menus=menus,
         summary=summary,

@@ -8,7 +8,9 @@ from community.models import Role
 from extensions import db
 from marketplace.clock import local_today
 from marketplace.models import ProviderStatus
-from tests.conftest import login
+from marketplace.reviews import create_review
+from tests.conftest import csrf_token, login
+from tests.marketplace.test_reviews import booking_row
 
 
 def test_browse_needs_signing_in(client):
@@ -87,11 +89,30 @@ def test_unverified_and_suspended_providers_are_404_to_residents(client, elder, 
 
 
 def test_a_coordinator_overseeing_it_previews_with_a_notice(
-    client, english_pages, coordinator, make_provider, make_member
+    client, english_pages, coordinator, make_provider, make_member, make_community
 ):
     applied = make_provider("待审核家政", status=ProviderStatus.APPLIED)
-    other = make_member("别的社工", role=Role.COORDINATOR, community=None or coordinator.community)
+    elsewhere = make_member("别的社工", age=40, role=Role.COORDINATOR, community=make_community())
     login(client, coordinator)
     page = client.get(f"/market/providers/{applied.id}").get_data(as_text=True)
     assert "Preview: residents cannot see this provider" in page
-    assert other.is_coordinator
+    assert "waiting for a coordinator" in page
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/market/")})
+    login(client, elsewhere)
+    assert client.get(f"/market/providers/{applied.id}").status_code == 404
+
+
+def test_reviews_come_twenty_to_a_page_newest_first(
+    client, english_pages, elder, provider, cleaning
+):
+    for n in range(21):
+        booking = booking_row(elder, cleaning)
+        review = create_review(by=elder, booking_id=booking.id, stars=5, text=f"第{n:02d}条评价")
+        review.created_at = review.created_at.replace(microsecond=0) + timedelta(minutes=n)
+    login(client, elder)
+    first = client.get(f"/market/providers/{provider.id}").get_data(as_text=True)
+    assert "第20条评价" in first and "第01条评价" in first and "第00条评价" not in first
+    assert first.index("第20条评价") < first.index("第19条评价")
+    assert "Older reviews" in first
+    second = client.get(f"/market/providers/{provider.id}?page=2").get_data(as_text=True)
+    assert "第00条评价" in second and "第01条评价" not in second
