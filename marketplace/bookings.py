@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from community.models import User, utcnow
 from extensions import db
@@ -342,10 +343,12 @@ def bookings_of(actor: User, *, now: datetime | None = None) -> tuple[list[Booki
     earlier ones latest first, at most 100)."""
     now = now or utcnow()
     mine = or_(Booking.resident_id == actor.id, Booking.booked_by_id == actor.id)
+    shown = (selectinload(Booking.provider), selectinload(Booking.resident))
     upcoming = list(
         db.session.scalars(
             select(Booking)
             .where(mine, Booking.starts_at >= now)
+            .options(*shown)
             .order_by(Booking.starts_at, Booking.id)
         )
     )
@@ -353,6 +356,7 @@ def bookings_of(actor: User, *, now: datetime | None = None) -> tuple[list[Booki
         db.session.scalars(
             select(Booking)
             .where(mine, Booking.starts_at < now)
+            .options(*shown)
             .order_by(Booking.starts_at.desc(), Booking.id.desc())
             .limit(100)
         )

@@ -152,18 +152,17 @@ BAD_INPUT = {
 }
 
 
-@pytest.mark.parametrize("case", list(BAD_INPUT))
-def test_bad_input_is_refused_with_a_message(case, client, elder, cleaning, day, morning):
-    overrides, status, message = BAD_INPUT[case]
+def test_bad_input_is_refused_with_a_message(subtests, client, elder, cleaning, day, morning):
     login(client, elder)
-    response = client.post(
-        new_url(cleaning, day), data=form_data(client, cleaning, day, morning, **overrides)
-    )
-    assert response.status_code == status
-    page = response.get_data(as_text=True)
-    assert message in page
-    assert "<form" in page  # the form is shown again
-    assert bookings_count() == 0
+    for case, (overrides, status, message) in BAD_INPUT.items():
+        with subtests.test(case=case):
+            data = form_data(client, cleaning, day, morning, **overrides)
+            response = client.post(new_url(cleaning, day), data=data)
+            assert response.status_code == status
+            page = response.get_data(as_text=True)
+            assert message in page
+            assert "<form" in page  # the form is shown again
+            assert bookings_count() == 0
 
 
 def test_a_full_time_says_so(client, elder, cleaning, day, morning):
@@ -252,26 +251,16 @@ def people(make_member, make_provider, make_community, elder, coordinator, provi
     }
 
 
-@pytest.mark.parametrize(
-    "who",
-    [
-        "resident",
-        "family with may_book",
-        "provider owner",
-        "coordinator",
-        "stranger",
-        "another provider",
-        "coordinator elsewhere",
-    ],
-)
-def test_who_may_see_a_booking(who, client, people, elder, cleaning):
+def test_who_may_see_a_booking(subtests, app, people, elder, cleaning):
     booking = add_booking(cleaning, utcnow() + timedelta(days=2), resident=elder)
-    user, status = people[who]
-    login(client, user)
-    response = client.get(f"/bookings/{booking.id}")
-    assert response.status_code == status
-    if status == 200:
-        assert "日常保洁" in response.get_data(as_text=True)
+    for who, (user, status) in people.items():
+        with subtests.test(who=who):
+            client = app.test_client()
+            login(client, user)
+            response = client.get(f"/bookings/{booking.id}")
+            assert response.status_code == status
+            if status == 200:
+                assert "日常保洁" in response.get_data(as_text=True)
 
 
 def test_the_page_shows_the_timeline_with_who_acted_for_whom(
