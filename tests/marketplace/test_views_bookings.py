@@ -315,3 +315,38 @@ def test_the_page_shows_the_buttons_the_viewer_may_press(client, provider_owner,
     page = client.get(f"/bookings/{booking.id}").get_data(as_text=True)
     assert 'data-testid="booking-actions"' in page
     assert f'/bookings/{booking.id}/accept"' in page
+
+
+def test_the_form_shows_the_subsidy_and_what_remains(
+    client, community, coordinator, elder, lunch, make_meal_menu, day
+):
+    from marketplace.subsidies import create_rule
+
+    make_meal_menu(lunch, day, offers_delivery=True)
+    create_rule(
+        community,
+        name="八十岁以上助餐",
+        category="meals",
+        min_age=80,
+        fen_per_unit=500,
+        monthly_budget_fen=10000,
+        by=coordinator,
+    )
+    login(client, elder)
+    page = client.get(new_url(lunch, day)).get_data(as_text=True)
+    assert "Community subsidy: ¥5" in page and "You pay: ¥10" in page
+    assert 'id="fulfilment-pickup"' in page and 'id="fulfilment-delivery"' in page
+    assert 'value="hours"' not in page  # the lunch has no price in hours
+
+
+def test_paying_in_hours_from_the_form_holds_the_hours(client, elder, cleaning, day, morning):
+    from timebank.models import Hold
+
+    from ..timebank.support import top_up
+
+    top_up(elder, 300)
+    login(client, elder)
+    data = form_data(client, cleaning, day, morning, payment_method="hours")
+    assert client.post(new_url(cleaning, day), data=data).status_code == 302
+    booking = db.session.scalar(select(Booking))
+    assert db.session.get(Hold, booking.hold_id).amount_minutes == 120
