@@ -25,8 +25,10 @@ from sqlalchemy.pool import NullPool
 import community.models as community_models
 from app import create_app
 from community.models import Community, Role, Street, User
-from community.services import create_member, found_community
+from community.services import create_member, found_community, link_family
 from extensions import db
+from marketplace.models import Provider
+from timebank.accounts import open_provider_account
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = str(ROOT / "migrations")
@@ -244,6 +246,58 @@ def elder(make_member) -> User:
 @pytest.fixture
 def coordinator(make_member) -> User:
     return make_member("张社工", age=40, role=Role.COORDINATOR)
+
+
+@pytest.fixture
+def family(make_member, elder) -> User:
+    """The elder's daughter, linked with every right (book, confirm, receive gifts)."""
+    daughter = make_member("王女儿", age=50)
+    link_family(elder=elder, relative=daughter, by=elder, relation="daughter")
+    return daughter
+
+
+@pytest.fixture
+def other_community(make_community) -> Community:
+    """A second community of the same street."""
+    return make_community("金狮河沿社区")
+
+
+@pytest.fixture
+def people(make_member, other_community, elder, family, volunteer, coordinator) -> dict[str, User]:
+    """Everyone a permission test signs in as, by name: the issue's seven people.
+
+    The provider owns a verified marketplace provider; in the time bank it is a
+    member with no special rights. The street admin belongs to the other community,
+    so their reach across the street is what lets them in.
+    """
+    owner = make_member("保洁公司老板", age=45)
+    db.session.add(
+        Provider(
+            name="好帮手家政",
+            kind="company",
+            categories="housekeeping",
+            contact_name=owner.display_name,
+            contact_phone=owner.phone,
+            owner_id=owner.id,
+            street_id=owner.community.street_id,
+            account_id=open_provider_account(owner.community_id).id,
+            status="verified",
+        )
+    )
+    db.session.flush()
+    return {
+        "elder": elder,
+        "family": family,
+        "volunteer": volunteer,
+        "provider": owner,
+        "coordinator": coordinator,
+        "other_coordinator": make_member(
+            "外社工", age=41, role=Role.COORDINATOR, community=other_community
+        ),
+        "street_admin": make_member(
+            "街道管理员", age=45, role=Role.STREET_ADMIN, community=other_community
+        ),
+    }
 
 
 @pytest.fixture

@@ -27,11 +27,6 @@ def daughter(make_member):
 
 
 @pytest.fixture
-def other_community(make_community):
-    return make_community("金狮河沿社区")
-
-
-@pytest.fixture
 def asked(daughter, elder):
     """The daughter asked to book and confirm for the elder, not to receive gifts."""
     return request_family_link(

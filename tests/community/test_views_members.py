@@ -19,11 +19,6 @@ UNKNOWN = 999_999
 
 
 @pytest.fixture
-def other_community(make_community):
-    return make_community("金狮河沿社区")
-
-
-@pytest.fixture
 def people(make_member, community, other_community, volunteer, elder, coordinator):
     """Everyone the permission table signs in as, by name."""
     return {

@@ -1,4 +1,4 @@
-"""Small helpers the time-bank tests share: keys, top-ups and balances."""
+"""Small helpers the time-bank tests share: keys, top-ups, balances and a disputed visit."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 from community.models import Community, User
 from extensions import db
 from timebank.accounts import community_account, member_account
+from timebank.clock import local_today
 from timebank.ledger import post_transfer
-from timebank.models import Account, AccountKind, Transfer, TransferKind
+from timebank.models import Account, AccountKind, ServiceRecord, Transfer, TransferKind
 from timebank.verify import verify_ledger
+from timebank.visits import dispute_visit, log_visit
 
 
 def key() -> str:
@@ -66,3 +68,18 @@ def transfer_count() -> int:
 def assert_ledger_clean() -> None:
     problems = verify_ledger(db.session)
     assert problems == [], [str(p) for p in problems]
+
+
+def disputed_visit(volunteer: User, elder: User, minutes: int = 120) -> ServiceRecord:
+    """A visit the volunteer logged today and the elder disputes (nothing posted yet)."""
+    record = log_visit(
+        volunteer=volunteer,
+        recipient=elder,
+        category="cleaning",
+        service_date=local_today(),
+        minutes=minutes,
+        entered_by=volunteer,
+        idempotency_key=key(),
+    )
+    dispute_visit(record, by=elder, reason="只来了一个小时")
+    return record

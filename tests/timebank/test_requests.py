@@ -41,14 +41,6 @@ from .support import key
 pytestmark = pytest.mark.usefixtures("english")
 
 
-@pytest.fixture
-def family(make_member, elder):
-    """A daughter whose link lets her book for the elder."""
-    daughter = make_member("王女儿", age=50)
-    link_family(elder=elder, relative=daughter, by=elder, relation="daughter")
-    return daughter
-
-
 def need(**fields) -> Need:
     fields.setdefault("category", "meal")
     fields.setdefault("estimated_minutes", 60)
