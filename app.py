@@ -124,7 +124,11 @@ def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def mark_read_only_requests() -> None:
         # Reads begin a deferred SQLite transaction; writes BEGIN IMMEDIATE.
-        storage.write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+        view = app.view_functions.get(request.endpoint)
+        storage.write_intent.set(
+            request.method not in ("GET", "HEAD", "OPTIONS")
+            or getattr(view, "writes_on_get", False)
+        )
 
     @app.context_processor
     def inject_page_settings() -> dict:

@@ -45,6 +45,13 @@ def configure_engine(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
 
+def writes_on_get(view):
+    """Mark a GET view that writes (e.g. starts a card payment), so that on SQLite its
+    transaction begins as a writer instead of failing to upgrade from a reader."""
+    view.writes_on_get = True
+    return view
+
+
 @contextmanager
 def read_only() -> Iterator[None]:
     """Mark the work inside as read-only (a deferred SQLite transaction)."""

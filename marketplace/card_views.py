@@ -13,6 +13,7 @@ from marketplace import card
 from marketplace import stripe_gateway as gateway
 from marketplace.booking_models import BookingStatus
 from marketplace.errors import PaymentFailed
+from storage import writes_on_get
 from views_common import commit, new_idempotency_key, refuse
 
 bp = Blueprint("card", __name__, url_prefix="/pay")
@@ -43,6 +44,7 @@ def _page(template: str, booking, status: int = 200, **context):
 
 
 @bp.get("/<int:booking_id>")
+@writes_on_get
 @login_required
 def pay(booking_id: int):
     """The card entry page for a pending_payment card booking (the resident's side only)."""
@@ -72,6 +74,7 @@ def pay(booking_id: int):
 
 
 @bp.get("/<int:booking_id>/done")
+@writes_on_get
 @login_required
 def done(booking_id: int):
     """Where the pay page goes after Stripe.js: ask Stripe itself whether the card is in."""
