@@ -219,14 +219,17 @@ def browse(
     sort: str = "rank",
     limit: int = 20,
     offset: int = 0,
+    street_id: int | None = None,
 ) -> list[ProviderCard]:
     """Verified providers serving the viewer's street, filtered and ordered.
 
     ``sort``: "rank" (Bayesian score), "price" (cheapest first) or "reviews"
-    (most reviewed first). Two queries whatever ``limit`` is.
+    (most reviewed first). Two queries whatever ``limit`` is. ``street_id``
+    saves looking up the viewer's street when the caller knows it.
     """
     base, cheapest, orders = _base_query()
-    street_id = viewer.community.street_id
+    if street_id is None:
+        street_id = viewer.community.street_id
     conditions = []
     if category:
         conditions.append(

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -21,6 +22,7 @@ from community.models import Community, User
 from extensions import db
 from marketplace import browse as browsing
 from marketplace.access import oversees_provider, runs_provider
+from marketplace.browse_cache import browse_cache
 from marketplace.clock import local_today
 from marketplace.formatting import CATEGORY_LABELS, format_yuan
 from marketplace.models import MealMenu, Provider, ServiceCategory, ServiceItem, Unit
@@ -94,10 +96,10 @@ class BrowseForm(FlaskForm):
     )
 
 
-def _community_choices(me: User) -> list[SelectChoice]:
+def _community_choices(street_id: int) -> list[SelectChoice]:
     rows = db.session.execute(
         select(Community.id, Community.name)
-        .where(Community.street_id == me.community.street_id)
+        .where(Community.street_id == street_id)
         .order_by(Community.name)
     )
     return [SelectChoice("", _("All communities"))] + [
@@ -112,10 +114,40 @@ def _page_number() -> int:
 
 @bp.get("/")
 def browse():
-    """Provider cards for the member's street, filtered, PER_PAGE at a time."""
+    """Provider cards for the member's street, filtered, PER_PAGE at a time.
+
+    The rendered results are shared by everyone of the street who asks the
+    same in the same language (marketplace/browse_cache.py).
+    """
     me = _me()
+    street_id = _street_of(me.community_id)
+    key = (street_id, str(get_locale()), tuple(sorted(request.args.items(multi=True))))
+    cache = browse_cache()
+    results = cache.get(key)
+    status = 200
+    if results is None:
+        results, status = _render_results(me, street_id)
+        if status == 200:
+            cache.put(key, results)
+    return render_template("marketplace/browse/index.html", results=Markup(results)), status
+
+
+def _street_of(community_id: int) -> int:
+    """The street of a community (it never changes, so each worker remembers it)."""
+    streets = current_app.extensions.setdefault("linli_streets", {})
+    street_id = streets.get(community_id)
+    if street_id is None:
+        street_id = db.session.scalar(
+            select(Community.street_id).where(Community.id == community_id)
+        )
+        streets[community_id] = street_id
+    return street_id
+
+
+def _render_results(me: User, street_id: int) -> tuple[str, int]:
+    """The filter form and one page of cards, rendered; 400 when a filter is wrong."""
     form = BrowseForm(formdata=request.args)
-    form.community.choices = _community_choices(me)
+    form.community.choices = _community_choices(street_id)
     page = _page_number()
     cards, status = [], 200
     if form.validate():
@@ -132,18 +164,21 @@ def browse():
             # one more than shown tells whether there is a next page, without counting
             limit=PER_PAGE + 1,
             offset=(page - 1) * PER_PAGE,
+            street_id=street_id,
         )
     else:
         status = 400
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template(
-        "marketplace/browse/index.html",
+    # Rendered straight from the environment: the fragment needs no context
+    # processors (they would count the unread messages a second time).
+    html = current_app.jinja_env.get_template("marketplace/browse/_results.html").render(
         form=form,
         cards=card_texts(cards[:PER_PAGE]),
         page=page,
         newer=url_for("market.browse", page=page - 1, **args) if page > 1 else None,
         more=url_for("market.browse", page=page + 1, **args) if len(cards) > PER_PAGE else None,
-    ), status
+    )
+    return html, status
 
 
 @dataclass(frozen=True, slots=True)

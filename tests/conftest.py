@@ -67,6 +67,8 @@ def _config(url: str) -> dict:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
+        # tests look at the browse list right after changing it (its cache has its own test)
+        "MARKET_BROWSE_CACHE_SECONDS": 0,
     }
 
 
