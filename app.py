@@ -31,6 +31,7 @@ from marketplace.dashboard_views import bp as provider_dashboard_bp
 from marketplace.formatting import register_filters as register_marketplace_filters
 from marketplace.review_views import bp as reviews_bp
 from marketplace.subsidy_views import bp as subsidies_bp
+from navigation import register_navigation
 from seed import seed_demo_command
 from timebank.accounts import connect_signals
 from timebank.aid_cli import aid_cli
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     register_filters(app)
     register_marketplace_filters(app)
+    register_navigation(app)
 
     @app.before_request
     def mark_read_only_requests() -> None:
