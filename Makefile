@@ -51,8 +51,9 @@ run: seed
 	STRIPE_JS_URL=$(STRIPE_DEMO)/js.stripe.com/v3/ STRIPE_TEST_MODE=1 \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# One test process per CPU (each has its own databases, servers and browser).
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 bench: install-test
 	$(BIN)/python -m bench $(BENCH_ARGS)
