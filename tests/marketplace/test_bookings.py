@@ -24,6 +24,9 @@ from timebank.verify import verify_ledger
 from ..timebank.support import top_up
 from .booking_support import add_booking, key, written
 
+# Messages are read in English (the msgids), whatever the catalogue holds.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def day() -> date:

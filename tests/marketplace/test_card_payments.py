@@ -15,6 +15,10 @@ from marketplace.card_models import CardPayment, CardStatus
 from marketplace.errors import Conflict, InvalidInput, PaymentFailed
 from tests.marketplace.stripe_server import paid
 
+# Messages are read in English (the msgids), whatever the catalogue holds.
+pytestmark = pytest.mark.usefixtures("english")
+
+
 DECLINED_ON_SAVE = "4000000000000002"  # localstripe refuses to save it
 DECLINED_ON_CHARGE = "4000000000000341"  # saved fine, refused when charged
 

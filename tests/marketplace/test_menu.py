@@ -17,6 +17,10 @@ from marketplace.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from marketplace.menu import ItemInput
 from marketplace.models import MealMenu, ServiceItem
 
+# Messages are read in English (the msgids), whatever the catalogue holds.
+pytestmark = pytest.mark.usefixtures("english")
+
+
 CLEANING = ItemInput(
     category="housekeeping",
     title="深度保洁",

@@ -13,6 +13,9 @@ from marketplace.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from marketplace.models import Provider, ProviderStatus
 from timebank.models import Account, AccountKind
 
+# Messages are read in English (the msgids), whatever the catalogue holds.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def application(community):

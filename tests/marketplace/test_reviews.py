@@ -27,6 +27,10 @@ from marketplace.reviews import (
 _keys = itertools.count(1)
 
 
+# Messages are read in English (the msgids), whatever the catalogue holds.
+pytestmark = pytest.mark.usefixtures("english")
+
+
 def booking_row(resident, item, *, status=BookingStatus.COMPLETED, completed_days_ago=1):
     """A booking of ``item`` by ``resident`` (rows only), completed that many days ago."""
     starts = utcnow() - timedelta(days=completed_days_ago, hours=3)
