@@ -30,7 +30,7 @@ def resident_for(actor: User, resident_id: int | None) -> User:
         return actor
     resident = db.session.get(User, resident_id)
     if resident is None:
-        raise NotFound(_l("No member found for “%(who)s”.", who=f"#{resident_id}"))
+        raise NotFound(_l("No member found for “%(who)s”.", who="#" + str(resident_id)))
     if not may_book_for(actor, resident):
         raise NotAllowed(_l("You may only book for yourself or for family who agreed."))
     return resident

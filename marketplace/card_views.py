@@ -95,7 +95,12 @@ def done(booking_id: int):
         flash(_("The card is not in yet. Please enter it and press the pay button."), "error")
         return redirect(url_for("card.pay", booking_id=booking.id))
     if outcome == card.CardStatus.SAVED:
-        flash(_("Your card is saved. It will be charged two days before the service."), "success")
+        flash(
+            _(
+                "Your card is saved. Two days before the service the amount is held on it; it is only taken when the service is done."
+            ),
+            "success",
+        )
     else:
         flash(_("Paid by card. The amount is held and only taken when the service is done."))
     return redirect(_url("bookings.show", booking_id=booking.id) or url_for("timebank.home"))

@@ -46,7 +46,7 @@ def requester_for(actor: User, requester_id: int | None) -> User:
         return actor
     requester = db.session.get(User, requester_id)
     if requester is None:
-        raise NotFound(_l("No member found for “%(who)s”.", who=f"#{requester_id}"))
+        raise NotFound(_l("No member found for “%(who)s”.", who="#" + str(requester_id)))
     check_may_post_for(actor, requester)
     return requester
 
