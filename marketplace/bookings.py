@@ -52,9 +52,7 @@ class AlreadyBooked(Conflict):
     """The idempotency key was used before: the form was double-clicked or replayed."""
 
     def __init__(self) -> None:
-        super().__init__(
-            _l("This booking was already sent once (already booked). Nothing was booked twice.")
-        )
+        super().__init__(_l("This booking was already made. Nothing was booked twice."))
 
 
 def payment_hold_minutes() -> int:

@@ -200,7 +200,7 @@ def test_a_replayed_key_books_once(elder, cleaning, day, slots):
     with pytest.raises(AlreadyBooked) as caught:
         book(elder, cleaning, day, slots["morning"], idempotency_key="double-click")
     assert caught.value.http_status == 409
-    assert "already booked" in str(caught.value.message)
+    assert "already made" in str(caught.value.message)
     db.session.rollback()
     assert written() == before
     assert db.session.get(Booking, first.id) is not None

@@ -135,7 +135,7 @@ def test_a_replayed_form_books_once(client, elder, cleaning, day, morning):
     assert client.post(new_url(cleaning, day), data=data).status_code == 302
     again = client.post(new_url(cleaning, day), data=data)
     assert again.status_code == 409
-    assert "already booked" in again.get_data(as_text=True)
+    assert "already made" in again.get_data(as_text=True)
     assert bookings_count() == 1
 
 
