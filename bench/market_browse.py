@@ -211,7 +211,10 @@ def sign_in(port: int) -> str:
     response.read()
     if response.status != 302:
         raise RuntimeError(f"bench sign-in failed: {response.status}")
-    return response.getheader("Set-Cookie", "").split(";")[0] or cookie
+    # Every cookie the sign-in set (the session and the remember-me cookie), as a
+    # browser sends them: with only one, each request would rebuild the session.
+    cookies = [value.split(";")[0] for value in response.headers.get_all("Set-Cookie") or []]
+    return "; ".join(cookies) or cookie
 
 
 def _read_response(sock: socket.socket, buffer: bytes) -> tuple[int, bool, bytes]:
