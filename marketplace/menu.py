@@ -94,7 +94,7 @@ def check_item(values: ItemInput, categories: list[str]) -> dict:
     if values.unit not in {u.value for u in Unit}:
         raise InvalidInput(_l("Choose a unit from the list."))
     if (values.category == ServiceCategory.MEALS) != (values.unit == Unit.MEAL):
-        raise InvalidInput(_l("Meals are sold per meal, and only meals are."))
+        raise InvalidInput(_l("Meals are sold per meal, and nothing else is."))
     title = (values.title or "").strip()
     if not title or len(title) > 80:
         raise InvalidInput(_l("Enter a name for the item (at most 80 characters)."))
