@@ -37,6 +37,22 @@ MESSAGES = {
         "%(relative)s asks to be linked to %(elder)s as family (%(relation)s). Please answer."
     ),
     "link_answered": _l("%(elder)s answered your family link request: %(answer)s."),
+    # the marketplace's bookings and providers (marketplace/notices.py)
+    "booking_requested": _l("New booking to answer: %(item)s, %(when)s, for %(resident)s."),
+    "booking_accepted": _l("%(provider)s accepted your booking: %(item)s, %(when)s."),
+    "booking_declined": _l(
+        "%(provider)s cannot take your booking: %(item)s, %(when)s. Nothing was charged."
+    ),
+    "booking_unanswered": _l(
+        "%(provider)s did not answer your booking in time: %(item)s, %(when)s. Nothing was charged."
+    ),
+    "booking_cancelled": _l("A booking was cancelled: %(item)s, %(when)s, for %(resident)s."),
+    "booking_card_failed": _l(
+        "The card could not be charged for %(item)s, %(when)s, so the booking is cancelled. "
+        "Please book again and pay another way."
+    ),
+    "provider_verified": _l("%(provider)s is checked: residents can now find and book it."),
+    "provider_stopped": _l("%(provider)s is not shown to residents: %(reason)s"),
 }
 KINDS = frozenset(MESSAGES)
 DIGEST_DAYS = 7

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from community.models import User, utcnow
 from extensions import db
-from marketplace import subsidies
+from marketplace import notices, subsidies
 from marketplace.access import may_book_for, oversees_provider, resident_for, runs_provider
 from marketplace.booking_models import (
     Booking,
@@ -276,6 +276,7 @@ def create_booking(
         )
     )
     db.session.flush()
+    notices.booking_moved(booking, None, by)
     return booking
 
 

@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 
 from community.models import User, utcnow
 from extensions import db
+from marketplace import notices
 from marketplace import stripe_gateway as gateway
 from marketplace.access import may_book_for
 from marketplace.booking_models import Booking, BookingEvent, PaymentMethod
@@ -384,6 +385,7 @@ def _cancel_unpaid(booking: Booking, note: str) -> None:
     )
     booking.status = S.CANCELLED
     db.session.flush()
+    notices.card_failed(booking)
 
 
 # --- Stripe's webhook ---------------------------------------------------------------------

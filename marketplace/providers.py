@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from community.models import Community, Role, User, utcnow
 from extensions import db
+from marketplace import notices
 from marketplace.access import check_oversees_provider, check_runs_provider
 from marketplace.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from marketplace.models import (
@@ -211,6 +212,7 @@ def _decide(
     provider.decided_by_id = by.id
     provider.decided_at = utcnow()
     db.session.flush()
+    notices.provider_decided(provider)
     return provider
 
 

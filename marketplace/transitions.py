@@ -26,7 +26,7 @@ from sqlalchemy import select
 from community.models import User, utcnow
 from errors import DomainError
 from extensions import db
-from marketplace import card, subsidies
+from marketplace import card, notices, subsidies
 from marketplace.access import may_book_for, oversees_provider, runs_provider
 from marketplace.booking_models import Booking, BookingEvent, PaymentMethod
 from marketplace.booking_models import BookingStatus as S
@@ -117,11 +117,12 @@ def _record(
     note: str = "",
     on_behalf_of: User | None = None,
 ) -> None:
-    """Write the step into the booking's history and set its new status."""
+    """Write the step into the booking's history, set its new status and tell who waits for it."""
+    from_status = booking.status
     db.session.add(
         BookingEvent(
             booking_id=booking.id,
-            from_status=booking.status,
+            from_status=from_status,
             to_status=to_status,
             actor_id=by.id if by else None,
             on_behalf_of_id=on_behalf_of.id if on_behalf_of else None,
@@ -130,6 +131,7 @@ def _record(
     )
     booking.status = to_status
     db.session.flush()
+    notices.booking_moved(booking, from_status, by)
 
 
 def _hold_is_open(booking: Booking) -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from extensions import db
 from marketplace.booking_models import Booking, BookingEvent, BookingStatus, SubsidyGrant
+from marketplace.bookings import create_booking
 from marketplace.models import ServiceItem
 from timebank.models import Hold, Transfer
 
@@ -62,3 +63,20 @@ def written() -> dict[str, int]:
         model.__name__: db.session.scalar(select(func.count()).select_from(model))
         for model in (Booking, BookingEvent, Hold, Transfer, SubsidyGrant)
     }
+
+
+def book(by, item, day, slot_id, **overrides) -> Booking:
+    """A booking through the real service (paid on site unless ``overrides`` say otherwise)."""
+    values = dict(
+        by=by,
+        item_id=item.id,
+        day=day,
+        slot_id=slot_id,
+        quantity=1,
+        payment_method="on_site",
+        expected_price_fen=item.price_fen,
+        expected_price_minutes=item.price_minutes,
+        idempotency_key=key(),
+    )
+    values.update(overrides)
+    return create_booking(**values)

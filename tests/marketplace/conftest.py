@@ -247,3 +247,26 @@ def book_by_card(stripe_app, elder, cleaning):
     from tests.marketplace.stripe_server import book_by_card
 
     return lambda days_ahead=3: book_by_card(elder, cleaning, days_ahead)
+
+
+@pytest.fixture
+def day():
+    """A Shanghai date three days ahead: bookable, well past any minimum notice."""
+    from datetime import timedelta
+
+    from marketplace.clock import local_today
+
+    return local_today() + timedelta(days=3)
+
+
+@pytest.fixture
+def slots(provider, day) -> dict[str, int]:
+    """The ids of the provider's morning and afternoon slots on ``day``."""
+    from sqlalchemy import select
+
+    rows = db.session.scalars(
+        select(WeeklySlot).where(
+            WeeklySlot.provider_id == provider.id, WeeklySlot.weekday == day.weekday()
+        )
+    )
+    return {("morning" if s.starts_at == time(9) else "afternoon"): s.id for s in rows}

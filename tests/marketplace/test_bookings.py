@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,10 +11,10 @@ from community.models import Role, utcnow
 from community.services import link_family
 from extensions import db
 from marketplace.booking_models import Booking, BookingStatus, SubsidyGrant
-from marketplace.bookings import AlreadyBooked, create_booking
-from marketplace.clock import local_today, to_utc
+from marketplace.bookings import AlreadyBooked
+from marketplace.clock import to_utc
 from marketplace.errors import InvalidInput, NotAllowed, NotAvailable, NotFound, PriceChanged
-from marketplace.models import CalendarException, ProviderStatus, WeeklySlot
+from marketplace.models import CalendarException, ProviderStatus
 from marketplace.subsidies import create_rule
 from timebank.accounts import member_account
 from timebank.errors import BelowFloor, RedeemAgeNotReached
@@ -22,42 +22,10 @@ from timebank.models import Hold, HoldStatus
 from timebank.verify import verify_ledger
 
 from ..timebank.support import top_up
-from .booking_support import add_booking, key, written
+from .booking_support import add_booking, book, written
 
 # Messages are read in English (the msgids), whatever the catalogue holds.
 pytestmark = pytest.mark.usefixtures("english")
-
-
-@pytest.fixture
-def day() -> date:
-    return local_today() + timedelta(days=3)
-
-
-@pytest.fixture
-def slots(provider, day) -> dict[str, int]:
-    """The ids of the morning and afternoon slots on ``day``."""
-    rows = db.session.scalars(
-        select(WeeklySlot).where(
-            WeeklySlot.provider_id == provider.id, WeeklySlot.weekday == day.weekday()
-        )
-    )
-    return {("morning" if s.starts_at == time(9) else "afternoon"): s.id for s in rows}
-
-
-def book(by, item, day, slot_id, **overrides) -> Booking:
-    values = dict(
-        by=by,
-        item_id=item.id,
-        day=day,
-        slot_id=slot_id,
-        quantity=1,
-        payment_method="on_site",
-        expected_price_fen=item.price_fen,
-        expected_price_minutes=item.price_minutes,
-        idempotency_key=key(),
-    )
-    values.update(overrides)
-    return create_booking(**values)
 
 
 def test_an_elder_books_a_visit_paid_on_site(elder, provider, cleaning, day, slots):

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from community.notifications import inbox, render
 from extensions import db
 from marketplace import card, transitions
 from marketplace.booking_models import BookingStatus
@@ -254,6 +255,8 @@ def test_a_saved_card_refused_off_session_cancels_the_booking(book_by_card, loca
     assert card.card_payment(booking).status == CardStatus.FAILED
     assert booking.status == BookingStatus.CANCELLED
     assert booking.events[-1].note == "card payment failed"
+    (told,) = [render(n) for n in inbox(elder)]
+    assert "could not be charged" in told and "booking is cancelled" in told
 
 
 def test_a_saved_card_cancelled_early_is_never_charged(book_by_card, localstripe, elder):

@@ -3,9 +3,8 @@ and pending payments that stop holding places once they expire."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from community.models import utcnow
@@ -16,11 +15,6 @@ from marketplace.models import CalendarException
 from marketplace.openings import bookable_days, booked_places, openings
 
 from .booking_support import add_booking
-
-
-@pytest.fixture
-def day() -> date:
-    return local_today() + timedelta(days=3)
 
 
 def test_a_day_has_the_weekly_slots_with_their_places(cleaning, day):

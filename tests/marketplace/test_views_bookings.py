@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,18 +12,13 @@ from community.models import utcnow
 from community.services import link_family
 from extensions import db
 from marketplace.booking_models import Booking, BookingStatus
-from marketplace.clock import local_today, to_utc
+from marketplace.clock import to_utc
 from marketplace.models import ProviderStatus, WeeklySlot
 
 from ..conftest import csrf_token, login
 from .booking_support import add_booking, key
 
 pytestmark = pytest.mark.usefixtures("english_pages")
-
-
-@pytest.fixture
-def day() -> date:
-    return local_today() + timedelta(days=3)
 
 
 @pytest.fixture
