@@ -307,7 +307,7 @@ def _arrange_payment(
         booking.hold_id = place_hold(
             account_id=member_account(resident).id,
             minutes=booking.total_minutes,
-            reason=f"预订 #{booking.id} {booking.title}",
+            reason=booking.title,
             idempotency_key=f"booking:{booking.id}:hold",
             entered_by=by,
         )

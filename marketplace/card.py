@@ -40,7 +40,7 @@ from extensions import db
 from marketplace import notices
 from marketplace import stripe_gateway as gateway
 from marketplace.access import may_book_for
-from marketplace.booking_models import Booking, BookingEvent, PaymentMethod
+from marketplace.booking_models import Booking, PaymentMethod
 from marketplace.booking_models import BookingStatus as S
 from marketplace.card_models import CardPayment, CardStatus, StripeEvent
 from marketplace.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -52,6 +52,11 @@ SAVE_CARD_AHEAD = timedelta(days=6)
 CHARGE_BEFORE = timedelta(days=2)
 # The card flow Stripe.js runs on the pay page, for both kinds of booking.
 OPEN_SETUP = ("requires_payment_method", "requires_confirmation", "requires_action")
+
+
+# history notes the system writes when a card cannot pay (shown translated: transitions)
+NOTE_CARD_FAILED = "card payment failed"
+NOTE_CARD_LAPSED = "card authorisation cancelled"
 
 
 def card_payments_enabled() -> bool:
@@ -366,26 +371,19 @@ def charge_saved_card(card_payment_id: int, *, now: datetime | None = None) -> s
     try:
         _authorise(card, booking)
     except gateway.StripeRefused:
-        _cancel_unpaid(booking, "card payment failed")
+        _cancel_unpaid(booking, NOTE_CARD_FAILED)
         return "failed"
     return "authorised"
 
 
 def _cancel_unpaid(booking: Booking, note: str) -> None:
-    """The saved card could not be charged: the booking is cancelled by the system."""
-    from marketplace import subsidies
+    """The card cannot pay: the booking is cancelled by the system and its people are told."""
+    from marketplace import transitions
 
-    if not may_move(booking.status, S.CANCELLED):
-        return
-    subsidies.give_back(booking)
-    db.session.add(
-        BookingEvent(
-            booking_id=booking.id, from_status=booking.status, to_status=S.CANCELLED, note=note
-        )
-    )
-    booking.status = S.CANCELLED
-    db.session.flush()
-    notices.card_failed(booking)
+    before = booking.status
+    booking = transitions.cancel_unpaid(booking, note)
+    if booking.status != before:
+        notices.card_failed(booking)
 
 
 # --- Stripe's webhook ---------------------------------------------------------------------
@@ -477,14 +475,14 @@ def _apply(kind: str, obj: dict, card: CardPayment, booking: Booking, now: datet
         error = obj.get("last_payment_error") or {}
         _failed(card, f"webhook: {error.get('code') or 'payment failed'}")
         if booking.status in (S.REQUESTED, S.ACCEPTED):
-            _cancel_unpaid(booking, "card payment failed")
+            _cancel_unpaid(booking, NOTE_CARD_FAILED)
         return "applied"
     if kind == "payment_intent.canceled":
         # an authorisation that lapsed or was cancelled in Stripe: it cannot be taken any more
         if card.status != CardStatus.AUTHORISED or not may_move(booking.status, S.CANCELLED):
             return "ignored"
         card.status = CardStatus.CANCELLED
-        _cancel_unpaid(booking, "card authorisation cancelled")
+        _cancel_unpaid(booking, NOTE_CARD_LAPSED)
         return "applied"
     if kind == "charge.refunded":
         refunded = obj.get("amount_refunded") or 0

@@ -57,7 +57,30 @@ def _whole(label, low: int, high: int, *, required: bool = True) -> IntegerField
     )
 
 
-class ApplyForm(FlaskForm):
+class _ProviderDetailsForm(FlaskForm):
+    """What a provider tells residents and coordinators, asked when applying and in settings."""
+
+    communities = _checkboxes(
+        _l("Communities served"),
+        coerce=int,
+        validators=[DataRequired(_l("Choose at least one community to serve."))],
+    )
+    contact_name = StringField(
+        _l("Contact person"),
+        validators=[DataRequired(_l("Enter a contact person.")), Length(max=40)],
+    )
+    contact_phone = StringField(
+        _l("Contact phone"),
+        validators=[DataRequired(_l("Enter the contact phone.")), Length(max=30)],
+        render_kw={"inputmode": "tel", "autocomplete": "tel"},
+    )
+    address = StringField(_l("Address (optional)"), validators=[Optional(), Length(max=200)])
+    description = TextAreaField(
+        _l("What you offer (optional)"), validators=[Optional(), Length(max=1000)]
+    )
+
+
+class ApplyForm(_ProviderDetailsForm):
     """Applying as a provider."""
 
     name = StringField(
@@ -76,55 +99,19 @@ class ApplyForm(FlaskForm):
         choices=category_choices(),
         validators=[DataRequired(_l("Choose at least one kind of service."))],
     )
-    communities = _checkboxes(
-        _l("Communities served"),
-        coerce=int,
-        validators=[DataRequired(_l("Choose at least one community to serve."))],
-    )
-    contact_name = StringField(
-        _l("Contact person"),
-        validators=[DataRequired(_l("Enter a contact person.")), Length(max=40)],
-    )
-    contact_phone = StringField(
-        _l("Contact phone"),
-        validators=[DataRequired(_l("Enter the contact phone.")), Length(max=30)],
-        render_kw={"inputmode": "tel", "autocomplete": "tel"},
-    )
-    address = StringField(_l("Address (optional)"), validators=[Optional(), Length(max=200)])
     licence_number = StringField(
         _l("Licence number (optional)"), validators=[Optional(), Length(max=60)]
     )
     licence_details = TextAreaField(
         _l("Licence or credentials (optional)"), validators=[Optional(), Length(max=300)]
     )
-    description = TextAreaField(
-        _l("What you offer (optional)"), validators=[Optional(), Length(max=1000)]
-    )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(_ProviderDetailsForm):
     """What the owner may change after applying."""
 
-    description = TextAreaField(
-        _l("What you offer (optional)"), validators=[Optional(), Length(max=1000)]
-    )
-    contact_name = StringField(
-        _l("Contact person"),
-        validators=[DataRequired(_l("Enter a contact person.")), Length(max=40)],
-    )
-    contact_phone = StringField(
-        _l("Contact phone"),
-        validators=[DataRequired(_l("Enter the contact phone.")), Length(max=30)],
-        render_kw={"inputmode": "tel", "autocomplete": "tel"},
-    )
-    address = StringField(_l("Address (optional)"), validators=[Optional(), Length(max=200)])
     min_notice_hours = _whole(_l("Minimum notice before a booking (hours)"), 0, 168)
     response_hours = _whole(_l("Hours you take to answer a booking"), 1, 72)
-    communities = _checkboxes(
-        _l("Communities served"),
-        coerce=int,
-        validators=[DataRequired(_l("Choose at least one community to serve."))],
-    )
 
 
 class ItemForm(FlaskForm):

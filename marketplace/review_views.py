@@ -16,6 +16,7 @@ from community.models import User
 from errors import DomainError
 from extensions import db
 from marketplace import reviews
+from marketplace.access import runs_provider
 from marketplace.booking_models import Booking
 from marketplace.errors import NotFound
 from marketplace.models import Provider
@@ -87,7 +88,7 @@ def reply(review_id: int):
     """The provider's reply (one; posting again edits it)."""
     review = _review(review_id)
     provider = db.session.get(Provider, review.provider_id)
-    if provider.owner_id != current_user.id:
+    if not runs_provider(_me(), provider):
         abort(403)
     form = ReplyForm()
     if not form.is_submitted():

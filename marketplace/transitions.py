@@ -30,6 +30,7 @@ from marketplace import card, notices, subsidies
 from marketplace.access import may_book_for, oversees_provider, runs_provider
 from marketplace.booking_models import Booking, BookingEvent, PaymentMethod
 from marketplace.booking_models import BookingStatus as S
+from marketplace.card import NOTE_CARD_FAILED, NOTE_CARD_LAPSED
 from marketplace.errors import Conflict, InvalidInput, MarketplaceError, NotAllowed, NotFound
 from marketplace.formatting import format_yuan
 from marketplace.states import check_transition, may_move
@@ -55,6 +56,8 @@ EVENT_NOTE_LABELS = {
     NOTE_NOT_PAID: _l("the payment did not come in time"),
     NOTE_NO_ANSWER: _l("the provider did not answer in time"),
     NOTE_AUTO_COMPLETED: _l("completed automatically"),
+    NOTE_CARD_FAILED: _l("the card could not be charged"),
+    NOTE_CARD_LAPSED: _l("the card payment was cancelled by the bank"),
 }
 
 
@@ -390,6 +393,19 @@ def payment_failed(booking: Booking, message: str, *, now: datetime | None = Non
         release_hold(booking.hold_id, entered_by=None)
     subsidies.give_back(booking)
     _record(booking, S.EXPIRED, by=None, note=message)
+    return booking
+
+
+def cancel_unpaid(booking: Booking, note: str) -> Booking:
+    """The card cannot pay a requested or accepted booking: the system cancels it.
+
+    Nothing was charged; the subsidy goes back. A booking that can no longer be
+    cancelled is left as it is.
+    """
+    booking = locked_booking(booking.id)
+    if may_move(booking.status, S.CANCELLED):
+        subsidies.give_back(booking)
+        _record(booking, S.CANCELLED, by=None, note=note)
     return booking
 
 

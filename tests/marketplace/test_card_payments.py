@@ -255,6 +255,7 @@ def test_a_saved_card_refused_off_session_cancels_the_booking(book_by_card, loca
     assert card.card_payment(booking).status == CardStatus.FAILED
     assert booking.status == BookingStatus.CANCELLED
     assert booking.events[-1].note == "card payment failed"
+    assert transitions.event_note(booking.events[-1].note) == "the card could not be charged"
     (told,) = [render(n) for n in inbox(elder)]
     assert "could not be charged" in told and "booking is cancelled" in told
 
