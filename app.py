@@ -8,9 +8,9 @@ from flask_wtf.csrf import CSRFError
 
 import storage
 from community.admin_views import bp as admin_bp
+from community.current_member import load_member
 from community.family_views import bp as family_bp
 from community.inbox_views import bp as inbox_bp
-from community.models import User
 from community.notification_cli import notifications_cli
 from community.outbox import connect_outbox
 from community.views import bp as community_bp
@@ -31,7 +31,7 @@ from marketplace.dashboard_views import bp as provider_dashboard_bp
 from marketplace.formatting import register_filters as register_marketplace_filters
 from marketplace.review_views import bp as reviews_bp
 from marketplace.subsidy_views import bp as subsidies_bp
-from navigation import register_navigation
+from page_frame import register_page_frame
 from seed import seed_demo_command
 from timebank.accounts import connect_signals
 from timebank.aid_cli import aid_cli
@@ -89,9 +89,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "community.login"
     login_manager.login_message = None  # the login page says why on its own
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+    login_manager.user_loader(load_member)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -121,7 +119,7 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     register_filters(app)
     register_marketplace_filters(app)
-    register_navigation(app)
+    register_page_frame(app)
 
     @app.before_request
     def mark_read_only_requests() -> None:

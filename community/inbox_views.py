@@ -1,4 +1,4 @@
-"""The inbox: a member's notifications, newest first, and the unread count in the header."""
+"""The inbox: a member's notifications, newest first (the header's count: page_frame.py)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,10 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from community.notifications import inbox, mark_all_read, open_notification, render, unread_count
+from community.notifications import inbox, mark_all_read, open_notification, render
 from views_common import commit
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
-
-
-@bp.app_context_processor
-def inject_unread_count() -> dict:
-    """``unread_messages`` for the header link: one COUNT, only for a signed-in member."""
-    if not current_user.is_authenticated:
-        return {}
-    return {"unread_messages": unread_count(current_user)}
 
 
 @bp.get("/")
