@@ -208,7 +208,7 @@ def _base_query():
 
 
 def browse(
-    viewer: User,
+    viewer: User | None,
     *,
     category: str | None = None,
     community_id: int | None = None,
@@ -221,14 +221,16 @@ def browse(
     offset: int = 0,
     street_id: int | None = None,
 ) -> list[ProviderCard]:
-    """Verified providers serving the viewer's street, filtered and ordered.
+    """Verified providers serving a street (``street_id``, else the viewer's), filtered, ordered.
 
     ``sort``: "rank" (Bayesian score), "price" (cheapest first) or "reviews"
-    (most reviewed first). Two queries whatever ``limit`` is. ``street_id``
-    saves looking up the viewer's street when the caller knows it.
+    (most reviewed first). Two queries whatever ``limit`` is. A visitor who
+    has not signed in (``viewer`` None) must name the street, or ValueError.
     """
     base, cheapest, orders = _base_query()
     if street_id is None:
+        if viewer is None:
+            raise ValueError("a visitor's browse needs a street_id")
         street_id = viewer.community.street_id
     conditions = []
     if category:

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from werkzeug.routing import BuildError
 from wtforms import DateField, DecimalField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
-from community.models import Community, User
+from community.models import Community, Street, User
 from extensions import db
 from marketplace import browse as browsing
 from marketplace.access import oversees_provider, runs_provider
@@ -44,14 +44,9 @@ PREVIEW_STATUS = {
 }
 
 
-@bp.before_request
-@login_required
-def signed_in_only() -> None:
-    """The market is for signed-in members (it shows their street's providers)."""
-
-
-def _me() -> User:
-    return current_user._get_current_object()
+def _me() -> User | None:
+    """The signed-in member, or None for a visitor."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
 
 
 class BrowseForm(FlaskForm):
@@ -114,19 +109,28 @@ def _page_number() -> int:
 
 @bp.get("/")
 def browse():
-    """Provider cards for the member's street, filtered, PER_PAGE at a time.
+    """Provider cards for a street, filtered, PER_PAGE at a time.
 
-    The rendered results are shared by everyone of the street who asks the
-    same in the same language (marketplace/browse_cache.py).
+    Open to everyone, like the street's notice board of checked services: a
+    member sees their own street; a visitor (a son in another city, say) the
+    street in ``?street=`` or, where there is only one, that one. Booking needs
+    signing in. The rendered results are shared by everyone who asks the same
+    in the same language (marketplace/browse_cache.py).
     """
     me = _me()
-    street_id = _street_of(me.community_id)
-    key = (street_id, str(get_locale()), tuple(sorted(request.args.items(multi=True))))
+    street_id = _street_of(me.community_id) if me else None
+    # A visitor's street is in the query (or is the only one), so the query is the key.
+    key = (street_id or "visitor", str(get_locale()), tuple(sorted(request.args.items(multi=True))))
     cache = browse_cache()
     results = cache.get(key)
     status = 200
     if results is None:
-        results, status = _render_results(me, street_id)
+        if me is None:
+            street_id = _visitors_street()
+        if street_id is None:
+            results = _street_choice()
+        else:
+            results, status = _render_results(me, street_id)
         if status == 200:
             cache.put(key, results)
     return render_template("marketplace/browse/index.html", results=Markup(results)), status
@@ -144,7 +148,30 @@ def _street_of(community_id: int) -> int:
     return street_id
 
 
-def _render_results(me: User, street_id: int) -> tuple[str, int]:
+def _visitors_street() -> int | None:
+    """The street a visitor asked for, the only street there is, or None to choose one.
+
+    Aborts with 404 for a street that does not exist.
+    """
+    asked = request.args.get("street", "")
+    if asked:
+        # (at most 9 digits: a larger number would not fit the database's integer)
+        if not (asked.isdigit() and len(asked) <= 9) or db.session.get(Street, int(asked)) is None:
+            abort(404)
+        return int(asked)
+    ids = db.session.scalars(select(Street.id).limit(2)).all()
+    return ids[0] if len(ids) == 1 else None
+
+
+def _street_choice() -> str:
+    """The list of streets for a visitor to choose from, rendered."""
+    streets = db.session.execute(select(Street.id, Street.name).order_by(Street.name)).all()
+    return current_app.jinja_env.get_template("marketplace/browse/_streets.html").render(
+        streets=streets
+    )
+
+
+def _render_results(me: User | None, street_id: int) -> tuple[str, int]:
     """The filter form and one page of cards, rendered; 400 when a filter is wrong."""
     form = BrowseForm(formdata=request.args)
     form.community.choices = _community_choices(street_id)
@@ -173,6 +200,8 @@ def _render_results(me: User, street_id: int) -> tuple[str, int]:
     # processors (they would count the unread messages a second time).
     html = current_app.jinja_env.get_template("marketplace/browse/_results.html").render(
         form=form,
+        signed_in=me is not None,
+        street=None if me else request.args.get("street"),
         cards=card_texts(cards[:PER_PAGE]),
         page=page,
         newer=url_for("market.browse", page=page - 1, **args) if page > 1 else None,
@@ -289,13 +318,17 @@ def _menu(provider: Provider) -> tuple[list[tuple[str, list[ServiceItem]]], dict
 
 @bp.get("/providers/<int:provider_id>")
 def provider(provider_id: int):
-    """A provider's menu, rating summary and reviews (404 unless verified, but for staff)."""
+    """A provider's menu, rating summary and reviews, open to everyone.
+
+    404 unless the provider is verified, but for its own staff and coordinators.
+    """
     me = _me()
     shown = db.session.get(Provider, provider_id)
     if shown is None:
         abort(404)
     preview = not shown.is_visible
-    if preview and not (oversees_provider(me, shown) or runs_provider(me, shown)):
+    staff = me is not None and (oversees_provider(me, shown) or runs_provider(me, shown))
+    if preview and not staff:
         abort(404)
     page = _page_number()
     reviews = provider_reviews(shown.id, page=page, per_page=REVIEWS_PER_PAGE)
@@ -319,8 +352,8 @@ def provider(provider_id: int):
         older=url_for("market.provider", provider_id=shown.id, page=page + 1)
         if len(reviews) > REVIEWS_PER_PAGE
         else None,
-        moderator=may_moderate(me, shown),
-        owner=runs_provider(me, shown),
+        moderator=me is not None and may_moderate(me, shown),
+        owner=me is not None and runs_provider(me, shown),
         book_url=book_url,
         action_form=ActionForm(formdata=None),
     )

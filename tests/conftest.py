@@ -12,6 +12,7 @@ import itertools
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pytest
 from flask import g, request_started
 from flask_babel import force_locale
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.pool import NullPool
 from werkzeug.routing.rules import Rule
 
@@ -365,3 +366,19 @@ def login(client, user: User, password: str = PASSWORD):
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
+
+
+@contextmanager
+def counted_statements():
+    """The SQL statements sent inside the ``with`` block, as a list filled as they go."""
+
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)

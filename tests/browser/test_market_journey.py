@@ -1,5 +1,5 @@
 """Issue 3's journey in a real browser: a resident finds a checked provider in the
-market, books a cleaning for tomorrow and pays by card through Stripe.js
+market (looking first without signing in), signs in to book a cleaning for tomorrow and pays by card through Stripe.js
 (localstripe's fake one); the provider accepts and, after the start, marks it
 done; the resident confirms (the card is captured) and rates it five stars; the
 review and the new rating show on the provider's page. Every page passes axe."""
@@ -27,6 +27,7 @@ from tests.browser.support import (
     sign_in,
     text_in,
 )
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -108,10 +109,12 @@ def test_resident_books_pays_by_card_provider_delivers_resident_confirms_and_rat
     commit_for_server()
     tomorrow = (local_today() + timedelta(days=1)).isoformat()
 
-    # The resident opens the market and searches for cleaning.
-    resident = signed_in_page(new_page, app, elder, locale)
-    resident.goto("/market/")
+    # The resident first looks as a visitor, from the sign-in page, and searches for cleaning.
+    resident = new_page()
+    resident.goto("/login")
     assert_accessible(resident)
+    choose_language(resident, locale)
+    go(resident, "main", "link", t("Look at the services near you without signing in"))
     main = resident.locator("main")
     main.get_by_label(t("Search"), exact=True).fill("保洁")
     main.get_by_label(t("Kind of service"), exact=True).select_option(label=t("Housekeeping"))
@@ -121,10 +124,17 @@ def test_resident_books_pays_by_card_provider_delivers_resident_confirms_and_rat
     assert other_name not in found
     assert t("No reviews yet") in found
 
-    # The provider's page, then its cleaning: tomorrow at 9:00, paid by card.
+    # The provider's page, then its cleaning: booking needs signing in, which comes back here.
     go(resident, "main", "link", provider_name)
     assert t("No reviews yet") in main.inner_text()
     go(resident, "main", "link", t("Book “%(title)s”", title=item_title))
+    assert "/login?next=" in resident.url
+    main.get_by_label(t("Phone number or username"), exact=True).fill(elder.login_name)
+    main.get_by_label(t("Password"), exact=True).fill(PASSWORD)
+    go(resident, "main", "button", t("Sign in"))
+    assert "/bookings/new?item=" in resident.url
+
+    # Tomorrow at 9:00, paid by card.
     with resident.expect_navigation():
         main.locator(f"[data-testid=day-links] a[href*='day={tomorrow}']").click()
     assert_accessible(resident)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from extensions import db
 from marketplace.browse_cache import MAX_ENTRIES, FragmentCache, browse_cache
 from marketplace.models import ProviderStatus
-from tests.conftest import csrf_token, login
-from tests.marketplace.test_browse_queries import counted_statements
+from tests.conftest import counted_statements, csrf_token, login
 
 
 def _results(page: str) -> str:
@@ -86,3 +85,19 @@ def test_each_set_of_filters_and_each_language_has_its_own_entry(
     client.post("/language", data={"locale": "en", "csrf_token": csrf_token(client, "/market/")})
     assert "Services near you" in client.get("/market/").get_data(as_text=True)
     assert len(browse_cache(app)._entries) == 4
+
+
+def test_visitors_and_members_do_not_share_an_entry(
+    app, client, english_pages, elder, make_provider, make_item
+):
+    app.extensions["linli_browse_cache"] = FragmentCache(60)
+    make_item(make_provider("好帮手家政"))
+    with counted_statements() as visitor_first:
+        assert "Anyone may look" in client.get("/market/").get_data(as_text=True)
+    with counted_statements() as visitor_again:
+        assert "Anyone may look" in client.get("/market/").get_data(as_text=True)
+    assert visitor_first and not visitor_again  # a visitor's page from the cache reads nothing
+    login(client, elder)
+    page = client.get("/market/").get_data(as_text=True)
+    assert "好帮手家政" in page and "Anyone may look" not in page
+    assert len(browse_cache(app)._entries) == 2

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from community.models import Role
+import pytest
+
+from community.models import Role, Street
+from community.services import found_community
 from extensions import db
 from marketplace.clock import local_today
 from marketplace.models import ProviderStatus
@@ -13,9 +16,67 @@ from tests.conftest import csrf_token, login
 from tests.marketplace.test_reviews import booking_row
 
 
-def test_browse_needs_signing_in(client):
-    response = client.get("/market/")
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+@pytest.fixture
+def other_street(app, make_provider):
+    """A second street with a provider of its own: 双塔街道 and 外街道家政."""
+    street = Street(name="双塔街道")
+    db.session.add(street)
+    db.session.flush()
+    make_provider("外街道家政", communities=[found_community(street_id=street.id, name="别处社区")])
+    return street
+
+
+def test_a_visitor_looks_without_signing_in_and_signs_in_to_book(
+    client, english_pages, provider, cleaning
+):
+    page = client.get("/market/").get_data(as_text=True)
+    assert provider.name in page and "Anyone may look. To book, sign in" in page
+    page = client.get(f"/market/providers/{provider.id}").get_data(as_text=True)
+    assert "日常保洁" in page and f"/bookings/new?item={cleaning.id}" in page
+    response = client.get(f"/bookings/new?item={cleaning.id}")
+    assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
+
+
+def test_the_sign_in_page_links_to_the_services(client, english_pages):
+    page = client.get("/login").get_data(as_text=True)
+    assert 'href="/market/">Look at the services near you without signing in</a>' in page
+
+
+def test_with_several_streets_a_visitor_chooses_one(
+    client, english_pages, street, provider, other_street
+):
+    page = client.get("/market/").get_data(as_text=True)
+    assert "Choose your street" in page
+    assert f'href="/market/?street={other_street.id}"' in page and "沧浪街道" in page
+    assert provider.name not in page and "外街道家政" not in page
+    page = client.get(f"/market/?street={other_street.id}").get_data(as_text=True)
+    assert "外街道家政" in page and provider.name not in page
+    # the filters keep the street
+    assert f'<input type="hidden" name="street" value="{other_street.id}">' in page
+    page = client.get(f"/market/?street={street.id}&q=帮手").get_data(as_text=True)
+    assert provider.name in page and "外街道家政" not in page
+
+
+def test_a_street_that_does_not_exist_is_a_404(client, provider, other_street):
+    for street in ("99999", "abc", "-1", "9" * 20):
+        assert client.get(f"/market/?street={street}").status_code == 404
+
+
+def test_a_member_sees_their_own_street_whatever_the_query_says(
+    client, english_pages, elder, provider, other_street
+):
+    login(client, elder)
+    page = client.get(f"/market/?street={other_street.id}").get_data(as_text=True)
+    assert provider.name in page and "外街道家政" not in page
+    assert "Anyone may look" not in page and 'name="street"' not in page
+
+
+def test_a_visitor_never_sees_unverified_providers(client, make_provider, provider):
+    for status in (ProviderStatus.APPLIED, ProviderStatus.SUSPENDED, ProviderStatus.REJECTED):
+        hidden = make_provider(f"看不见{status}", status=status)
+        db.session.commit()
+        assert client.get(f"/market/providers/{hidden.id}").status_code == 404
+        assert hidden.name not in client.get("/market/").get_data(as_text=True)
 
 
 def test_browse_shows_cards_with_prices_stars_and_a_link(
