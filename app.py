@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import Flask, has_request_context, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -74,12 +75,21 @@ def select_locale() -> str:
     return Config.BABEL_DEFAULT_LOCALE
 
 
+# Parsed once: Flask-Babel would parse the chosen name into a Locale on every request.
+_LOCALES = {name: Locale.parse(name) for name in Config.LANGUAGES}
+
+
+def _babel_locale() -> Locale:
+    """Flask-Babel's locale selector: ``select_locale`` as a ready Locale."""
+    return _LOCALES[select_locale()]
+
+
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=_babel_locale)
     with app.app_context():
         storage.configure_engine(db.engine)
     connect_signals()

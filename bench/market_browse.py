@@ -48,6 +48,8 @@ PASSWORD = "bench-pass-1"
 VIEWER = "13800000001"
 START_TIMEOUT = 30.0
 GOAL = 0.5  # the browse page should serve at least half the minimal page's requests
+ROUNDS = 3  # each page this many times, taking turns; the median counts
+PAGES = ("visitor", "member", "sign-in", "minimal")
 
 
 @dataclass(frozen=True)
@@ -322,13 +324,17 @@ def visitor_cookie(port: int) -> str:
     return headers.get("Set-Cookie", "").split(";")[0]
 
 
-def measure(seconds: float, use_wrk: bool | None = None) -> tuple[dict[str, Load], str]:
-    """Each page's load over ``seconds``, and the generator's name.
+def measure(
+    seconds: float, rounds: int = ROUNDS, use_wrk: bool | None = None
+) -> tuple[dict[str, Load], str]:
+    """Each page's median load over ``rounds`` rounds of ``seconds``, and the generator's name.
 
-    The browse page twice: for a signed-in member (each request reads the
-    member's row and unread count) and for a visitor, who may look without
-    signing in. The sign-in page (anonymous, no query) shows what the app's
-    own request pipeline (session, Babel, CSRF, base template) allows any page.
+    The browse page twice: for a visitor, who may look without signing in, and
+    for a signed-in member (each request reads the member's row and unread
+    count). The sign-in page (anonymous, no query) shows what the app's own
+    request pipeline (session, Babel, CSRF, base template) allows any page.
+    Both servers stay up and the pages take turns, so that a slower spell of
+    the machine falls on every page alike rather than on one.
     """
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     url = seed_market(BENCH_DIR / "market.sqlite3")
@@ -336,19 +342,27 @@ def measure(seconds: float, use_wrk: bool | None = None) -> tuple[dict[str, Load
         use_wrk = shutil.which("wrk") is not None
     drive = wrk_load if use_wrk else python_load
     env = {"DATABASE_URL": url, "SECRET_KEY": "bench-market", "LINLI_ENV": "development"}
-    loads = {}
-    with Gunicorn("app:create_app()", env) as server:
-        cookie = sign_in(server.port)
-        status, _, body = _get(server.port, "/market/", cookie)
+    runs: dict[str, list[Load]] = {page: [] for page in PAGES}
+    with Gunicorn("app:create_app()", env) as app, Gunicorn("bench.minimal_page:app", {}) as bare:
+        member = sign_in(app.port)
+        status, _, body = _get(app.port, "/market/", member)
         shown = body.count(b'class="card"')
         if status != 200 or shown != PROVIDERS:
             raise RuntimeError(f"the browse page answered {status} with {shown} providers")
-        loads["member"] = drive(server.port, "/market/", cookie, seconds)
-        loads["visitor"] = drive(server.port, "/market/", visitor_cookie(server.port), seconds)
-        loads["sign-in"] = drive(server.port, "/login", "", seconds)
-    with Gunicorn("bench.minimal_page:app", {}) as server:
-        loads["minimal"] = drive(server.port, "/", "", seconds)
-    return loads, "wrk" if use_wrk else f"Python ({CLIENTS} connections)"
+        targets = {
+            "visitor": (app.port, "/market/", visitor_cookie(app.port)),
+            "member": (app.port, "/market/", member),
+            "sign-in": (app.port, "/login", ""),
+            "minimal": (bare.port, "/", ""),
+        }
+        for _ in range(rounds):
+            for page, (port, path, cookie) in targets.items():
+                runs[page].append(drive(port, path, cookie, seconds))
+    medians = {
+        page: sorted(loads, key=lambda load: load.per_second)[rounds // 2]
+        for page, loads in runs.items()
+    }
+    return medians, "wrk" if use_wrk else f"Python ({CLIENTS} connections)"
 
 
 def report(seconds: float) -> list[str]:
@@ -378,7 +392,7 @@ def report(seconds: float) -> list[str]:
         for r in [header, ["-" * w for w in widths], *rows]
     ]
     lines.append(
-        f"gunicorn, {WORKERS} sync workers each; load: {generator}, {seconds:g} s per page "
-        "after 1 s of warm-up."
+        f"gunicorn, {WORKERS} sync workers each; load: {generator}; the median of {ROUNDS} "
+        f"turns of {seconds:g} s per page (each after 1 s of warm-up)."
     )
     return lines
