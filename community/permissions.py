@@ -19,6 +19,8 @@ def coordinates_community(actor: User, community: Community) -> bool:
 
 def coordinates(actor: User, member: User) -> bool:
     """True if ``actor`` coordinates ``member``'s community (see coordinates_community)."""
+    if actor.role not in (Role.COORDINATOR, Role.STREET_ADMIN):
+        return False  # without reading the member's community
     return coordinates_community(actor, member.community)
 
 
@@ -44,6 +46,21 @@ def family_may(relative: User, elder: User, permission: str) -> bool:
 def are_family(a: User, b: User) -> bool:
     """True if an active family link joins the two members, in either direction."""
     return active_link(a, b) is not None or active_link(b, a) is not None
+
+
+def family_elder_ids(relative: User, permission: str) -> set[int]:
+    """The ids of the elders ``relative`` may act for with ``permission`` (one query)."""
+    if permission not in FAMILY_PERMISSIONS:
+        raise ValueError(permission)
+    return set(
+        db.session.scalars(
+            select(FamilyLink.elder_id).where(
+                FamilyLink.relative_id == relative.id,
+                FamilyLink.status == LinkStatus.ACTIVE,
+                getattr(FamilyLink, permission).is_(True),
+            )
+        )
+    )
 
 
 def linked_elders(relative: User, permission: str) -> list[User]:

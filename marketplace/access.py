@@ -6,6 +6,8 @@ services call them and raise marketplace errors.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
 
 from community.models import Role, User
@@ -13,12 +15,17 @@ from community.permissions import coordinates_community
 from extensions import db
 from marketplace.errors import NotAllowed, NotFound
 from marketplace.models import Provider
-from timebank.aid_access import on_requester_side
+from timebank.aid_access import on_requester_side, requesters_on_side
 
 
 def may_book_for(actor: User, resident: User) -> bool:
     """The resident, family whose link allows booking, or the resident's coordinator."""
     return on_requester_side(actor, resident)
+
+
+def residents_booked_for(actor: User, residents: Iterable[User]) -> set[int]:
+    """The ids of ``residents`` that ``actor`` may book for (one family query for them all)."""
+    return requesters_on_side(actor, residents)
 
 
 def resident_for(actor: User, resident_id: int | None) -> User:

@@ -42,6 +42,7 @@ from marketplace.models import (
     CalendarException,
     Provider,
     ProviderCommunity,
+    ProviderKind,
     ProviderStatus,
     ServiceItem,
     WeeklySlot,
@@ -300,6 +301,14 @@ def _community_names(provider_ids: list[int], street_id: int) -> dict[int, list[
     ):
         names.setdefault(provider_id, []).append(name)
     return names
+
+
+def shown_address(provider: Provider, viewer: User | None) -> str | None:
+    """The provider's address as its page shows it: an individual's (often their home)
+    only to signed-in members, never to a visitor."""
+    if viewer is None and provider.kind == ProviderKind.INDIVIDUAL:
+        return None
+    return provider.address
 
 
 def rating_summary(provider: Provider) -> RatingSummary:

@@ -340,6 +340,7 @@ def provider(provider_id: int):
     return render_template(
         "marketplace/browse/provider.html",
         provider=shown,
+        address=browsing.shown_address(shown, me),
         preview=preview,
         preview_status=PREVIEW_STATUS.get(shown.status, shown.status),
         groups=groups,

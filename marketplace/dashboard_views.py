@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from marketplace import dashboard
 from marketplace.clock import local_today
 from marketplace.providers import owned_provider
+from marketplace.transitions import actions_for_each
 
 bp = Blueprint("provider_dashboard", __name__, url_prefix="/provider/dashboard")
 
@@ -26,12 +27,15 @@ def index():
     """Today's and upcoming bookings (waiting for an answer first), earnings, latest reviews."""
     provider = owned_provider(current_user)
     today = local_today()
+    todays = dashboard.todays_bookings(provider, today)
+    upcoming = dashboard.upcoming_bookings(provider, today)
     return render_template(
         "marketplace/dashboard/index.html",
         provider=provider,
         today=today,
-        todays=dashboard.todays_bookings(provider, today),
-        upcoming=dashboard.upcoming_bookings(provider, today),
+        todays=todays,
+        upcoming=upcoming,
+        actions=actions_for_each(todays + upcoming, current_user._get_current_object()),
         month=dashboard.month_earnings(provider, today),
         all_time=dashboard.earnings(provider),
         reviews=dashboard.latest_reviews(provider),

@@ -16,6 +16,7 @@ Who may:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,7 +28,12 @@ from community.models import User, utcnow
 from errors import DomainError
 from extensions import db
 from marketplace import card, notices, subsidies
-from marketplace.access import may_book_for, oversees_provider, runs_provider
+from marketplace.access import (
+    may_book_for,
+    oversees_provider,
+    residents_booked_for,
+    runs_provider,
+)
 from marketplace.booking_models import Booking, BookingEvent, PaymentMethod
 from marketplace.booking_models import BookingStatus as S
 from marketplace.card import NOTE_CARD_FAILED, NOTE_CARD_LAPSED
@@ -243,12 +249,23 @@ def _not_now(message) -> Conflict:
     return Conflict(message)
 
 
-def check_action(action: str, booking: Booking, by: User | None, now: datetime) -> None:
+def check_action(
+    action: str,
+    booking: Booking,
+    by: User | None,
+    now: datetime,
+    *,
+    resident_side: bool | None = None,
+) -> None:
     """Raise NotAllowed (wrong person) or Conflict (not in this state or not now) for ``action``.
 
     The one place the rules for each button live; the steps and ``actions_for`` use it.
+    ``resident_side`` (whether ``by`` may act for the booking's resident) saves asking
+    again when the caller knows it.
     """
     status = booking.status
+    if resident_side is None and action in ("confirm", "cancel", "dispute"):
+        resident_side = _on_resident_side(by, booking)
     if action in ("accept", "decline"):
         _require(_runs(by, booking), NotAllowed(_l("Only the provider itself may do this.")))
         check_transition(status, S.ACCEPTED if action == "accept" else S.DECLINED)
@@ -268,7 +285,7 @@ def check_action(action: str, booking: Booking, by: User | None, now: datetime) 
         )
     elif action == "confirm":
         _require(
-            _on_resident_side(by, booking),
+            resident_side,
             NotAllowed(_l("Only the resident or their family may confirm the service.")),
         )
         _require(
@@ -276,8 +293,10 @@ def check_action(action: str, booking: Booking, by: User | None, now: datetime) 
             _not_now(_l("You can confirm once the provider has marked the service done.")),
         )
     elif action == "cancel":
-        resident_side, provider = _on_resident_side(by, booking), _runs(by, booking)
-        _require(resident_side or provider, NotAllowed(_l("You may not cancel this booking.")))
+        _require(
+            resident_side or _runs(by, booking),
+            NotAllowed(_l("You may not cancel this booking.")),
+        )
         check_transition(status, S.CANCELLED)
         _require(status != S.DISPUTED, _not_now(_l("A booking in dispute cannot be cancelled.")))
         _require(
@@ -302,7 +321,7 @@ def check_action(action: str, booking: Booking, by: User | None, now: datetime) 
         )
     elif action == "dispute":
         _require(
-            _on_resident_side(by, booking),
+            resident_side,
             NotAllowed(_l("Only the resident or their family may dispute a booking.")),
         )
         check_transition(status, S.DISPUTED)
@@ -334,17 +353,34 @@ def check_action(action: str, booking: Booking, by: User | None, now: datetime) 
 
 def actions_for(booking: Booking, user: User | None, now: datetime | None = None) -> list[str]:
     """The actions (names as in ``ACTIONS``) ``user`` may take on ``booking`` now."""
+    return actions_for_each([booking], user, now)[booking.id]
+
+
+def actions_for_each(
+    bookings: Sequence[Booking], user: User | None, now: datetime | None = None
+) -> dict[int, list[str]]:
+    """booking id → the actions ``user`` may take on it now, for a list of bookings.
+
+    Whose side ``user`` is on is read once for them all (one family query), so a
+    page of bookings asks the database the same number of times whatever its length.
+    """
     if user is None or not getattr(user, "is_authenticated", True):
-        return []
+        return {booking.id: [] for booking in bookings}
     now = now or utcnow()
-    allowed = []
-    for action in ACTIONS:
-        try:
-            check_action(action, booking, user, now)
-        except MarketplaceError:
-            continue
-        allowed.append(action)
-    return allowed
+    on_side = residents_booked_for(user, {booking.resident for booking in bookings})
+    actions = {}
+    for booking in bookings:
+        allowed = []
+        for action in ACTIONS:
+            try:
+                check_action(
+                    action, booking, user, now, resident_side=booking.resident_id in on_side
+                )
+            except MarketplaceError:
+                continue
+            allowed.append(action)
+        actions[booking.id] = allowed
+    return actions
 
 
 def cancellation_fee(booking: Booking, by: User, now: datetime | None = None) -> tuple[int, int]:

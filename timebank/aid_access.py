@@ -7,10 +7,12 @@ admins of its street).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
 
 from community.models import User
-from community.permissions import coordinates, family_may
+from community.permissions import coordinates, family_elder_ids, family_may
 from extensions import db
 from timebank.aid_models import AidRequest, RequestStatus
 from timebank.errors import NotAllowed, NotFound
@@ -19,11 +21,21 @@ from timebank.visit_models import Visit, VisitStatus
 
 def on_requester_side(actor: User, requester: User) -> bool:
     """True if ``actor`` is the requester, family allowed to book for them, or their coordinator."""
-    return (
-        actor.id == requester.id
-        or family_may(actor, requester, "may_book")
-        or coordinates(actor, requester)
-    )
+    return requester.id in requesters_on_side(actor, [requester])
+
+
+def requesters_on_side(actor: User, requesters: Iterable[User]) -> set[int]:
+    """The ids of ``requesters`` whose side ``actor`` is on (as in ``on_requester_side``),
+    with one family query however many there are (none for ``actor`` alone)."""
+    requesters = list(requesters)
+    family: set[int] = set()
+    if any(requester.id != actor.id for requester in requesters):
+        family = family_elder_ids(actor, "may_book")
+    return {
+        requester.id
+        for requester in requesters
+        if requester.id == actor.id or requester.id in family or coordinates(actor, requester)
+    }
 
 
 def check_may_post_for(actor: User, requester: User) -> None:

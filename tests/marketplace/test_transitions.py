@@ -12,6 +12,7 @@ from extensions import db
 from marketplace import subsidies, transitions
 from marketplace.booking_models import BookingEvent, SubsidyGrant, SubsidyMonth
 from marketplace.errors import Conflict, InvalidInput, NotAllowed, TransitionNotAllowed
+from tests.conftest import counted_statements
 from tests.timebank.support import available, balance, top_up
 from timebank.models import Account, Hold, Transfer
 from timebank.verify import verify_ledger
@@ -556,3 +557,36 @@ def test_a_refused_booking_does_not_stop_the_sweep(make_booking, cleaning, resid
     db.session.expire_all()
     assert (stuck.status, late.status) == ("pending_payment", "expired")
     assert len(stuck.events) == 0
+
+
+# --- the buttons for a list of bookings -----------------------------------------------
+
+
+def test_the_actions_for_a_list_are_each_bookings_own_with_one_family_query(
+    make_booking, cleaning, resident, make_member, coordinator, provider_owner, now
+):
+    daughter = make_member("女儿", age=45)
+    link_family(by=resident, elder=resident, relative=daughter)
+    neighbour = make_member("邻居老人", age=85)
+    bookings = [
+        make_booking(cleaning, resident, status="requested"),
+        make_booking(
+            cleaning,
+            resident,
+            status="accepted",
+            starts_at=now - timedelta(hours=3),
+            delivered_at=now - timedelta(hours=1),
+        ),
+        make_booking(cleaning, neighbour, status="accepted"),
+    ]
+    seen = set()
+    for who in (resident, daughter, coordinator, provider_owner, neighbour):
+        with counted_statements() as statements:
+            together = transitions.actions_for_each(bookings, who, now)
+        assert sum("family_links" in s for s in statements) <= 1
+        one_by_one = {b.id: transitions.actions_for(b, who, now) for b in bookings}
+        assert together == one_by_one
+        seen.update(action for actions in together.values() for action in actions)
+    # the list covers the resident's side, the provider's and a stranger's nothing
+    assert {"accept", "decline", "confirm", "cancel", "dispute"} <= seen
+    assert transitions.actions_for_each(bookings, None, now) == {b.id: [] for b in bookings}

@@ -142,7 +142,7 @@ def test_the_resolve_page_is_for_overseeing_coordinators(client, make_booking, c
 def test_the_macro_draws_only_the_allowed_buttons(app, requested, provider_owner, elder):
     template = (
         '{% from "marketplace/bookings/_actions.html" import booking_actions %}'
-        "{{ booking_actions(booking, user) }}"
+        "{{ booking_actions(booking, booking_actions_for(booking, user)) }}"
     )
     with app.test_request_context():
         for_provider = render_template_string(template, booking=requested, user=provider_owner)

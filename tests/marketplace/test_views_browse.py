@@ -177,3 +177,16 @@ def test_reviews_come_twenty_to_a_page_newest_first(
     assert "Older reviews" in first
     second = client.get(f"/market/providers/{provider.id}?page=2").get_data(as_text=True)
     assert "第00条评价" in second and "第01条评价" not in second
+
+
+def test_an_individuals_address_is_for_members_only(client, elder, provider, make_provider):
+    person = make_provider("张阿姨钟点工")
+    person.kind, person.address = "individual", "十全街88号3楼"
+    db.session.commit()
+    assert "十全街88号3楼" not in client.get(f"/market/providers/{person.id}").get_data(
+        as_text=True
+    )
+    company = client.get(f"/market/providers/{provider.id}").get_data(as_text=True)
+    assert provider.address in company
+    login(client, elder)
+    assert "十全街88号3楼" in client.get(f"/market/providers/{person.id}").get_data(as_text=True)
