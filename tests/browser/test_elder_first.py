@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from community.models import Street
+from community.services import found_community
+from extensions import db
 from tests.browser.support import (
     LOCALES,
     assert_accessible,
@@ -21,6 +24,7 @@ from tests.browser.support import (
 pytestmark = pytest.mark.browser
 
 MODES = {"normal": (18, 44), "elder": (22, 60)}  # body text px, target height px
+LOOK_AROUND = "Look at the services near you without signing in"
 
 
 def open_sign_in_page(page, locale: str, mode: str) -> None:
@@ -104,3 +108,26 @@ def test_read_aloud_button_appears_with_javascript(page, app, volunteer):
     assert read_aloud.is_visible()
     box = read_aloud.bounding_box()
     assert box is not None and box["height"] >= 44
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_visitors_market_pages_are_elder_first(new_page, app, street, provider, cleaning, mode):
+    """Without signing in: the street to choose (there are two), then its services."""
+    other = Street(name="双塔街道")
+    db.session.add(other)
+    db.session.flush()
+    found_community(street_id=other.id, name="别处社区")
+    provider_name, street_name = provider.name, street.name
+    commit_for_server()
+    page = new_page(viewport={"width": 320, "height": 640})
+    open_sign_in_page(page, "zh_CN", mode)
+    with page.expect_navigation():
+        page.get_by_role("link", name=text_in(app, "zh_CN", LOOK_AROUND), exact=True).click()
+    for step in ("streets", "services"):
+        assert_accessible(page)
+        assert_elder_first(page, mode)
+        assert horizontal_overflow(page) <= 0, f"{page.url} scrolls sideways ({mode})"
+        if step == "streets":
+            with page.expect_navigation():
+                page.locator("main").get_by_role("link", name=street_name).click()
+    assert provider_name in page.locator("main").inner_text()
