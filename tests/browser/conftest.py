@@ -130,6 +130,7 @@ def page(new_page) -> Page:
 from tests.marketplace.conftest import (  # noqa: E402, F401
     cleaning,
     localstripe,
+    make_booking,
     make_item,
     make_provider,
     provider,

@@ -143,15 +143,20 @@ def body_font_px(page: Page) -> float:
 
 
 SMALL_TARGETS_JS = """
-(elements, minimum) => elements
-  .filter(e => {
-    const r = e.getBoundingClientRect();
-    const s = getComputedStyle(e);
-    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && e.type !== 'hidden';
-  })
-  .filter(e => e.getBoundingClientRect().height < minimum)
-  .map(e => `${e.tagName.toLowerCase()} "${(e.innerText || e.value || e.name || '').trim()}"`
-            + ` is ${e.getBoundingClientRect().height.toFixed(1)} px tall`)
+(elements, minimum) => {
+  // A radio button or tick box is pressed through its label too, so the label counts.
+  const box = e => (['radio', 'checkbox'].includes(e.type) && e.labels && e.labels.length
+    ? e.labels[0] : e).getBoundingClientRect();
+  return elements
+    .filter(e => {
+      const r = e.getBoundingClientRect();
+      const s = getComputedStyle(e);
+      return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && e.type !== 'hidden';
+    })
+    .filter(e => box(e).height < minimum)
+    .map(e => `${e.tagName.toLowerCase()} "${(e.innerText || e.value || e.name || '').trim()}"`
+              + ` is ${box(e).height.toFixed(1)} px tall`);
+}
 """
 TARGETS = ", ".join(
     f"{area} {kind}"
