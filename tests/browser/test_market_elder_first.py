@@ -10,6 +10,14 @@ from tests.browser.test_elder_first import MODES, assert_elder_first
 
 pytestmark = pytest.mark.browser
 
+PROVIDER_PAGES = (
+    "catalogue.home",
+    "catalogue.menu_page",
+    "catalogue.meals",
+    "catalogue.calendar",
+    "provider_dashboard.index",
+)
+
 
 @pytest.fixture
 def market(provider, cleaning, make_booking, elder, provider_owner, coordinator):
