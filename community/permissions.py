@@ -48,34 +48,34 @@ def are_family(a: User, b: User) -> bool:
     return active_link(a, b) is not None or active_link(b, a) is not None
 
 
-def family_elder_ids(relative: User, permission: str) -> set[int]:
-    """The ids of the elders ``relative`` may act for with ``permission`` (one query)."""
+def _links_granting(relative: User, permission: str) -> tuple:
+    """The conditions for ``relative``'s active links that grant ``permission``.
+
+    Raises ValueError for an unknown permission.
+    """
     if permission not in FAMILY_PERMISSIONS:
         raise ValueError(permission)
-    return set(
-        db.session.scalars(
-            select(FamilyLink.elder_id).where(
-                FamilyLink.relative_id == relative.id,
-                FamilyLink.status == LinkStatus.ACTIVE,
-                getattr(FamilyLink, permission).is_(True),
-            )
-        )
+    return (
+        FamilyLink.relative_id == relative.id,
+        FamilyLink.status == LinkStatus.ACTIVE,
+        getattr(FamilyLink, permission).is_(True),
     )
+
+
+def family_elder_ids(relative: User, permission: str) -> set[int]:
+    """The ids of the elders ``relative`` may act for with ``permission`` (one query)."""
+    granting = _links_granting(relative, permission)
+    return set(db.session.scalars(select(FamilyLink.elder_id).where(*granting)))
 
 
 def linked_elders(relative: User, permission: str) -> list[User]:
     """The elders ``relative`` may act for with ``permission``."""
-    if permission not in FAMILY_PERMISSIONS:
-        raise ValueError(permission)
+    granting = _links_granting(relative, permission)
     return list(
         db.session.scalars(
             select(User)
             .join(FamilyLink, FamilyLink.elder_id == User.id)
-            .where(
-                FamilyLink.relative_id == relative.id,
-                FamilyLink.status == LinkStatus.ACTIVE,
-                getattr(FamilyLink, permission).is_(True),
-            )
+            .where(*granting)
             .order_by(User.display_name)
         )
     )

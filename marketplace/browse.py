@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Float,
     Integer,
@@ -36,8 +37,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from community.models import Community, User
+from community.models import Community, Street, User
 from extensions import db
+from marketplace.errors import NotFound
 from marketplace.models import (
     CalendarException,
     Provider,
@@ -301,6 +303,29 @@ def _community_names(provider_ids: list[int], street_id: int) -> dict[int, list[
     ):
         names.setdefault(provider_id, []).append(name)
     return names
+
+
+def visitors_street(asked: str | None) -> int | None:
+    """The street a visitor (not signed in) browses: the one in ``asked`` (its id as
+    given in the query), else the only street there is; None when they must choose.
+
+    Raises NotFound for a street that does not exist.
+    """
+    if asked:
+        # (at most 9 digits: a larger number would not fit the database's integer)
+        if not (asked.isdigit() and len(asked) <= 9) or db.session.get(Street, int(asked)) is None:
+            raise NotFound(_l("There is no such street."))
+        return int(asked)
+    ids = db.session.scalars(select(Street.id).limit(2)).all()
+    return ids[0] if len(ids) == 1 else None
+
+
+def streets() -> list[tuple[int, str]]:
+    """Every street, (id, name) by name, for a visitor to choose from."""
+    return [
+        tuple(row)
+        for row in db.session.execute(select(Street.id, Street.name).order_by(Street.name))
+    ]
 
 
 def shown_address(provider: Provider, viewer: User | None) -> str | None:

@@ -18,7 +18,7 @@ from werkzeug.routing import BuildError
 from wtforms import DateField, DecimalField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
-from community.models import Community, Street, User
+from community.models import Community, User
 from extensions import db
 from marketplace import browse as browsing
 from marketplace.access import oversees_provider, runs_provider
@@ -126,7 +126,7 @@ def browse():
     status = 200
     if results is None:
         if me is None:
-            street_id = _visitors_street()
+            street_id = browsing.visitors_street(request.args.get("street"))
         if street_id is None:
             results = _street_choice()
         else:
@@ -148,26 +148,10 @@ def _street_of(community_id: int) -> int:
     return street_id
 
 
-def _visitors_street() -> int | None:
-    """The street a visitor asked for, the only street there is, or None to choose one.
-
-    Aborts with 404 for a street that does not exist.
-    """
-    asked = request.args.get("street", "")
-    if asked:
-        # (at most 9 digits: a larger number would not fit the database's integer)
-        if not (asked.isdigit() and len(asked) <= 9) or db.session.get(Street, int(asked)) is None:
-            abort(404)
-        return int(asked)
-    ids = db.session.scalars(select(Street.id).limit(2)).all()
-    return ids[0] if len(ids) == 1 else None
-
-
 def _street_choice() -> str:
     """The list of streets for a visitor to choose from, rendered."""
-    streets = db.session.execute(select(Street.id, Street.name).order_by(Street.name)).all()
     return current_app.jinja_env.get_template("marketplace/browse/_streets.html").render(
-        streets=streets
+        streets=browsing.streets()
     )
 
 

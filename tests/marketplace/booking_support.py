@@ -29,11 +29,15 @@ def add_booking(
     status: str = BookingStatus.REQUESTED,
     expires_at: datetime | None = None,
     resident=None,
+    **fields,
 ) -> Booking:
-    """A booking row written directly (no rules), to fill places in tests."""
+    """A booking row written directly (no rules), to fill places in tests.
+
+    ``fields`` set or override any other column (e.g. ``slot_id``, ``completed_at``).
+    """
     provider = item.provider
     resident = resident or provider.owner
-    booking = Booking(
+    values = dict(
         provider_id=provider.id,
         item_id=item.id,
         resident_id=resident.id,
@@ -52,6 +56,7 @@ def add_booking(
         expires_at=expires_at,
         idempotency_key=f"test-booking-{next(_numbers)}-{key()}",
     )
+    booking = Booking(**(values | fields))
     db.session.add(booking)
     db.session.flush()
     return booking

@@ -10,7 +10,16 @@ from sqlalchemy import delete
 from community.models import Street
 from community.services import found_community
 from extensions import db
-from marketplace.browse import PRIOR_WEIGHT, bayesian_score, browse, mean_rating, rating_summary
+from marketplace.browse import (
+    PRIOR_WEIGHT,
+    bayesian_score,
+    browse,
+    mean_rating,
+    rating_summary,
+    streets,
+    visitors_street,
+)
+from marketplace.errors import NotFound
 from marketplace.models import CalendarException, ProviderStatus, WeeklySlot
 
 
@@ -148,3 +157,19 @@ def test_rating_summary_counts_visible_reviews_per_star(make_provider):
     summary = rating_summary(provider)
     assert summary.count == 0 and summary.average is None
     assert summary.distribution == {5: 0, 4: 0, 3: 0, 2: 0, 1: 0}
+
+
+def test_a_visitors_street_is_the_one_asked_for_or_the_only_one(app, street):
+    assert visitors_street(None) == street.id
+    assert visitors_street(str(street.id)) == street.id
+    other = Street(name="双塔街道")
+    db.session.add(other)
+    db.session.flush()
+    assert visitors_street("") is None  # two streets: the visitor chooses
+    assert visitors_street(str(other.id)) == other.id
+    assert streets() == sorted(
+        [(street.id, "沧浪街道"), (other.id, "双塔街道")], key=lambda s: s[1]
+    )
+    for unknown in ("99999", "abc", "-1", "9" * 20):
+        with pytest.raises(NotFound):
+            visitors_street(unknown)

@@ -16,6 +16,7 @@ from marketplace.clock import local_today
 from marketplace.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from marketplace.menu import ItemInput
 from marketplace.models import MealMenu, ServiceItem
+from tests.marketplace.booking_support import add_booking
 
 # Messages are read in English (the msgids), whatever the catalogue holds.
 pytestmark = pytest.mark.usefixtures("english")
@@ -145,27 +146,12 @@ def test_a_rejected_provider_cannot_edit(make_provider, provider_owner):
 
 
 def test_a_price_change_never_alters_a_booking(provider, cleaning, provider_owner, elder):
-    starts = utcnow() + timedelta(days=3)
-    booking = Booking(
-        provider_id=provider.id,
-        item_id=cleaning.id,
-        resident_id=elder.id,
-        booked_by_id=elder.id,
-        community_id=elder.community_id,
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=2),
-        title=cleaning.title,
-        category=cleaning.category,
-        unit=cleaning.unit,
-        unit_price_fen=cleaning.price_fen,
-        total_fen=cleaning.price_fen,
+    booking = add_booking(
+        cleaning,
+        utcnow() + timedelta(days=3),
+        resident=elder,
         total_minutes=cleaning.price_minutes,
-        payment_method="on_site",
-        status="requested",
-        idempotency_key="price-test",
     )
-    db.session.add(booking)
-    db.session.flush()
     menu.update_item(
         cleaning.id,
         replace(CLEANING, title="新名字", price_yuan="99", price_hours="3"),

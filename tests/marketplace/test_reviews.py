@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import timedelta
 
 import pytest
@@ -11,7 +10,7 @@ from sqlalchemy import func, select
 from community.models import Role, utcnow
 from community.services import link_family
 from extensions import db
-from marketplace.booking_models import Booking, BookingStatus
+from marketplace.booking_models import BookingStatus
 from marketplace.errors import Conflict, InvalidInput, NotAllowed
 from marketplace.review_models import Review, ReviewReport
 from marketplace.reviews import (
@@ -23,9 +22,7 @@ from marketplace.reviews import (
     report_review,
     unhide_review,
 )
-
-_keys = itertools.count(1)
-
+from tests.marketplace.booking_support import add_booking
 
 # Messages are read in English (the msgids), whatever the catalogue holds.
 pytestmark = pytest.mark.usefixtures("english")
@@ -34,29 +31,16 @@ pytestmark = pytest.mark.usefixtures("english")
 def booking_row(resident, item, *, status=BookingStatus.COMPLETED, completed_days_ago=1):
     """A booking of ``item`` by ``resident`` (rows only), completed that many days ago."""
     starts = utcnow() - timedelta(days=completed_days_ago, hours=3)
-    booking = Booking(
-        provider_id=item.provider_id,
-        item_id=item.id,
-        resident_id=resident.id,
-        booked_by_id=resident.id,
-        community_id=resident.community_id,
-        starts_at=starts,
-        ends_at=starts + timedelta(minutes=item.duration_minutes),
-        title=item.title,
-        category=item.category,
-        unit=item.unit,
-        unit_price_fen=item.price_fen,
-        total_fen=item.price_fen,
-        payment_method="on_site",
+    return add_booking(
+        item,
+        starts,
+        resident=resident,
         status=status,
+        ends_at=starts + timedelta(minutes=item.duration_minutes),
         completed_at=utcnow() - timedelta(days=completed_days_ago)
         if status == BookingStatus.COMPLETED
         else None,
-        idempotency_key=f"test-booking-{next(_keys)}",
     )
-    db.session.add(booking)
-    db.session.flush()
-    return booking
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from marketplace.booking_models import Booking
 from marketplace.clock import local_today
 from marketplace.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from marketplace.models import CalendarException, WeeklySlot
+from tests.marketplace.booking_support import add_booking
 
 
 @pytest.fixture
@@ -81,27 +82,7 @@ def test_only_the_owner_edits_the_calendar(bare, provider, coordinator):
 
 
 def _booking(provider, item, resident, slot, starts, status="accepted"):
-    booking = Booking(
-        provider_id=provider.id,
-        item_id=item.id,
-        slot_id=slot.id,
-        resident_id=resident.id,
-        booked_by_id=resident.id,
-        community_id=resident.community_id,
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=2),
-        title=item.title,
-        category=item.category,
-        unit=item.unit,
-        unit_price_fen=item.price_fen,
-        total_fen=item.price_fen,
-        payment_method="on_site",
-        status=status,
-        idempotency_key=f"k{starts.isoformat()}",
-    )
-    db.session.add(booking)
-    db.session.flush()
-    return booking
+    return add_booking(item, starts, resident=resident, status=status, slot_id=slot.id)
 
 
 def test_a_slot_with_bookings_to_come_stays(provider, cleaning, provider_owner, elder):

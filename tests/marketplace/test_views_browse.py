@@ -57,9 +57,11 @@ def test_with_several_streets_a_visitor_chooses_one(
     assert provider.name in page and "外街道家政" not in page
 
 
-def test_a_street_that_does_not_exist_is_a_404(client, provider, other_street):
+def test_a_street_that_does_not_exist_is_a_404(client, english_pages, provider, other_street):
     for street in ("99999", "abc", "-1", "9" * 20):
-        assert client.get(f"/market/?street={street}").status_code == 404
+        response = client.get(f"/market/?street={street}")
+        assert response.status_code == 404
+        assert "There is no such street." in response.get_data(as_text=True)
 
 
 def test_a_member_sees_their_own_street_whatever_the_query_says(
