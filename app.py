@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 import storage
+from community import audit_models  # noqa: F401  (its tables for Alembic)
 from community.admin_views import bp as admin_bp
 from community.current_member import load_member
 from community.family_views import bp as family_bp

@@ -25,6 +25,7 @@ from bench.pairs import (
     POSTGRES_LOCK,
     POSTGRES_MOVE,
     PairPicker,
+    chained_row,
     check_limits,
 )
 from community.models import User, utcnow
@@ -98,25 +99,17 @@ class RawSide:
         try:
             with connection.cursor() as cursor:
                 cursor.execute(POSTGRES_LOCK, sorted((source, target)))
-                check_limits(cursor.fetchall(), source, target)
+                heads = check_limits(cursor.fetchall(), source, target)
+                values, digest = chained_row(
+                    heads, source, target, self.entered_by_id, f"{self.run}:{self.count}", utcnow()
+                )
                 cursor.execute(
                     POSTGRES_INSERT,
-                    (
-                        source,
-                        target,
-                        AMOUNT,
-                        KIND,
-                        "",
-                        self.entered_by_id,
-                        None,
-                        f"{self.run}:{self.count}",
-                        None,
-                        utcnow(),
-                    ),
+                    (*list(values.values())[:-1], values["created_at"], digest),
                 )
                 cursor.fetchone()
-                cursor.execute(POSTGRES_MOVE, (-AMOUNT, source))
-                cursor.execute(POSTGRES_MOVE, (AMOUNT, target))
+                cursor.execute(POSTGRES_MOVE, (-AMOUNT, digest, source))
+                cursor.execute(POSTGRES_MOVE, (AMOUNT, digest, target))
             connection.commit()
         except Exception:
             connection.rollback()

@@ -24,6 +24,7 @@ from bench.pairs import (
     SQLITE_LOCK,
     SQLITE_MOVE,
     PairPicker,
+    chained_row,
     check_limits,
     sqlite_timestamp,
 )
@@ -116,25 +117,18 @@ class RawPath:
         connection = self.connection
         connection.execute("BEGIN IMMEDIATE")
         try:
-            rows = connection.execute(SQLITE_LOCK, sorted((source, target))).fetchall()
-            check_limits(rows, source, target)
+            heads = check_limits(
+                connection.execute(SQLITE_LOCK, sorted((source, target))).fetchall(), source, target
+            )
+            values, digest = chained_row(
+                heads, source, target, self.entered_by_id, f"{self.run}:{self.count}", utcnow()
+            )
             connection.execute(
                 SQLITE_INSERT,
-                (
-                    source,
-                    target,
-                    AMOUNT,
-                    KIND,
-                    "",
-                    self.entered_by_id,
-                    None,
-                    f"{self.run}:{self.count}",
-                    None,
-                    sqlite_timestamp(utcnow()),
-                ),
+                (*list(values.values())[:-1], sqlite_timestamp(values["created_at"]), digest),
             ).fetchone()
-            connection.execute(SQLITE_MOVE, (-AMOUNT, source))
-            connection.execute(SQLITE_MOVE, (AMOUNT, target))
+            connection.execute(SQLITE_MOVE, (-AMOUNT, digest, source))
+            connection.execute(SQLITE_MOVE, (AMOUNT, digest, target))
             connection.execute("COMMIT")
         except Exception:
             connection.execute("ROLLBACK")

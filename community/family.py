@@ -16,7 +16,7 @@ from sqlalchemy import select
 from community.errors import CommunityError, InvalidMember, NotPermitted
 from community.models import Community, FamilyLink, LinkStatus, Role, User, utcnow
 from community.notifications import notify
-from community.permissions import FAMILY_PERMISSIONS, coordinates
+from community.reach import FAMILY_PERMISSIONS, coordinates
 from community.services import link_family, revoke_family_link
 from extensions import db
 

@@ -19,8 +19,7 @@ from community.family import (
 )
 from community.family_forms import FamilyAnswerForm, FamilyRequestForm
 from community.models import LinkStatus, User
-from community.permissions import FAMILY_PERMISSIONS
-from community.services import find_member
+from community.reach import FAMILY_PERMISSIONS, find_in_street
 from errors import DomainError
 from views_common import commit, refuse
 
@@ -46,7 +45,7 @@ def ask():
     status = 200
     if form.validate_on_submit():
         try:
-            elder = find_member(form.elder.data)
+            elder = find_in_street(_me(), form.elder.data)
             request_family_link(
                 by=_me(),
                 elder=elder,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -15,6 +16,14 @@ from extensions import db
 ELDER_AGE = 65
 # scrypt by default; the test suite swaps in a cheap method (hashing is not under test there).
 PASSWORD_HASH_METHOD = "scrypt"
+
+
+def normalise_phone(raw: str) -> str:
+    """Strip spaces, dashes and a +86 prefix from a phone number."""
+    phone = re.sub(r"[\s-]", "", raw or "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    return phone
 
 
 def utcnow() -> datetime:
@@ -112,6 +121,11 @@ class User(UserMixin, db.Model):
     is_active_member: Mapped[bool] = mapped_column(default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of every session and remember cookie: raising it on sign-out, a password
+    # change or reset, suspension or a role change ends every copy of them.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set when a coordinator resets the password with a one-time code.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     community: Mapped[Community] = relationship(
         back_populates="members", foreign_keys=[community_id]

@@ -9,22 +9,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 
 from community.errors import InvalidMember, MemberNotFound, NotPermitted
-from community.models import Community, FamilyLink, LinkStatus, Role, User, utcnow
-from community.permissions import coordinates, coordinates_community
+from community.models import Community, FamilyLink, LinkStatus, Role, User, normalise_phone, utcnow
+from community.reach import coordinated_members, coordinates, coordinates_community
 from community.signals import community_founded, member_joined
 from extensions import db
 
 PHONE_RE = re.compile(r"^1\d{10}$")  # mainland mobile numbers
 USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,39}$")
 MIN_PASSWORD_LENGTH = 6
-
-
-def normalise_phone(raw: str) -> str:
-    """Strip spaces, dashes and a +86 prefix from a phone number."""
-    phone = re.sub(r"[\s-]", "", raw or "")
-    if phone.startswith("+86"):
-        phone = phone[3:]
-    return phone
 
 
 def authenticate(login: str, password: str) -> User | None:
@@ -39,32 +31,11 @@ def authenticate(login: str, password: str) -> User | None:
     return user
 
 
-def find_member(text: str) -> User:
-    """The member named by a phone number, a username or a member number (#12).
-
-    Raises MemberNotFound.
-    """
-    text = (text or "").strip()
-    if not text:
-        raise MemberNotFound(text)
-    number = text.lstrip("#")
-    conditions = [User.phone == normalise_phone(text), User.username == text]
-    if number.isdigit() and len(number) < 10:
-        conditions.append(User.id == int(number))
-    user = db.session.scalar(select(User).where(or_(*conditions)).limit(1))
-    if user is None or not user.is_active_member:
-        raise MemberNotFound(text)
-    return user
-
-
 def _members_coordinated_by(actor: User) -> Select:
     """A query of the members of the communities ``actor`` coordinates. Raises NotPermitted."""
     if not actor.is_coordinator:
         raise NotPermitted()
-    statement = select(User).join(Community, Community.id == User.community_id)
-    if actor.role == Role.STREET_ADMIN:
-        return statement.where(Community.street_id == actor.community.street_id)
-    return statement.where(User.community_id == actor.community_id)
+    return coordinated_members(actor)
 
 
 def new_members(actor: User, *, since: datetime, limit: int = 50) -> list[User]:

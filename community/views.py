@@ -15,12 +15,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from community.forms import FamilyLinkForm, LoginForm, MemberFlagsForm, NewMemberForm
 from community.models import FamilyLink
-from community.permissions import coordinates
+from community.reach import coordinates, find_in_street
 from community.services import (
     authenticate,
     create_member,
     family_links_of,
-    find_member,
     link_family,
     member_for,
     revoke_family_link,
@@ -179,7 +178,7 @@ def family(user_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            relative = find_member(form.relative.data)
+            relative = find_in_street(current_user, form.relative.data)
             link_family(
                 by=current_user,
                 elder=elder,

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from flask_babel import lazy_gettext as _l
 
 from community.models import Role, User
-from community.permissions import coordinates_community
+from community.reach import coordinates_community
 from extensions import db
 from marketplace.errors import NotAllowed, NotFound
 from marketplace.models import Provider

@@ -14,8 +14,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from community.models import User
-from community.permissions import linked_elders
-from community.services import find_member
+from community.reach import find_in_street, linked_elders
 from errors import DomainError
 from marketplace import reviews, subsidies
 from marketplace.access import resident_for
@@ -86,7 +85,7 @@ def _chosen_resident_id(form: BookingForm) -> int | None:
     """Whom the form books for: a member typed in (coordinators), else the ticked person."""
     typed = (form.member.data or "").strip()
     if typed:
-        return find_member(typed).id
+        return find_in_street(current_user, typed).id
     ticked = form.for_member.data or ""
     if ticked == "":
         return None

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from community.models import Community, User
-from community.permissions import coordinates_community
+from community.reach import coordinates_community
 from extensions import db
 from marketplace.booking_models import (
     Booking,

@@ -19,12 +19,14 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 from werkzeug.security import generate_password_hash
 
+from community.hash_chain import GENESIS
 from community.models import Community, GiftPolicy, Role, Street, User, utcnow
 from community.services import create_member, found_community
 from extensions import db
 from seed.demo import DEMO_PASSWORD, STREET_NAME
 from seed.people import birth_date, full_name
 from timebank.accounts import community_account
+from timebank.chain import transfer_digest
 from timebank.models import Account, AccountKind, Transfer, TransferKind
 
 TRANSFERS_PER_MEMBER = 20
@@ -67,6 +69,7 @@ TRANSFER_COLUMNS = (
     "idempotency_key",
     "reverses_id",
     "created_at",
+    "row_hash",
 )
 
 _users = User.__table__
@@ -193,6 +196,7 @@ class TransferPlan:
         self.volunteers: list[tuple[int, int, int]] = []  # (account, user, community)
         self.priority: list[tuple[int, int, int]] = []
         self.recent_services: deque[tuple[int, int, int, int]] = deque(maxlen=2000)
+        self.chain_heads: dict[int, str] = {}  # account id → its last transfer's digest
 
     def tuples(self, first_id: int, count: int, stamp) -> Iterator[tuple]:
         """``count`` transfers as tuples in TRANSFER_COLUMNS order, ids from ``first_id``."""
@@ -208,18 +212,34 @@ class TransferPlan:
             source, target, minutes, kind, entered_by, memo, reverses = row
             if kind == TransferKind.SERVICE:
                 self.recent_services.append((transfer_id, source, target, minutes))
+            values = {
+                "from_account_id": source,
+                "to_account_id": target,
+                "amount_minutes": minutes,
+                "kind": str(kind),
+                "memo": memo,
+                "entered_by_id": entered_by,
+                "on_behalf_of_id": None,
+                # zero-padded so the unique index grows at its end, not all over the tree
+                "idempotency_key": f"scale:{transfer_id:010d}",
+                "reverses_id": reverses,
+                "created_at": start + step * (transfer_id - first_id),
+            }
+            heads = self.chain_heads
+            digest = transfer_digest(heads.get(source, GENESIS), heads.get(target, GENESIS), values)
+            heads[source] = heads[target] = digest
             yield (
                 transfer_id,
                 source,
                 target,
                 minutes,
-                kind,
+                values["kind"],
                 memo,
                 entered_by,
-                # zero-padded so the unique index grows at its end, not all over the tree
-                f"scale:{transfer_id:010d}",
+                values["idempotency_key"],
                 reverses,
-                stamp(start + step * (transfer_id - first_id)),
+                stamp(values["created_at"]),
+                digest,
             )
             transfer_id += 1
 
@@ -352,8 +372,12 @@ def seed_scale(members: int, *, seed: int = 2026, progress: bool = False) -> dic
     connection.execute(
         update(_accounts)
         .where(_accounts.c.id == bindparam("account"))
-        .values(balance_minutes=bindparam("balance")),
-        [{"account": a, "balance": b} for a, b in ledger.balances.items() if b],
+        .values(balance_minutes=bindparam("balance"), chain_hash=bindparam("head")),
+        [
+            {"account": a, "balance": b, "head": plan.chain_heads[a]}
+            for a, b in ledger.balances.items()
+            if a in plan.chain_heads
+        ],
     )
     _bump_sequences(connection)
     if sqlite:

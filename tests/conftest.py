@@ -142,10 +142,11 @@ _pg_engine = None
 
 
 def _empty_postgres(url: str) -> None:
-    """Delete every row (TRUNCATE costs ~0.4 s a test; DELETE on tiny tables ~20 ms).
+    """Delete every row (TRUNCATE costs ~0.4 s a test; DELETE on tiny tables ~20 ms),
+    leaving the rows the migrations create.
 
-    Replica mode skips triggers, including the one that keeps transfers
-    append-only: emptying a test database is the one place that may.
+    Replica mode skips triggers, including the ones that keep transfers and
+    the audit log append-only: emptying a test database is the one place that may.
     """
     global _pg_engine
     if _pg_engine is None:
@@ -160,6 +161,8 @@ def _empty_postgres(url: str) -> None:
         ).scalars()
         for name in list(tables):
             connection.execute(text(f'DELETE FROM "{name}"'))
+        # the audit chain's head is a row the migration creates (an empty chain)
+        connection.execute(text("INSERT INTO audit_chain_head (id, last_hash) VALUES (1, '')"))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -326,6 +329,23 @@ def people(make_member, other_community, elder, family, volunteer, coordinator) 
         ),
         "street_admin": make_member(
             "街道管理员", age=45, role=Role.STREET_ADMIN, community=other_community
+        ),
+    }
+
+
+@pytest.fixture
+def far_people(make_member) -> dict[str, User]:
+    """Staff of another street (its own community), who must reach nothing of this one."""
+    far_street = Street(name="双塔街道")
+    db.session.add(far_street)
+    db.session.flush()
+    far_community = found_community(street_id=far_street.id, name="双塔社区")
+    return {
+        "far_coordinator": make_member(
+            "外街社工", age=39, role=Role.COORDINATOR, community=far_community
+        ),
+        "far_street_admin": make_member(
+            "外街管理员", age=50, role=Role.STREET_ADMIN, community=far_community
         ),
     }
 

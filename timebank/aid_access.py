@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from flask_babel import lazy_gettext as _l
 
 from community.models import User
-from community.permissions import coordinates, family_elder_ids, family_may
+from community.reach import coordinates, family_elder_ids, family_may
 from extensions import db
 from timebank.aid_models import AidRequest, RequestStatus
 from timebank.errors import NotAllowed, NotFound

@@ -18,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 import community.models as community_models
 from community.models import User, utcnow
-from community.permissions import coordinates
+from community.reach import coordinates
 from extensions import db
 from timebank.errors import AlreadySettled, InvalidVisit, NotAllowed, NotFound, TimebankError
 from timebank.models import RecordStatus, ServiceRecord

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 
 from community.errors import MemberNotFound
 from community.models import User
-from community.services import find_member
+from community.reach import find_in_street
 from errors import DomainError
 from extensions import db
 from timebank import care_plans, scheduling
@@ -80,7 +80,7 @@ def _render_new(form: CarePlanForm, status: int = 200):
 def _find(field) -> User | None:
     """The member a form field names, or None with the error on the field."""
     try:
-        return find_member(field.data)
+        return find_in_street(current_user, field.data)
     except MemberNotFound as error:
         field.errors = [*field.errors, str(error.message)]
         return None

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from community.models import Community, Role, User
-from community.permissions import coordinates, family_may
+from community.reach import coordinates, family_may
 from extensions import db
 from timebank.care_plan_models import WEEKDAYS, CarePlan, PlanStatus
 from timebank.categories import BY_CODE

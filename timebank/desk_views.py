@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from community.models import User, utcnow
-from community.permissions import coordinates, coordinates_community
+from community.reach import coordinates, coordinates_community
 from community.services import member_for, new_members
 from errors import DomainError
 from extensions import db

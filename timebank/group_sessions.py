@@ -22,8 +22,7 @@ from sqlalchemy import func, select
 
 from community.errors import MemberNotFound
 from community.models import Community, Role, User
-from community.permissions import coordinates_community
-from community.services import find_member
+from community.reach import coordinates_community, find_in_street
 from extensions import db
 from timebank.accounts import community_account, member_account
 from timebank.categories import BY_CODE
@@ -121,7 +120,7 @@ def resolve_participants(
         who = match.group("who").strip() if match else text
         minutes = int(match.group("minutes")) if match and match.group("minutes") else None
         try:
-            volunteer = find_member(who)
+            volunteer = find_in_street(entered_by, who)
         except MemberNotFound:
             raise UnknownParticipant(number, who) from None
         name = volunteer.display_name

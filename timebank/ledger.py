@@ -21,6 +21,7 @@ from sqlalchemy.orm.util import identity_key
 
 from community.models import Community, User, utcnow
 from extensions import db
+from timebank.chain import transfer_digest
 from timebank.errors import (
     AboveCap,
     AlreadySettled,
@@ -46,6 +47,7 @@ _LOCK_ACCOUNTS = (
         _accounts.c.kind,
         _accounts.c.balance_minutes,
         _accounts.c.held_minutes,
+        _accounts.c.chain_hash,
         _communities.c.floor_minutes,
         _communities.c.storage_cap_minutes,
     )
@@ -59,7 +61,10 @@ _INSERT_TRANSFER = insert(_transfers).returning(_transfers.c.id)
 _MOVE_BALANCE = (
     update(_accounts)
     .where(_accounts.c.id == bindparam("account"))
-    .values(balance_minutes=_accounts.c.balance_minutes + bindparam("delta"))
+    .values(
+        balance_minutes=_accounts.c.balance_minutes + bindparam("delta"),
+        chain_hash=bindparam("chain_hash"),
+    )
 )
 _MOVE_HELD = (
     update(_accounts)
@@ -119,6 +124,7 @@ class LockedAccount:
     held: int
     floor: int | None  # None: no lower limit (the guarantee account)
     cap: int | None  # None: no upper limit (system accounts)
+    chain_hash: str  # the digest of the last transfer that touched it
 
     @property
     def available(self) -> int:
@@ -143,14 +149,14 @@ def lock_accounts(session: Session, account_ids: list[int]) -> dict[int, LockedA
         raise ValueError("lock one or two accounts at a time")
     rows = _run(session, _LOCK_ACCOUNTS, {"first": ids[0], "second": ids[-1]}, "all")
     locked: dict[int, LockedAccount] = {}
-    for account_id, kind, balance, held, floor, cap in rows:
+    for account_id, kind, balance, held, chain_hash, floor, cap in rows:
         if kind == AccountKind.MEMBER:
             limits = (floor, cap)
         elif kind in (AccountKind.FUND, AccountKind.PROVIDER):
             limits = (0, None)
         else:
             limits = (None, None)
-        locked[account_id] = LockedAccount(account_id, kind, balance, held, *limits)
+        locked[account_id] = LockedAccount(account_id, kind, balance, held, *limits, chain_hash)
     if len(locked) != len(set(account_ids)):
         raise NotFound(_l("That account does not exist."))
     return locked
@@ -192,7 +198,7 @@ def _forget_cached(session: Session, account_ids: list[int]) -> None:
     for account_id in account_ids:
         cached = session.identity_map.get(identity_key(Account, account_id))
         if cached is not None:
-            session.expire(cached, ["balance_minutes", "held_minutes"])
+            session.expire(cached, ["balance_minutes", "held_minutes", "chain_hash"])
 
 
 def _write_transfer(
@@ -207,24 +213,21 @@ def _write_transfer(
     memo: str,
     reverses_id: int | None,
 ) -> int:
+    values = {
+        "from_account_id": source.id,
+        "to_account_id": target.id,
+        "amount_minutes": minutes,
+        "kind": kind,
+        "memo": memo[:200],
+        "entered_by_id": entered_by_id,
+        "on_behalf_of_id": on_behalf_of_id,
+        "idempotency_key": idempotency_key,
+        "reverses_id": reverses_id,
+        "created_at": utcnow(),
+    }
+    values["row_hash"] = digest = transfer_digest(source.chain_hash, target.chain_hash, values)
     try:
-        (transfer_id,) = _run(
-            session,
-            _INSERT_TRANSFER,
-            {
-                "from_account_id": source.id,
-                "to_account_id": target.id,
-                "amount_minutes": minutes,
-                "kind": kind,
-                "memo": memo[:200],
-                "entered_by_id": entered_by_id,
-                "on_behalf_of_id": on_behalf_of_id,
-                "idempotency_key": idempotency_key,
-                "reverses_id": reverses_id,
-                "created_at": utcnow(),
-            },
-            "one",
-        )
+        (transfer_id,) = _run(session, _INSERT_TRANSFER, values, "one")
     except IntegrityError as error:
         if "idempotency_key" in str(error.orig) or "uq_transfers_idempotency_key" in str(
             error.orig
@@ -233,10 +236,11 @@ def _write_transfer(
         if "reverses_id" in str(error.orig):
             raise AlreadySettled(_l("This transfer was already reversed.")) from error
         raise
-    _run(session, _MOVE_BALANCE, {"account": source.id, "delta": -minutes})
-    _run(session, _MOVE_BALANCE, {"account": target.id, "delta": minutes})
+    _run(session, _MOVE_BALANCE, {"account": source.id, "delta": -minutes, "chain_hash": digest})
+    _run(session, _MOVE_BALANCE, {"account": target.id, "delta": minutes, "chain_hash": digest})
     source.balance -= minutes
     target.balance += minutes
+    source.chain_hash = target.chain_hash = digest
     return transfer_id
 
 

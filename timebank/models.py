@@ -48,6 +48,8 @@ class Account(db.Model):
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     balance_minutes: Mapped[int] = mapped_column(default=0)
     held_minutes: Mapped[int] = mapped_column(default=0)
+    # the digest of the last transfer that touched this account (timebank.chain)
+    chain_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     user: Mapped[User | None] = relationship()
     community: Mapped[Community] = relationship()
@@ -90,6 +92,8 @@ class Transfer(db.Model):
     idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # covers this transfer's content and both accounts' chains before it (timebank.chain)
+    row_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     from_account: Mapped[Account] = relationship(foreign_keys=[from_account_id])
     to_account: Mapped[Account] = relationship(foreign_keys=[to_account_id])

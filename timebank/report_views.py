@@ -25,7 +25,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from community.services import find_member, member_for
+from community.reach import find_in_street
+from community.services import member_for
 from timebank.categories import category_label
 from timebank.charts import Bar, Series, bar_chart, stacked_bar_chart
 from timebank.clock import local_today
@@ -173,7 +174,7 @@ def find_certificate():
     form = CertificateLookupForm(formdata=request.args)
     if not form.validate():
         return render_template("error.html", status=400, message=_form_errors(form)), 400
-    volunteer = member_for(current_user, find_member(form.volunteer.data).id)
+    volunteer = member_for(current_user, find_in_street(current_user, form.volunteer.data).id)
     args = {k: getattr(form, k).data.isoformat() for k in ("start", "end") if getattr(form, k).data}
     return redirect(url_for("reports.certificate", user_id=volunteer.id, **args))
 

@@ -22,7 +22,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from community.models import Community, Role, User
-from community.permissions import coordinates
+from community.reach import coordinates
 from extensions import db
 from timebank.categories import CATEGORIES, category_label
 from timebank.errors import NotAllowed, TimebankError, UnknownMember

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, or_, select, update
 
 from community.models import Community, User, utcnow
-from community.permissions import coordinates_community
+from community.reach import coordinates_community
 from extensions import db
 from timebank.aid_access import check_may_post_for, may_approve, on_requester_side
 from timebank.aid_models import AidRequest, RequestStatus, Urgency

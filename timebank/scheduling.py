@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from community.models import User, utcnow
-from community.permissions import coordinates, family_may
+from community.reach import coordinates, family_may
 from extensions import db
 from timebank.categories import BY_CODE
 from timebank.clock import LOCAL_ZONE, local_today

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from community.models import GiftPolicy, User
-from community.permissions import active_link, are_family, coordinates, coordinates_community
+from community.reach import active_link, are_family, coordinates, coordinates_community
 from extensions import db
 from timebank.accounts import community_account, member_account
 from timebank.errors import AlreadySettled, InvalidAmount, NotAllowed, NotFound, SelfTransfer

@@ -1,8 +1,8 @@
 """Check the ledger's invariants over the whole database.
 
 Each check is one aggregate query, so the whole run takes seconds even at
-millions of transfers. Invariant 6 (no lost update) shows up here as a
-broken invariant 2.
+millions of transfers; only the hash chains (invariant 7) are recounted row
+by row. Invariant 6 (no lost update) shows up here as a broken invariant 2.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, text, union_all
 from sqlalchemy.orm import Session, aliased
 
+from community.audit import verify_audit_chain
 from community.models import Community
+from timebank.chain import verify_transfer_chains
 from timebank.models import Account, AccountKind, Hold, HoldStatus, Transfer, TransferKind
 
 
@@ -168,6 +170,17 @@ def _keys_post_once(session: Session) -> list[Problem]:
     return [Problem(5, None, f"idempotency key {key!r} posted {n} times") for key, n in rows]
 
 
+def _chains_unbroken(session: Session) -> list[Problem]:
+    """Invariant 7: no transfer or audit entry was changed, removed or slipped in."""
+    problems = [
+        Problem(7, broken.account_id, broken.message) for broken in verify_transfer_chains(session)
+    ]
+    audit = verify_audit_chain(session)
+    if audit is not None:
+        problems.append(Problem(7, None, audit.message))
+    return problems
+
+
 def verify_ledger(session: Session) -> list[Problem]:
     """Every broken invariant, each naming the account where it applies; empty when all hold."""
     problems: list[Problem] = []
@@ -178,6 +191,7 @@ def verify_ledger(session: Session) -> list[Problem]:
         _reversals_are_honest,
         _append_only_guard,
         _keys_post_once,
+        _chains_unbroken,
     ):
         problems += check(session)
     return problems

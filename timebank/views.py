@@ -24,7 +24,8 @@ from flask_login import current_user, login_required
 
 from community.errors import MemberNotFound
 from community.models import User
-from community.services import family_links_of, find_member, member_for
+from community.reach import find_in_street
+from community.services import family_links_of, member_for
 from errors import DomainError
 from extensions import db
 from timebank import statements, transfers, visits
@@ -110,7 +111,7 @@ def log_visit():
     if not form.validate():
         return _render_log_visit(form, volunteer, 400)
     try:
-        recipient = find_member(form.recipient.data)
+        recipient = find_in_street(current_user, form.recipient.data)
     except (MemberNotFound, UnknownMember) as error:
         return _render_log_visit(form, volunteer, _recipient_not_found(form, error))
     try:
@@ -250,7 +251,7 @@ def gift():
     if not form.validate():
         return _render_gift(form, giver, 400)
     try:
-        recipient = find_member(form.recipient.data)
+        recipient = find_in_street(current_user, form.recipient.data)
     except (MemberNotFound, UnknownMember) as error:
         return _render_gift(form, giver, _recipient_not_found(form, error))
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from community.models import User
-from community.permissions import coordinates, family_may
+from community.reach import coordinates, family_may
 from extensions import db
 from timebank.errors import NotAllowed, NotFound
 from timebank.models import ServiceRecord

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from community.errors import MemberNotFound
 from community.models import User
-from community.services import find_member
+from community.reach import find_in_street
 from errors import DomainError
 from extensions import db
 from timebank import cards, scheduling
@@ -61,7 +61,7 @@ def _render_schedule(form: ScheduleVisitForm, status: int = 200):
 def _find(field) -> User | None:
     """The member a form field names, or None with the error on the field."""
     try:
-        return find_member(field.data)
+        return find_in_street(current_user, field.data)
     except MemberNotFound as error:
         field.errors = [*field.errors, str(error.message)]
         return None

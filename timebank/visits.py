@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from community.models import Community, ElderPayer, FamilyLink, LinkStatus, Role, User, utcnow
-from community.permissions import coordinates, family_may
+from community.reach import coordinates, family_may
 from extensions import db
 from timebank.accounts import community_account, member_account
 from timebank.categories import BY_CODE

@@ -16,7 +16,7 @@ from community.family import (
 )
 from community.models import LinkStatus, Role
 from community.notifications import inbox, render
-from community.permissions import family_may
+from community.reach import family_may
 
 pytestmark = pytest.mark.usefixtures("english")
 

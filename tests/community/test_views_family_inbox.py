@@ -8,7 +8,7 @@ import pytest
 from community.family import request_family_link
 from community.models import FamilyLink, LinkStatus
 from community.notifications import notify
-from community.permissions import family_may
+from community.reach import family_may
 from extensions import db
 from tests.conftest import csrf_token, login
 

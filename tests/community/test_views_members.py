@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from community.models import FamilyLink, LinkStatus, Role, User
-from community.permissions import family_may
+from community.reach import family_may
 from community.services import link_family
 from extensions import db
 from tests.conftest import csrf_token, login

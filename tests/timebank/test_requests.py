@@ -7,7 +7,7 @@ from datetime import time, timedelta
 import pytest
 
 from community.models import Role, utcnow
-from community.permissions import active_link
+from community.reach import active_link
 from community.services import link_family, revoke_family_link
 from extensions import db
 from timebank.aid_access import private_notes_for

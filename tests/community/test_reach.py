@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from community.models import Role, Street
-from community.permissions import (
+from community.reach import (
     active_link,
     are_family,
     coordinates,

@@ -1,0 +1,214 @@
+"""The one rule of reach: whose people and records a member may see and act on.
+
+- A member reaches their own records.
+- Family reach a linked elder's, with the permissions the elder consented to
+  (``may_book``, ``may_confirm``, ``may_receive_gifts``).
+- A coordinator reaches the people of their own community; a street admin the
+  people of their own street. Where a record has two sides (a provider serving
+  several communities, a volunteer of one community visiting an elder of
+  another), a coordinator reaches only their own people's side of it.
+- Nothing crosses a street: looking a member up, visits, gifts and family
+  links stay inside the actor's street (until an exchange between streets exists).
+
+Services ask these functions (and use the SQL conditions for lists); views and
+templates never decide reach themselves.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, false, or_, select
+
+from community.errors import MemberNotFound
+from community.models import Community, FamilyLink, LinkStatus, Role, User, normalise_phone
+from extensions import db
+
+FAMILY_PERMISSIONS = ("may_book", "may_confirm", "may_receive_gifts")
+
+
+# --- streets ---------------------------------------------------------------------------
+
+
+def street_id_of(member: User) -> int:
+    """The street whose community ``member`` belongs to."""
+    return member.community.street_id
+
+
+def same_street(a: User, b: User) -> bool:
+    """True if the two members live in communities of the same street."""
+    return a.community_id == b.community_id or street_id_of(a) == street_id_of(b)
+
+
+def street_members(actor: User) -> Select:
+    """A query of the members of ``actor``'s street (for looking people up)."""
+    return (
+        select(User)
+        .join(Community, Community.id == User.community_id)
+        .where(Community.street_id == street_id_of(actor))
+    )
+
+
+def find_in_street(actor: User, text: str) -> User:
+    """The active member of ``actor``'s street named by a phone number, a username or a
+    member number (#12).
+
+    Raises MemberNotFound, also for a member of another street (whose existence is
+    not ``actor``'s to learn).
+    """
+    text = (text or "").strip()
+    if not text:
+        raise MemberNotFound(text)
+    number = text.lstrip("#")
+    conditions = [User.phone == normalise_phone(text), User.username == text]
+    if number.isdigit() and len(number) < 10:
+        conditions.append(User.id == int(number))
+    member = db.session.scalar(street_members(actor).where(or_(*conditions)).limit(1))
+    if member is None or not member.is_active_member:
+        raise MemberNotFound(text)
+    return member
+
+
+# --- coordinators and street admins ----------------------------------------------------------
+
+
+def coordinates_community(actor: User, community: Community) -> bool:
+    """True if ``actor`` coordinates ``community`` or is a street admin of its street."""
+    if actor.role == Role.STREET_ADMIN:
+        return actor.community.street_id == community.street_id
+    return actor.role == Role.COORDINATOR and actor.community_id == community.id
+
+
+def coordinates(actor: User, member: User) -> bool:
+    """True if ``actor`` coordinates ``member``'s community (see coordinates_community)."""
+    if actor.role not in (Role.COORDINATOR, Role.STREET_ADMIN):
+        return False  # without reading the member's community
+    if actor.role == Role.COORDINATOR:
+        return actor.community_id == member.community_id
+    return coordinates_community(actor, member.community)
+
+
+def coordinated_community_ids(actor: User) -> Select | None:
+    """A query of the ids of the communities ``actor`` coordinates; None for a member."""
+    if actor.role == Role.STREET_ADMIN:
+        return select(Community.id).where(Community.street_id == street_id_of(actor))
+    if actor.role == Role.COORDINATOR:
+        return select(Community.id).where(Community.id == actor.community_id)
+    return None
+
+
+def coordinated_members(actor: User) -> Select:
+    """A query of the members of the communities ``actor`` coordinates (none for a member)."""
+    communities = coordinated_community_ids(actor)
+    if communities is None:
+        return select(User).where(false())
+    return select(User).where(User.community_id.in_(communities))
+
+
+def community_condition(actor: User, community_id_column) -> ColumnElement[bool]:
+    """SQL: the row's community (``community_id_column``) is one ``actor`` coordinates."""
+    communities = coordinated_community_ids(actor)
+    if communities is None:
+        return false()
+    if actor.role == Role.COORDINATOR:
+        return community_id_column == actor.community_id
+    return community_id_column.in_(communities)
+
+
+# --- family -----------------------------------------------------------------------------
+
+
+def active_link(elder: User, relative: User) -> FamilyLink | None:
+    """The active family link from ``relative`` to ``elder``, if any."""
+    return db.session.scalar(
+        select(FamilyLink).where(
+            FamilyLink.elder_id == elder.id,
+            FamilyLink.relative_id == relative.id,
+            FamilyLink.status == LinkStatus.ACTIVE,
+        )
+    )
+
+
+def family_may(relative: User, elder: User, permission: str) -> bool:
+    """True if ``relative`` holds an active link to ``elder`` granting ``permission``."""
+    if permission not in FAMILY_PERMISSIONS:
+        raise ValueError(permission)
+    link = active_link(elder, relative)
+    return link is not None and bool(getattr(link, permission))
+
+
+def are_family(a: User, b: User) -> bool:
+    """True if an active family link joins the two members, in either direction."""
+    return active_link(a, b) is not None or active_link(b, a) is not None
+
+
+def _links_granting(relative: User, permission: str) -> tuple:
+    """The conditions for ``relative``'s active links that grant ``permission``.
+
+    Raises ValueError for an unknown permission.
+    """
+    if permission not in FAMILY_PERMISSIONS:
+        raise ValueError(permission)
+    return (
+        FamilyLink.relative_id == relative.id,
+        FamilyLink.status == LinkStatus.ACTIVE,
+        getattr(FamilyLink, permission).is_(True),
+    )
+
+
+def family_elder_ids(relative: User, permission: str) -> set[int]:
+    """The ids of the elders ``relative`` may act for with ``permission`` (one query)."""
+    granting = _links_granting(relative, permission)
+    return set(db.session.scalars(select(FamilyLink.elder_id).where(*granting)))
+
+
+def linked_elders(relative: User, permission: str) -> list[User]:
+    """The elders ``relative`` may act for with ``permission``."""
+    granting = _links_granting(relative, permission)
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(FamilyLink, FamilyLink.elder_id == User.id)
+            .where(*granting)
+            .order_by(User.display_name)
+        )
+    )
+
+
+# --- the rule ---------------------------------------------------------------------------
+
+
+def reaches(actor: User, member: User, permission: str) -> bool:
+    """True if ``actor`` may act for ``member`` with ``permission``: it is themself,
+    family whose link grants it, or a coordinator of ``member``'s community."""
+    return (
+        actor.id == member.id or coordinates(actor, member) or family_may(actor, member, permission)
+    )
+
+
+def members_reached(actor: User, members, permission: str) -> set[int]:
+    """The ids of ``members`` that ``actor`` reaches with ``permission`` (as ``reaches``),
+    with one family query however many there are (none for ``actor`` alone)."""
+    members = list(members)
+    family: set[int] = set()
+    if any(member.id != actor.id for member in members):
+        family = family_elder_ids(actor, permission)
+    return {
+        member.id
+        for member in members
+        if member.id == actor.id or member.id in family or coordinates(actor, member)
+    }
+
+
+def member_condition(actor: User, member_id_column, permission: str) -> ColumnElement[bool]:
+    """SQL: the member in ``member_id_column`` is one ``actor`` reaches with ``permission``
+    (themself, family whose link grants it, or a member of a community they coordinate)."""
+    granting = _links_granting(actor, permission)
+    conditions = [
+        member_id_column == actor.id,
+        member_id_column.in_(select(FamilyLink.elder_id).where(*granting)),
+    ]
+    communities = coordinated_community_ids(actor)
+    if communities is not None:
+        conditions.append(
+            member_id_column.in_(select(User.id).where(User.community_id.in_(communities)))
+        )
+    return or_(*conditions)
