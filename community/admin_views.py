@@ -95,6 +95,15 @@ def policy(community_id: int):
 # --- the audit log -----------------------------------------------------------------------
 
 FILTER_ARGS = ("start", "end", "action", "actor", "subject", "community")
+# the service's names for the filters, to the form's fields
+AUDIT_FIELDS = {
+    "start": "start",
+    "end": "end",
+    "action": "action",
+    "actor": "actor",
+    "subject": "subject",
+    "community_id": "community",
+}
 
 
 def _audit_form() -> AuditFilterForm:
@@ -132,8 +141,11 @@ def audit():
         try:
             scope = audit_queries.audit_scope(current_user, _audit_filter(form))
             page = audit_queries.audit_page(scope, older_than=form.older_than_id)
-        except DomainError as error:
+        except audit_queries.InvalidAuditFilter as error:
             problem, status = str(error.message), error.http_status
+            field = AUDIT_FIELDS.get(error.field or "")
+            if field is not None:  # marked beside the field too, where the eye is
+                form[field].errors = [*form[field].errors, problem]
     return render_template(
         "community/admin/audit.html",
         form=form,

@@ -74,8 +74,8 @@ FIELD_LABELS = {
     "is_active_member": _l("Account active"),
     "status": _l("Status"),
     "reason": _l("Reason"),
-    "minutes": _l("Time"),
-    "amount_minutes": _l("Time"),
+    "minutes": _l("Length"),
+    "amount_minutes": _l("Length"),
 }
 
 # stored values that are codes, by the key they are stored under

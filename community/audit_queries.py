@@ -50,9 +50,25 @@ MAX_NAME = 60
 
 
 class InvalidAuditFilter(CommunityError):
-    """A filter of the audit log that cannot be read (bad dates, unknown action or person)."""
+    """A filter of the audit log that cannot be read (bad dates, unknown action or person).
+
+    ``field`` names the filter at fault (as AuditFilter names it), so a form can mark it.
+    """
 
     http_status = 400
+
+    def __init__(self, message, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# what each filter is called on the page, for messages that name it
+FILTER_NAMES = {
+    "start": _l("From"),
+    "end": _l("To"),
+    "actor": _l("Who did it"),
+    "subject": _l("For whom"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,43 +159,48 @@ def local_today() -> date:
     return datetime.now(LOCAL_ZONE).date()
 
 
-def _check_day(day: date | None, today: date, which: str) -> None:
+def _check_day(day: date | None, today: date, field: str) -> None:
     latest = today + timedelta(days=365 * YEARS_AHEAD + YEARS_AHEAD // 4)
     if day is not None and not EARLIEST_DAY <= day <= latest:
         raise InvalidAuditFilter(
             _l(
                 "The “%(which)s” date must be between %(earliest)s and %(latest)s.",
-                which=which,
+                which=str(FILTER_NAMES[field]),
                 earliest=EARLIEST_DAY.isoformat(),
                 latest=latest.isoformat(),
-            )
+            ),
+            field,
         )
 
 
-def _check_text(text: str, which: str) -> str:
+def _check_text(text: str, field: str) -> str:
     text = text.strip()
+    which = str(FILTER_NAMES[field])
     if len(text) > MAX_NAME:
         raise InvalidAuditFilter(
-            _l("“%(which)s” can be at most %(n)s characters.", which=which, n=MAX_NAME)
+            _l("“%(which)s” can be at most %(n)s characters.", which=which, n=MAX_NAME), field
         )
     if any(unicodedata.category(c) in ("Cc", "Cs") for c in text):
         raise InvalidAuditFilter(
             _l(
                 "“%(which)s” holds characters that cannot be typed; please type it again.",
                 which=which,
-            )
+            ),
+            field,
         )
     return text
 
 
-def _named(actor: User, text: str, column, which: str) -> ColumnElement[bool] | None:
+def _named(actor: User, text: str, column, field: str) -> ColumnElement[bool] | None:
     """SQL: ``column`` is one of the street's members named ``text``; None for no text."""
-    text = _check_text(text, which)
+    text = _check_text(text, field)
     if not text:
         return None
     ids = street_member_ids_named(actor, text)
     if not ids:
-        raise InvalidAuditFilter(_l("Nobody of your street is found for “%(who)s”.", who=text))
+        raise InvalidAuditFilter(
+            _l("Nobody of your street is found for “%(who)s”.", who=text), field
+        )
     return column.in_(ids)
 
 
@@ -192,10 +213,10 @@ def audit_scope(actor: User, wanted: AuditFilter, *, today: date | None = None) 
     """
     _refuse_unless_admin(actor)
     today = today or local_today()
-    _check_day(wanted.start, today, str(_l("From")))
-    _check_day(wanted.end, today, str(_l("To")))
+    _check_day(wanted.start, today, "start")
+    _check_day(wanted.end, today, "end")
     if wanted.start and wanted.end and wanted.end < wanted.start:
-        raise InvalidAuditFilter(_l("The “to” date must not be before the “from” date."))
+        raise InvalidAuditFilter(_l("The “to” date must not be before the “from” date."), "end")
     conditions = [street_condition(actor, AuditEntry.street_id)]
     if wanted.start:
         conditions.append(AuditEntry.created_at >= local_day_start_utc(wanted.start))
@@ -204,18 +225,20 @@ def audit_scope(actor: User, wanted: AuditFilter, *, today: date | None = None) 
         conditions.append(AuditEntry.created_at < next_day)
     if wanted.action:
         if wanted.action not in tuple(Action):
-            raise InvalidAuditFilter(_l("Choose what was done from the list."))
+            raise InvalidAuditFilter(_l("Choose what was done from the list."), "action")
         conditions.append(AuditEntry.action == wanted.action)
     if wanted.community_id is not None:
         street_ids = {community_id for community_id, _name in street_community_choices(actor)}
         if wanted.community_id not in street_ids:
-            raise InvalidAuditFilter(_l("Choose a community of your street from the list."))
+            raise InvalidAuditFilter(
+                _l("Choose a community of your street from the list."), "community_id"
+            )
         conditions.append(AuditEntry.community_id == wanted.community_id)
-    for text, column, which in (
-        (wanted.actor, AuditEntry.actor_id, str(_l("Who did it"))),
-        (wanted.subject, AuditEntry.subject_id, str(_l("For whom"))),
+    for text, column, field in (
+        (wanted.actor, AuditEntry.actor_id, "actor"),
+        (wanted.subject, AuditEntry.subject_id, "subject"),
     ):
-        condition = _named(actor, text, column, which)
+        condition = _named(actor, text, column, field)
         if condition is not None:
             conditions.append(condition)
     return AuditScope(tuple(conditions), street_id_of(actor))
@@ -275,14 +298,14 @@ def audit_page(
     after = None
     if older_than is not None:
         if not 1 <= older_than <= MAX_ID:
-            raise InvalidAuditFilter(_l("That page of the log does not exist."))
+            raise InvalidAuditFilter(_l("That page of the log does not exist."), "older_than")
         created_at = db.session.scalar(
             select(AuditEntry.created_at).where(
                 AuditEntry.id == older_than, AuditEntry.street_id == scope.street_id
             )
         )
         if created_at is None:
-            raise InvalidAuditFilter(_l("That page of the log does not exist."))
+            raise InvalidAuditFilter(_l("That page of the log does not exist."), "older_than")
         after = (created_at, older_than)
     rows = _batch(scope, after, size + 1)
     more = len(rows) > size
@@ -331,7 +354,7 @@ def _csv_row(row: AuditRow) -> list:
     before, after = changes_text(row.before, row.after)
     who = row.actor_name if row.actor_id is not None else _("The system")
     if row.actor_role:
-        who = f"{who} ({role_label(row.actor_role)})"
+        who = _("%(name)s (%(role)s)", name=who, role=role_label(row.actor_role))
     return [
         row.id,
         format_datetime(row.created_at, "yyyy-MM-dd HH:mm:ss"),

@@ -101,10 +101,20 @@ def test_the_admin_reads_their_streets_entries_in_plain_chinese(client, people, 
 def test_before_and_after_read_as_words(client, people, community, logged, english_pages):
     login(client, people["street_admin"])
     _, page = page_of(client)
-    assert "Storage cap: from 1500 h to 1200 h" in page
+    assert "<strong>Storage cap:</strong> from 1500 h to 1200 h" in page
     assert "Changed a community&#39;s rules" in page
-    assert f"Community {community.id}</dd>" in page  # the target "community:<id>"
-    assert "The server&#39;s command line" in page  # where the entries came from
+    # the target "community:<id>"
+    assert f"<strong>What it was about:</strong> Community {community.id}<" in page
+    assert "<strong>From where:</strong> The server&#39;s command line" in page
+    assert "<strong>Who did it:</strong> 街道管理员 (Street admin) · #" in page
+
+
+def test_a_refused_filter_is_marked_beside_its_field(client, people, logged, english_pages):
+    login(client, people["street_admin"])
+    status, page = page_of(client, "?actor=nobody")
+    assert status == 400
+    assert 'id="actor-error"' in page and 'aria-invalid="true"' in page
+    assert page.count("Nobody of your street is found for “nobody”.") == 2  # top and field
 
 
 def test_the_menu_leads_street_admins_to_the_log(client, people, english_pages):
@@ -150,7 +160,7 @@ def test_older_pages_follow_one_another(client, people, audit_clock, english_pag
     login(client, admin)
     _, first = page_of(client, "?action=acted_for")
     assert first.count('<li class="card">') == PAGE_SIZE
-    assert "Visit 22" in first and "Visit 2<" not in first
+    assert "Visit 22<" in first and "Visit 2<" not in first
     link = first.split('href="/admin/audit?older_than=')[1].split('"')[0].replace("&amp;", "&")
     status, second = page_of(client, f"?older_than={link}")
     assert status == 200 and second.count('<li class="card">') == 3
