@@ -69,7 +69,7 @@ def test_every_row_arrives_in_several_batches(client, people, many, backend):
     header, *rows = rows_of(body)
     assert len(header) == 12
     assert [int(row[0]) for row in rows] == many  # every entry once, newest first
-    assert {row[3] for row in rows} == {"张社工 (社工)"}
+    assert {row[3] for row in rows} == {"张社工（社工）"}
     assert {row[5] for row in rows} == {"王秀英"}
 
 
