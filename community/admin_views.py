@@ -53,6 +53,8 @@ def index():
 
 @bp.route("/communities/<int:community_id>/policy", methods=["GET", "POST"])
 def policy(community_id: int):
+    if community_id > audit_queries.MAX_ID:
+        abort(404)  # as a missing community: the database cannot even compare it
     community = db.get_or_404(Community, community_id)
     if not may_set_policy(current_user, community):
         abort(403)

@@ -198,3 +198,9 @@ def test_the_policy_page_records_who_changed_what(client, community, street_admi
     (entry,) = policy_entries()
     assert entry.actor_id == street_admin.id
     assert json.loads(entry.after) == {"redeem_min_age": 70}
+
+
+@pytest.mark.parametrize("community_id", [2**31, 2**63, 2**70])
+def test_a_community_id_past_the_integer_range_is_not_found(client, street_admin, community_id):
+    login(client, street_admin)
+    assert client.get(f"/admin/communities/{community_id}/policy").status_code == 404
