@@ -19,6 +19,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from community.current_member import unread_messages
+from community.models import Role
 
 # Private-use characters: no translation, URL or token contains them.
 CSRF_MARK = "\ue000csrf\ue000"
@@ -49,6 +50,7 @@ def site_header(current_locale: str, elder_mode: bool) -> Markup:
         "signed_in": signed_in,
         "is_volunteer": signed_in and bool(current_user.is_volunteer),
         "is_coordinator": signed_in and bool(current_user.is_coordinator),
+        "is_street_admin": signed_in and current_user.role == Role.STREET_ADMIN,
         "unread_messages": unread,
     }
     html = _rendered(

@@ -1,11 +1,20 @@
-"""The street admin's form for a community's time-bank policy (shape only)."""
+"""The street admin's forms: a community's time-bank policy, the audit log's filters (shape only)."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectChoice
-from wtforms.validators import InputRequired, NumberRange
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    ValidationError,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from community.models import ElderPayer, GiftPolicy
 
@@ -52,3 +61,65 @@ class PolicyForm(FlaskForm):
         ],
         validators=[InputRequired(_l("Choose one."))],
     )
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit log's filters, read from the query string (no CSRF: it changes nothing).
+
+    Shape only: the service says whether the dates, the action, the community and the
+    people make sense for this street admin.
+    """
+
+    class Meta:
+        csrf = False
+
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
+    action = SelectField(_l("What was done"), validate_choice=False)
+    actor = StringField(
+        _l("Who did it"),
+        validators=[Optional(), Length(max=60, message=_l("At most 60 characters."))],
+    )
+    subject = StringField(
+        _l("For whom"),
+        validators=[Optional(), Length(max=60, message=_l("At most 60 characters."))],
+    )
+    community = SelectField(_l("Community"), validate_choice=False)
+    # the keyset cursor: the last entry of the page before
+    older_than = HiddenField()
+
+    def set_choices(self, actions: list[tuple[str, str]], communities: list[tuple[int, str]]):
+        """Fill the two lists (each starting with "all")."""
+        self.action.choices = [("", _l("Everything"))] + actions
+        self.community.choices = [("", _l("All communities"))] + [
+            (str(community_id), name) for community_id, name in communities
+        ]
+
+    @staticmethod
+    def _whole_number(field, message) -> int | None:
+        text = (field.data or "").strip()
+        if not text:
+            return None
+        if not (text.isascii() and text.isdigit() and len(text) <= 10):
+            raise ValidationError(message)
+        return int(text)
+
+    def validate_community(self, field) -> None:
+        self._whole_number(field, _l("Choose a community from the list."))
+
+    def validate_older_than(self, field) -> None:
+        self._whole_number(field, _l("That page of the log does not exist."))
+
+    def validate_end(self, field) -> None:
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError(_l("The “to” date must not be before the “from” date."))
+
+    @property
+    def community_id(self) -> int | None:
+        text = (self.community.data or "").strip()
+        return int(text) if text else None
+
+    @property
+    def older_than_id(self) -> int | None:
+        text = (self.older_than.data or "").strip()
+        return int(text) if text else None

@@ -1,13 +1,25 @@
-"""The street admin's pages: the street's communities and their time-bank policies."""
+"""The street admin's pages: the street's communities and their time-bank policies, and
+the street's audit log (a page and a CSV)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from community.admin_forms import PolicyForm
+from community import audit_labels, audit_queries
+from community.admin_forms import AuditFilterForm, PolicyForm
 from community.models import Community, Role, User
 from community.policies import may_set_policy, update_policy
 from errors import DomainError
@@ -41,6 +53,8 @@ def index():
 
 @bp.route("/communities/<int:community_id>/policy", methods=["GET", "POST"])
 def policy(community_id: int):
+    if community_id > audit_queries.MAX_ID:
+        abort(404)  # as a missing community: the database cannot even compare it
     community = db.get_or_404(Community, community_id)
     if not may_set_policy(current_user, community):
         abort(403)
@@ -78,3 +92,84 @@ def policy(community_id: int):
                 flash(_("The rules of %(name)s are saved.", name=community.name), "info")
                 return redirect(url_for("admin.index"))
     return render_template("community/admin/policy.html", form=form, community=community), status
+
+
+# --- the audit log -----------------------------------------------------------------------
+
+FILTER_ARGS = ("start", "end", "action", "actor", "subject", "community")
+# the service's names for the filters, to the form's fields
+AUDIT_FIELDS = {
+    "start": "start",
+    "end": "end",
+    "action": "action",
+    "actor": "actor",
+    "subject": "subject",
+    "community_id": "community",
+}
+
+
+def _audit_form() -> AuditFilterForm:
+    form = AuditFilterForm(formdata=request.args)
+    form.set_choices(
+        audit_labels.action_choices(), audit_queries.street_community_choices(current_user)
+    )
+    return form
+
+
+def _audit_filter(form: AuditFilterForm) -> audit_queries.AuditFilter:
+    return audit_queries.AuditFilter(
+        start=form.start.data,
+        end=form.end.data,
+        action=form.action.data or None,
+        actor=form.actor.data or "",
+        subject=form.subject.data or "",
+        community_id=form.community_id,
+    )
+
+
+def _form_errors(form: AuditFilterForm) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+@bp.get("/audit")
+def audit():
+    """The street's audit log, newest first, a page at a time, with filters."""
+    form = _audit_form()
+    filter_args = {key: request.args[key] for key in FILTER_ARGS if request.args.get(key)}
+    page, problem, status = None, None, 200
+    if not form.validate():
+        problem, status = _form_errors(form), 400
+    else:
+        try:
+            scope = audit_queries.audit_scope(current_user, _audit_filter(form))
+            page = audit_queries.audit_page(scope, older_than=form.older_than_id)
+        except audit_queries.InvalidAuditFilter as error:
+            problem, status = str(error.message), error.http_status
+            field = AUDIT_FIELDS.get(error.field or "")
+            if field is not None:  # marked beside the field too, where the eye is
+                form[field].errors = [*form[field].errors, problem]
+    return render_template(
+        "community/admin/audit.html",
+        form=form,
+        page=page,
+        problem=problem,
+        filter_args=filter_args,
+        paged=bool(form.older_than.data),
+        labels=audit_labels,
+    ), status
+
+
+@bp.get("/audit.csv")
+def audit_csv():
+    """The same entries (every page) as a CSV download, streamed as it is read."""
+    form = _audit_form()
+    if not form.validate():
+        return render_template("error.html", status=400, message=_form_errors(form)), 400
+    # a refused filter answers through the app's DomainError handler (400, or 403)
+    scope = audit_queries.audit_scope(current_user, _audit_filter(form))
+    filename = f"linli-audit-{audit_queries.local_today():%Y%m%d}.csv"
+    return Response(
+        stream_with_context(audit_queries.audit_csv(scope)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from community import audit
 from community.errors import InvalidMember, NotPermitted
 from community.models import Community, ElderPayer, GiftPolicy, Role, User
 from community.signals import policy_changing
@@ -45,6 +46,7 @@ def update_policy(
 
     Accounts never break the new limits: a floor or cap that some member's
     balance already breaks is refused (the time bank answers policy_changing).
+    The fields that change go into the audit log, before and after.
     Raises NotPermitted and InvalidPolicy (or the time bank's error).
     """
     if not may_set_policy(by, community):
@@ -68,12 +70,27 @@ def update_policy(
     policy_changing.send(
         community, floor_minutes=floor_minutes, storage_cap_minutes=storage_cap_minutes
     )
-    community.floor_minutes = floor_minutes
-    community.storage_cap_minutes = storage_cap_minutes
-    community.daily_earning_cap_minutes = daily_earning_cap_minutes
-    community.redeem_min_age = redeem_min_age
-    community.hardship_redeem_min_age = hardship_redeem_min_age
-    community.elder_services_paid_by = elder_services_paid_by
-    community.gift_recipients = gift_recipients
+    wanted = {
+        "floor_minutes": floor_minutes,
+        "storage_cap_minutes": storage_cap_minutes,
+        "daily_earning_cap_minutes": daily_earning_cap_minutes,
+        "redeem_min_age": redeem_min_age,
+        "hardship_redeem_min_age": hardship_redeem_min_age,
+        "elder_services_paid_by": str(elder_services_paid_by),
+        "gift_recipients": str(gift_recipients),
+    }
+    before = {name: getattr(community, name) for name in POLICY_FIELDS}
+    changed = [name for name in POLICY_FIELDS if before[name] != wanted[name]]
+    for name in changed:
+        setattr(community, name, wanted[name])
     db.session.flush()
+    if changed:  # saving the same rules again changes nothing, so records nothing
+        audit.record(
+            audit.Action.POLICY_CHANGED,
+            actor=by,
+            community=community,
+            target=f"community:{community.id}",
+            before={name: before[name] for name in changed},
+            after={name: wanted[name] for name in changed},
+        )
     return community

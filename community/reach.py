@@ -57,14 +57,45 @@ def find_in_street(actor: User, text: str) -> User:
     text = (text or "").strip()
     if not text:
         raise MemberNotFound(text)
+    member = db.session.scalar(street_members(actor).where(_names(text)).limit(1))
+    if member is None or not member.is_active_member:
+        raise MemberNotFound(text)
+    return member
+
+
+def _names(text: str, *, display_name: bool = False) -> ColumnElement[bool]:
+    """SQL: the member is named by ``text`` (phone, username, member number, and if asked
+    their display name)."""
     number = text.lstrip("#")
     conditions = [User.phone == normalise_phone(text), User.username == text]
     if number.isdigit() and len(number) < 10:
         conditions.append(User.id == int(number))
-    member = db.session.scalar(street_members(actor).where(or_(*conditions)).limit(1))
-    if member is None or not member.is_active_member:
-        raise MemberNotFound(text)
-    return member
+    if display_name:
+        conditions.append(User.display_name == text)
+    return or_(*conditions)
+
+
+def street_member_ids_named(actor: User, text: str, *, limit: int = 50) -> list[int]:
+    """The ids of the members of ``actor``'s street named by ``text``: a phone number, a
+    username, a member number (#12) or a display name (which several may share).
+
+    Unlike ``find_in_street`` it also names members no longer active (the audit log
+    asks about staff who have left). Empty for blank text or nobody of this street.
+    """
+    text = (text or "").strip()
+    if not text:
+        return []
+    named = street_members(actor).where(_names(text, display_name=True))
+    return list(db.session.scalars(named.with_only_columns(User.id).order_by(User.id).limit(limit)))
+
+
+def street_condition(actor: User, street_id_column) -> ColumnElement[bool]:
+    """SQL: the row (by ``street_id_column``) belongs to the street ``actor`` administers;
+    false for anyone but a street admin (a coordinator reads their community's records
+    through ``community_condition``, never a whole street's)."""
+    if actor.role != Role.STREET_ADMIN:
+        return false()
+    return street_id_column == street_id_of(actor)
 
 
 # --- coordinators and street admins ----------------------------------------------------------

@@ -1,8 +1,13 @@
 """Community policies: who sets them, what values are refused, and that
 accounts never end up outside the limits."""
 
-import pytest
+import json
 
+import pytest
+from sqlalchemy import select
+
+from community.audit import Action, verify_audit_chain
+from community.audit_models import AuditEntry
 from community.errors import NotPermitted
 from community.models import Role
 from community.policies import InvalidPolicy, update_policy
@@ -133,3 +138,69 @@ def test_policy_page_saves_and_rejects_bad_input(client, community, street_admin
     db.session.refresh(community)
     assert (community.floor_minutes, community.storage_cap_minutes) == (-120, 60000)
     assert community.elder_services_paid_by == "elder"
+
+
+# --- the audit log ------------------------------------------------------------------------
+
+
+def policy_entries() -> list[AuditEntry]:
+    return list(db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+
+
+def test_a_change_goes_into_the_audit_log_with_before_and_after(community, street_admin):
+    update_policy(community, by=street_admin, **GOOD)
+    before = len(policy_entries())
+    update_policy(
+        community,
+        by=street_admin,
+        **{**GOOD, "storage_cap_minutes": 1200 * 60, "gift_recipients": "anyone"},
+    )
+    entries = policy_entries()
+    assert len(entries) == before + 1
+    entry = entries[-1]
+    assert entry.action == Action.POLICY_CHANGED
+    assert (entry.actor_id, entry.subject_id) == (street_admin.id, None)
+    assert (entry.community_id, entry.street_id) == (community.id, community.street_id)
+    assert entry.target == f"community:{community.id}"
+    assert json.loads(entry.before) == {"storage_cap_minutes": 90000, "gift_recipients": "family"}
+    assert json.loads(entry.after) == {"storage_cap_minutes": 72000, "gift_recipients": "anyone"}
+    assert verify_audit_chain(db.session) is None
+
+
+def test_saving_the_same_rules_again_records_nothing(community, street_admin):
+    update_policy(community, by=street_admin, **GOOD)
+    before = len(policy_entries())
+    update_policy(community, by=street_admin, **GOOD)
+    assert len(policy_entries()) == before
+
+
+def test_a_refused_change_records_nothing(community, street_admin, coordinator):
+    with pytest.raises(InvalidPolicy):
+        update_policy(community, by=street_admin, **{**GOOD, "daily_earning_cap_minutes": 0})
+    with pytest.raises(NotPermitted):
+        update_policy(community, by=coordinator, **{**GOOD, "redeem_min_age": 70})
+    assert policy_entries() == []
+
+
+def test_the_policy_page_records_who_changed_what(client, community, street_admin):
+    login(client, street_admin)
+    form = {
+        "csrf_token": csrf_token(client, f"/admin/communities/{community.id}/policy"),
+        "floor_hours": "0",
+        "storage_cap_hours": "1500",
+        "daily_cap_hours": "8",
+        "redeem_min_age": "70",
+        "hardship_redeem_min_age": "60",
+        "elder_services_paid_by": "guarantee",
+        "gift_recipients": "family",
+    }
+    assert client.post(f"/admin/communities/{community.id}/policy", data=form).status_code == 302
+    (entry,) = policy_entries()
+    assert entry.actor_id == street_admin.id
+    assert json.loads(entry.after) == {"redeem_min_age": 70}
+
+
+@pytest.mark.parametrize("community_id", [2**31, 2**63, 2**70])
+def test_a_community_id_past_the_integer_range_is_not_found(client, street_admin, community_id):
+    login(client, street_admin)
+    assert client.get(f"/admin/communities/{community_id}/policy").status_code == 404

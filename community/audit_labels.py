@@ -1,0 +1,201 @@
+"""The audit log in plain words: what each action, target and changed value means.
+
+The log stores codes (``policy_changed``, ``booking:12``, ``{"storage_cap_minutes": 90000}``);
+the street admin's page and CSV show them through these labels, in the reader's
+language. A code without a label (a new action, a key no label knows yet) is shown
+as it is stored rather than hidden.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from community.audit import Action
+
+ACTION_LABELS = {
+    Action.POLICY_CHANGED: _l("Changed a community's rules"),
+    Action.MEMBER_CREATED: _l("Added a member"),
+    Action.MEMBER_FLAGS_CHANGED: _l("Changed a member's care flags"),
+    Action.ROLE_CHANGED: _l("Changed a member's role"),
+    Action.MEMBER_SUSPENDED: _l("Suspended a member's account"),
+    Action.MEMBER_REINSTATED: _l("Reinstated a member's account"),
+    Action.ACTED_FOR: _l("Acted on a member's behalf"),
+    Action.FAMILY_LINK_CONSENTED: _l("Recorded consent to a family link"),
+    Action.FAMILY_LINK_ENDED: _l("Ended a family link"),
+    Action.HOURS_GRANTED: _l("Granted hours"),
+    Action.TRANSFER_REVERSED: _l("Reversed a transfer"),
+    Action.VISIT_DISPUTE_SETTLED: _l("Settled a disputed visit"),
+    Action.CARD_ISSUED: _l("Issued a confirmation card"),
+    Action.CARD_REVOKED: _l("Cancelled a confirmation card"),
+    Action.REVIEW_HIDDEN: _l("Hid a review"),
+    Action.REVIEW_SHOWN: _l("Showed a hidden review again"),
+    Action.REVIEW_KEPT: _l("Kept a reported review shown"),
+    Action.BOOKING_DISPUTE_DECIDED: _l("Decided a booking dispute"),
+    Action.PROVIDER_DECIDED: _l("Decided on a service provider"),
+    Action.SUBSIDY_CHANGED: _l("Changed a subsidy"),
+    Action.PASSWORD_RESET: _l("Reset a password"),
+    Action.SIGN_IN_UNLOCKED: _l("Unlocked a member's sign-in"),
+}
+
+# "kind:id" targets: the kind in words
+TARGET_LABELS = {
+    "booking": _l("Booking"),
+    "card": _l("Confirmation card"),
+    "community": _l("Community"),
+    "dispute": _l("Dispute"),
+    "family_link": _l("Family link"),
+    "member": _l("Member"),
+    "provider": _l("Service provider"),
+    "record": _l("Visit record"),
+    "review": _l("Review"),
+    "subsidy": _l("Subsidy"),
+    "transfer": _l("Transfer"),
+    "user": _l("Member"),
+    "visit": _l("Visit"),
+}
+
+# keys of before/after: what the value is
+FIELD_LABELS = {
+    "floor_minutes": _l("Lowest balance allowed"),
+    "storage_cap_minutes": _l("Storage cap"),
+    "daily_earning_cap_minutes": _l("Daily earning cap"),
+    "redeem_min_age": _l("Age from which stored hours can be spent"),
+    "hardship_redeem_min_age": _l("Age from which members in hardship can spend hours"),
+    "elder_services_paid_by": _l("Who pays for services elders receive"),
+    "gift_recipients": _l("Who members may give hours to"),
+    "role": _l("Role"),
+    "is_priority": _l("Priority elder"),
+    "has_hardship": _l("In hardship"),
+    "is_volunteer": _l("Volunteer"),
+    "is_active_member": _l("Account active"),
+    "status": _l("Status"),
+    "reason": _l("Reason"),
+    "minutes": _l("Length"),
+    "amount_minutes": _l("Length"),
+}
+
+# stored values that are codes, by the key they are stored under
+VALUE_LABELS = {
+    ("elder_services_paid_by", "guarantee"): _l("The community guarantee account"),
+    ("elder_services_paid_by", "elder"): _l("The elder's own account"),
+    ("gift_recipients", "family"): _l("Linked family only"),
+    ("gift_recipients", "anyone"): _l("Any member"),
+    ("role", "member"): _l("Member"),
+    ("role", "coordinator"): _l("Coordinator"),
+    ("role", "street_admin"): _l("Street admin"),
+}
+
+
+def action_label(action: str) -> str:
+    """The action in plain words ("Reset a password" / "重置了密码"); unknown: the code."""
+    label = ACTION_LABELS.get(action)  # type: ignore[call-overload]
+    return str(label) if label is not None else action
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """Every action as (code, label), sorted by label in the reader's language."""
+    return sorted(((str(a), action_label(a)) for a in Action), key=lambda choice: choice[1])
+
+
+def target_label(target: str) -> str:
+    """ "booking:12" → "Booking 12" (“预约 12”); a target of another shape, as it is."""
+    kind, _colon, number = target.partition(":")
+    label = TARGET_LABELS.get(kind)
+    if label is None or not number:
+        return target
+    return f"{label} {number}"
+
+
+def _duration(minutes: int) -> str:
+    """Minutes in hours and minutes ("−10 h", "1 h 30 min"), as the time bank shows them."""
+    sign = "−" if minutes < 0 else ""
+    hours, rest = divmod(abs(minutes), 60)
+    if hours and rest:
+        text = _("%(h)s h %(m)s min", h=hours, m=rest)
+    elif hours:
+        text = _("%(h)s h", h=hours)
+    else:
+        text = _("%(m)s min", m=rest)
+    return sign + text
+
+
+def value_text(key: str, value: object) -> str:
+    """One stored value as a reader understands it (durations, yes/no, known codes)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, int) and key.endswith("minutes"):
+        return _duration(value)
+    if isinstance(value, str) and (key, value) in VALUE_LABELS:
+        return str(VALUE_LABELS[key, value])
+    if isinstance(value, list):
+        return ", ".join(value_text(key, item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {value_text(k, v)}" for k, v in value.items())
+    return str(value)
+
+
+def origin_label(origin: str) -> str:
+    """Where the action came from: the client's address, or the server's command line."""
+    if origin == "cli":
+        return _("The server's command line")
+    return origin or "—"
+
+
+def role_label(role: str) -> str:
+    """A member's role in words ("coordinator" → "Coordinator" / "社工")."""
+    return value_text("role", role)
+
+
+def field_label(key: str) -> str:
+    """What a before/after key names ("storage_cap_minutes" → "Storage cap")."""
+    label = FIELD_LABELS.get(key)
+    return str(label) if label is not None else key.replace("_", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One key of an entry's before and after, in words ("" where the side is absent)."""
+
+    label: str
+    before: str
+    after: str
+
+
+def _loaded(text: str) -> dict:
+    """A stored before/after (JSON, "" for nothing) as a dict; a non-object under "value"."""
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"value": text}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def changes(before: str, after: str) -> list[Change]:
+    """An entry's before and after as readable pairs, one per key, in the order stored."""
+    old, new = _loaded(before), _loaded(after)
+    keys = list(old) + [key for key in new if key not in old]
+    return [
+        Change(
+            field_label(key),
+            value_text(key, old[key]) if key in old else "",
+            value_text(key, new[key]) if key in new else "",
+        )
+        for key in keys
+    ]
+
+
+def changes_text(before: str, after: str) -> tuple[str, str]:
+    """Before and after as one line each ("Storage cap: 1500 h; …"), for the CSV."""
+    pairs = changes(before, after)
+    return (
+        "; ".join(f"{c.label}: {c.before}" for c in pairs if c.before),
+        "; ".join(f"{c.label}: {c.after}" for c in pairs if c.after),
+    )
