@@ -23,6 +23,7 @@ from community.models import User, utcnow
 from extensions import db
 from marketplace.access import may_book_for, may_see_provider, may_view_booking, runs_provider
 from marketplace.booking_models import Booking, BookingStatus
+from marketplace.bookings import record_acted_for
 from marketplace.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from marketplace.formatting import masked_name
 from marketplace.models import Provider
@@ -120,7 +121,7 @@ def create_review(
     """Rate a completed booking once, within 14 days; updates the provider's rating.
 
     ``by`` is recorded as the author (the resident, or family or a coordinator
-    writing for them). Raises NotFound (not ``by``'s to reach), NotAllowed,
+    writing for them; a coordinator's review is also written to the audit log). Raises NotFound (not ``by``'s to reach), NotAllowed,
     Conflict (not completed, too late, already rated) or InvalidInput (stars
     outside 1–5, text too long), in that order: whoever may not rate learns
     nothing from the rest.
@@ -145,6 +146,7 @@ def create_review(
     except IntegrityError as error:  # a second tab posted at the same moment
         raise Conflict(_l("This booking has already been rated.")) from error
     move_rating(booking.provider_id, 1, stars)
+    record_acted_for(by, booking, "rate")
     return review
 
 

@@ -212,11 +212,13 @@ def test_the_resident_and_family_acting_write_no_staff_entry(
     assert count() == 0
 
 
-def test_a_coordinator_disputing_for_a_resident_is_audited(
+def test_a_coordinator_rating_and_disputing_for_a_resident_is_audited(
     elder, coordinator, cleaning, make_booking
 ):
     booking = completed_booking(make_booking, cleaning, elder)
+    reviews.create_review(by=coordinator, booking_id=booking.id, stars=2)
     transitions.dispute(
         booking, by=coordinator, reason="没打扫厨房", now=booking.completed_at + timedelta(hours=1)
     )
-    assert json.loads(only(Action.ACTED_FOR).after)["step"] == "dispute"
+    steps = [json.loads(e.after)["step"] for e in entries(Action.ACTED_FOR)]
+    assert steps == ["rate", "dispute"]
