@@ -60,6 +60,8 @@ def test_a_booking_out_of_reach_is_not_found_get_and_post(
         client.get(f"/bookings/{booking.id}/cancel"),
         client.post(f"/bookings/{booking.id}/cancel", data={"csrf_token": token}),
         client.post(f"/bookings/{booking.id}/confirm", data={"csrf_token": token}),
+        client.get(f"/pay/{booking.id}"),
+        client.get(f"/pay/{booking.id}/done"),
     ):
         assert response.status_code == 404
         assert_reveals_nothing(response, booking)
