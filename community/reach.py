@@ -243,3 +243,19 @@ def member_condition(actor: User, member_id_column, permission: str) -> ColumnEl
             member_id_column.in_(select(User.id).where(User.community_id.in_(communities)))
         )
     return or_(*conditions)
+
+
+# --- the staff side of a record (added for the marketplace) ----------------------------------
+
+
+def coordinated_member_condition(actor: User, member_id_column) -> ColumnElement[bool]:
+    """SQL: the member in ``member_id_column`` belongs to a community ``actor`` coordinates
+    (a street admin: one of their street); false for a member.
+
+    Unlike ``member_condition``, neither ``actor`` themself nor their family count:
+    this is the staff's reach alone (the queues a coordinator works through).
+    """
+    communities = coordinated_community_ids(actor)
+    if communities is None:
+        return false()
+    return member_id_column.in_(select(User.id).where(User.community_id.in_(communities)))

@@ -20,11 +20,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from community.models import User, utcnow
 from errors import DomainError
-from marketplace import transitions
+from marketplace import bookings, transitions
+from marketplace import disputes as booking_disputes
 from marketplace.booking_models import Booking
 from marketplace.booking_views import bp
 from marketplace.bookings import booking_for
-from marketplace.errors import InvalidInput, NotAllowed
+from marketplace.errors import InvalidInput
 from views_common import commit, refuse
 
 # The steps a button posts, with the service each calls.
@@ -190,11 +191,10 @@ def act(booking_id: int, action: str):
 
 @bp.get("/disputes")
 def disputes():
-    """Disputes of the providers the coordinator oversees, oldest first."""
-    me = _me()
-    if not me.is_coordinator:
-        raise NotAllowed(_l("Only coordinators decide disputes."))
-    return render_template("marketplace/bookings/disputes.html", found=transitions.disputes_for(me))
+    """Disputes of the coordinator's residents (a street admin: of their street), oldest first."""
+    return render_template(
+        "marketplace/bookings/disputes.html", found=booking_disputes.disputes_for(_me())
+    )
 
 
 def _render_resolve(booking: Booking, form: ResolveForm, status: int = 200):
@@ -202,7 +202,8 @@ def _render_resolve(booking: Booking, form: ResolveForm, status: int = 200):
         "marketplace/bookings/resolve.html",
         booking=booking,
         form=form,
-        paid=transitions.paid_on(booking),
+        paid=booking_disputes.paid_on(booking),
+        resident_phone=bookings.resident_phone_for(_me(), booking),
     )
     return page, status
 
@@ -219,7 +220,7 @@ def resolve(booking_id: int):
     if not form.validate():
         return _render_resolve(booking, form, 400)
     try:
-        transitions.resolve_dispute(
+        booking_disputes.resolve_dispute(
             booking,
             by=me,
             outcome=form.outcome.data,

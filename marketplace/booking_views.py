@@ -20,7 +20,13 @@ from marketplace import reviews, subsidies
 from marketplace.access import resident_for
 from marketplace.booking_forms import FULFILMENT_LABELS, BookingForm
 from marketplace.booking_models import BookingStatus, PaymentMethod
-from marketplace.bookings import bookable_item, booking_for, bookings_of, create_booking
+from marketplace.bookings import (
+    bookable_item,
+    booking_for,
+    bookings_of,
+    create_booking,
+    resident_phone_for,
+)
 from marketplace.card import card_payments_enabled
 from marketplace.clock import local_today
 from marketplace.errors import InvalidInput
@@ -221,6 +227,7 @@ def show(booking_id: int):
     return render_template(
         "marketplace/bookings/show.html",
         booking=booking,
+        resident_phone=resident_phone_for(me, booking),
         may_rate=reviews.reviewable(me, booking) and "reviews.new" in current_app.view_functions,
     )
 

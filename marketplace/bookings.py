@@ -1,7 +1,7 @@
 """Making a booking, and who may see one.
 
 A booking is made by its resident, by family whose link allows booking, or
-by the resident's coordinator. Its places are counted and taken under a lock
+by the resident's coordinator (recorded in the audit log). Its places are counted and taken under a lock
 on the provider's row, in the transaction that inserts it, so two residents
 can never take the last place. Every later change of state belongs to
 marketplace.transitions.
@@ -14,14 +14,23 @@ from math import ceil
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from community import audit
+from community.audit import Action
 from community.models import User, utcnow
+from community.reach import member_condition
 from extensions import db
 from marketplace import notices, subsidies
-from marketplace.access import may_book_for, oversees_provider, resident_for, runs_provider
+from marketplace.access import (
+    RESIDENT_SIDE,
+    acts_as_staff,
+    may_see_resident_phone,
+    may_view_booking,
+    resident_for,
+)
 from marketplace.booking_models import (
     Booking,
     BookingEvent,
@@ -277,7 +286,22 @@ def create_booking(
     )
     db.session.flush()
     notices.booking_moved(booking, None, by)
+    record_acted_for(by, booking, "book")
     return booking
+
+
+def record_acted_for(by: User | None, booking: Booking, step: str) -> None:
+    """Write a coordinator's step for a resident into the audit log (after the step's writes);
+    the resident's own steps and family's are not staff actions."""
+    if by is None or not acts_as_staff(by, booking.resident):
+        return
+    audit.record(
+        Action.ACTED_FOR,
+        actor=by,
+        subject=booking.resident,
+        target=f"booking:{booking.id}",
+        after={"step": step, "status": booking.status, "title": booking.title},
+    )
 
 
 def _arrange_payment(
@@ -319,14 +343,9 @@ def _arrange_payment(
 
 
 def may_view(actor: User, booking: Booking) -> bool:
-    """The resident, whoever booked it, family allowed to book for the resident, the
-    resident's coordinator, the provider's owner, and coordinators overseeing the provider."""
-    return (
-        actor.id in (booking.resident_id, booking.booked_by_id)
-        or may_book_for(actor, booking.resident)
-        or runs_provider(actor, booking.provider)
-        or oversees_provider(actor, booking.provider)
-    )
+    """The resident's side (the resident, family allowed to book, their coordinator, their
+    street admin) and the provider's owner; see marketplace.access."""
+    return may_view_booking(actor, booking)
 
 
 def booking_for(actor: User, booking_id: int) -> Booking:
@@ -337,11 +356,26 @@ def booking_for(actor: User, booking_id: int) -> Booking:
     return booking
 
 
+def resident_phone_for(actor: User, booking: Booking) -> str | None:
+    """The resident's phone number if ``actor``'s work needs it (see
+    access.may_see_resident_phone), else None."""
+    return booking.resident.phone if may_see_resident_phone(actor, booking) else None
+
+
 def bookings_of(actor: User, *, now: datetime | None = None) -> tuple[list[Booking], list[Booking]]:
-    """Bookings for ``actor`` and those ``actor`` made for others: (upcoming soonest first,
-    earlier ones latest first, at most 100)."""
+    """Bookings for ``actor`` and those ``actor`` made for others they still reach
+    (upcoming soonest first, earlier ones latest first, at most 100).
+
+    A relative whose link no longer allows booking no longer sees what they booked.
+    """
     now = now or utcnow()
-    mine = or_(Booking.resident_id == actor.id, Booking.booked_by_id == actor.id)
+    mine = or_(
+        Booking.resident_id == actor.id,
+        and_(
+            Booking.booked_by_id == actor.id,
+            member_condition(actor, Booking.resident_id, RESIDENT_SIDE),
+        ),
+    )
     shown = (selectinload(Booking.provider), selectinload(Booking.resident))
     upcoming = list(
         db.session.scalars(

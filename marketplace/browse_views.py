@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,13 +21,14 @@ from wtforms.validators import Length, NumberRange, Optional
 from community.models import Community, User
 from extensions import db
 from marketplace import browse as browsing
-from marketplace.access import oversees_provider, runs_provider
+from marketplace.access import runs_provider
 from marketplace.browse_cache import browse_cache
 from marketplace.clock import local_today
 from marketplace.formatting import CATEGORY_LABELS, format_yuan
 from marketplace.models import MealMenu, Provider, ServiceCategory, ServiceItem, Unit
+from marketplace.moderation import moderated_review_ids
 from marketplace.review_forms import ActionForm
-from marketplace.reviews import may_moderate, provider_reviews
+from marketplace.reviews import provider_reviews, shown_provider
 from timebank.charts import Bar, bar_chart
 from timebank.formatting import format_minutes
 
@@ -304,16 +305,13 @@ def _menu(provider: Provider) -> tuple[list[tuple[str, list[ServiceItem]]], dict
 def provider(provider_id: int):
     """A provider's menu, rating summary and reviews, open to everyone.
 
-    404 unless the provider is verified, but for its own staff and coordinators.
+    404 unless the provider is verified, but for its owner and the coordinators who
+    decide about it. A hidden review's text and its button to show it again are only
+    for the reviewing resident's coordinators.
     """
     me = _me()
-    shown = db.session.get(Provider, provider_id)
-    if shown is None:
-        abort(404)
+    shown = shown_provider(me, provider_id)
     preview = not shown.is_visible
-    staff = me is not None and (oversees_provider(me, shown) or runs_provider(me, shown))
-    if preview and not staff:
-        abort(404)
     page = _page_number()
     reviews = provider_reviews(shown.id, page=page, per_page=REVIEWS_PER_PAGE)
     if reviews:
@@ -337,7 +335,7 @@ def provider(provider_id: int):
         older=url_for("market.provider", provider_id=shown.id, page=page + 1)
         if len(reviews) > REVIEWS_PER_PAGE
         else None,
-        moderator=me is not None and may_moderate(me, shown),
+        moderated=moderated_review_ids(me, reviews[:REVIEWS_PER_PAGE]),
         owner=me is not None and runs_provider(me, shown),
         book_url=book_url,
         action_form=ActionForm(formdata=None),

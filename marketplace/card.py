@@ -98,10 +98,9 @@ class CardEntry:
 
 
 def may_pay(actor: User, booking: Booking) -> bool:
-    """The resident's side: the resident, whoever booked it, family with may_book, a coordinator."""
-    return actor.id in (booking.resident_id, booking.booked_by_id) or may_book_for(
-        actor, booking.resident
-    )
+    """The resident's side: the resident, family with may_book, their coordinator
+    (whoever booked it, while they still reach the resident)."""
+    return may_book_for(actor, booking.resident)
 
 
 def card_booking_for(actor: User, booking_id: int) -> Booking:

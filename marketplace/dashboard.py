@@ -1,5 +1,12 @@
 """What a provider's owner sees on the dashboard: bookings to act on, earnings, reviews, CSV.
 
+The owner reaches every booking of their provider (marketplace.access), and sees
+the full name of whom they serve on the bookings still to come. Reviewers are
+shown as the review form promises (王**), and so are residents in the CSV: an
+export of every past booking, with its date and item, would otherwise name the
+author of each review beside it (and it leaves the app, for Excel and whoever
+gets the file). The booking number there opens the booking in the app.
+
 Days are Shanghai days. Every list loads the people and items it shows in the
 same query, so the number of queries does not grow with the number of bookings.
 """
@@ -18,7 +25,7 @@ from sqlalchemy.orm import joinedload
 from extensions import db
 from marketplace.booking_models import Booking, BookingStatus, PaymentMethod
 from marketplace.clock import month_start, to_local, to_utc
-from marketplace.formatting import BOOKING_STATUS_LABELS, PAYMENT_METHOD_LABELS
+from marketplace.formatting import BOOKING_STATUS_LABELS, PAYMENT_METHOD_LABELS, masked_name
 from marketplace.models import Provider
 from marketplace.review_models import Review
 from timebank.reports import csv_chunks
@@ -187,19 +194,21 @@ def _csv_rows(provider_id: int) -> Iterator[list]:
                 local.strftime("%Y-%m-%d"),
                 local.strftime("%H:%M"),
                 b.title,
-                b.resident.display_name,
+                masked_name(b.resident.display_name),
                 b.quantity,
                 str(BOOKING_STATUS_LABELS.get(b.status, b.status)),
                 str(PAYMENT_METHOD_LABELS.get(b.payment_method, b.payment_method)),
                 _yuan(b.total_fen),
                 _yuan(b.subsidy_fen),
                 _hours(b.total_minutes if b.payment_method == PaymentMethod.HOURS else None),
+                b.id,
             ]
         last_id = batch[-1].id
 
 
 def bookings_csv(provider: Provider) -> Iterator[str]:
-    """Every booking of the provider as CSV chunks (UTF-8 BOM, formula-safe), oldest first."""
+    """Every booking of the provider as CSV chunks (UTF-8 BOM, formula-safe), oldest first;
+    residents as 王** (see the module's note), each row with its booking number."""
     header = [
         _("Date"),
         _("Time"),
@@ -211,5 +220,6 @@ def bookings_csv(provider: Provider) -> Iterator[str]:
         _("Total (yuan)"),
         _("Of which subsidy (yuan)"),
         _("Paid in hours"),
+        _("Booking number"),
     ]
     return csv_chunks(header, _csv_rows(provider.id))

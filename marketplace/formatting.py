@@ -50,6 +50,11 @@ def format_yuan(fen: int | None) -> str:
     return f"{sign}¥{yuan}" if cents == 0 else f"{sign}¥{yuan}.{cents:02d}"
 
 
+def masked_name(name: str | None) -> str:
+    """A name as the review form promises others see it: its first character, then ** (王**)."""
+    return (name or "")[:1] + "**"
+
+
 def local_time(stored: datetime | None, pattern: str = "yyyy-MM-dd HH:mm") -> str:
     """A stored UTC instant as Shanghai wall-clock text."""
     if stored is None:

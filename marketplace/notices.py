@@ -13,6 +13,7 @@ from werkzeug.routing import BuildError
 from community.models import User
 from community.notifications import notify
 from extensions import db
+from marketplace.access import may_book_for
 from marketplace.booking_models import Booking
 from marketplace.booking_models import BookingStatus as S
 from marketplace.formatting import local_time
@@ -43,9 +44,12 @@ def _about(booking: Booking) -> dict:
 
 
 def _resident_side(booking: Booking) -> list[User]:
-    """The resident, and whoever booked for them (family or a coordinator)."""
+    """The resident, and whoever booked for them (family or a coordinator) while they still
+    reach the resident: a relative whose link no longer allows booking is not told."""
     people = [booking.resident]
-    if booking.booked_by_id != booking.resident_id:
+    if booking.booked_by_id != booking.resident_id and may_book_for(
+        booking.booked_by, booking.resident
+    ):
         people.append(booking.booked_by)
     return people
 

@@ -4,6 +4,7 @@ A member applies for a provider (a company or themself as an individual); it
 stays hidden from residents until a coordinator of a community it serves (or a
 street admin of its street) verifies it. Status moves are few and fixed:
 applied → verified | rejected, verified → suspended, suspended → verified.
+Each decision is written to the audit log, with its reason.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from community import audit
+from community.audit import Action
 from community.models import Community, Role, User, utcnow
 from extensions import db
 from marketplace import notices
@@ -194,7 +197,13 @@ def provider_for_review(provider_id: int, *, by: User) -> Provider:
 
 
 def _decide(
-    provider_id: int, *, by: User, start: str, to: str, reason: str | None = None
+    provider_id: int,
+    *,
+    by: User,
+    decision: str,
+    start: str,
+    to: str,
+    reason: str | None = None,
 ) -> Provider:
     provider = get_provider(provider_id, lock=True)
     check_oversees_provider(by, provider)
@@ -207,12 +216,21 @@ def _decide(
         )
     # a reason is checked after who may decide, so outsiders learn nothing from it
     status_reason = "" if reason is None else _reason(reason)
+    before = {"status": provider.status, "reason": provider.status_reason}
     provider.status = to
     provider.status_reason = status_reason
     provider.decided_by_id = by.id
     provider.decided_at = utcnow()
     db.session.flush()
     notices.provider_decided(provider)
+    audit.record(
+        Action.PROVIDER_DECIDED,
+        actor=by,
+        subject=provider.owner,
+        target=f"provider:{provider.id}",
+        before=before,
+        after={"decision": decision, "status": to, "reason": status_reason},
+    )
     return provider
 
 
@@ -234,7 +252,7 @@ def verify_provider(provider_id: int, *, by: User) -> Provider:
 
     Raises NotFound, NotAllowed (not overseeing it, or one's own), Conflict (not applied).
     """
-    return _decide(provider_id, by=by, start=S.APPLIED, to=S.VERIFIED)
+    return _decide(provider_id, by=by, decision="verify", start=S.APPLIED, to=S.VERIFIED)
 
 
 def reject_provider(provider_id: int, *, by: User, reason: str) -> Provider:
@@ -242,7 +260,9 @@ def reject_provider(provider_id: int, *, by: User, reason: str) -> Provider:
 
     Raises InvalidInput (no reason), NotFound, NotAllowed, Conflict (not applied).
     """
-    return _decide(provider_id, by=by, start=S.APPLIED, to=S.REJECTED, reason=reason or "")
+    return _decide(
+        provider_id, by=by, decision="reject", start=S.APPLIED, to=S.REJECTED, reason=reason or ""
+    )
 
 
 def suspend_provider(provider_id: int, *, by: User, reason: str) -> Provider:
@@ -250,7 +270,14 @@ def suspend_provider(provider_id: int, *, by: User, reason: str) -> Provider:
 
     Raises InvalidInput (no reason), NotFound, NotAllowed, Conflict (not verified).
     """
-    return _decide(provider_id, by=by, start=S.VERIFIED, to=S.SUSPENDED, reason=reason or "")
+    return _decide(
+        provider_id,
+        by=by,
+        decision="suspend",
+        start=S.VERIFIED,
+        to=S.SUSPENDED,
+        reason=reason or "",
+    )
 
 
 def reinstate_provider(provider_id: int, *, by: User) -> Provider:
@@ -258,7 +285,7 @@ def reinstate_provider(provider_id: int, *, by: User) -> Provider:
 
     Raises NotFound, NotAllowed, Conflict (not suspended).
     """
-    return _decide(provider_id, by=by, start=S.SUSPENDED, to=S.VERIFIED)
+    return _decide(provider_id, by=by, decision="reinstate", start=S.SUSPENDED, to=S.VERIFIED)
 
 
 @dataclass(frozen=True)

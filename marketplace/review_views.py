@@ -14,12 +14,9 @@ from flask_login import current_user, login_required
 
 from community.models import User
 from errors import DomainError
-from extensions import db
-from marketplace import reviews
-from marketplace.access import runs_provider
+from marketplace import moderation, reviews
 from marketplace.booking_models import Booking
-from marketplace.errors import NotFound
-from marketplace.models import Provider
+from marketplace.errors import Conflict
 from marketplace.review_forms import ActionForm, HideForm, ReplyForm, ReportForm, ReviewForm
 from marketplace.review_models import Review
 from views_common import commit, refuse
@@ -41,32 +38,41 @@ def _provider_page(provider_id: int, anchor: str = "reviews") -> str:
     return url_for("market.provider", provider_id=provider_id, _anchor=anchor)
 
 
+@bp.app_template_filter("reviewer_name")
+def reviewer_name(review: Review) -> str:
+    """The reviewer as pages show them to others (王**); see reviews.reviewer_name."""
+    return reviews.reviewer_name(review)
+
+
 @bp.route("/new/<int:booking_id>", methods=["GET", "POST"])
 def new(booking_id: int):
-    """Rate a completed booking: stars as big radio buttons, and optional text."""
+    """Rate a completed booking: stars as big radio buttons, and optional text.
+
+    Whoever does not reach the booking gets the error page before anything of the
+    booking is read into a page, whatever they post.
+    """
+    me = _me()
+    booking = reviews.booking_to_rate(me, booking_id)
     form = ReviewForm()
-    if form.is_submitted():
-        if not form.validate():
-            booking = db.session.get(Booking, booking_id)
-            if booking is None:
-                abort(404)
-            return _render_new(form, booking, 400)
-        try:
-            review = reviews.create_review(
-                by=_me(), booking_id=booking_id, stars=form.stars.data, text=form.text.data or ""
-            )
-        except DomainError as error:
-            status = refuse(error)
-            booking = db.session.get(Booking, booking_id)
-            if booking is None:
-                abort(404)
-            return _render_new(form, booking, status, closed=status != 400)
-        provider_id = review.provider_id
-        commit()
-        flash(_("Thank you. Your rating helps your neighbours choose."), "success")
-        return redirect(_provider_page(provider_id))
-    booking = reviews.booking_to_review(_me(), booking_id)
-    return _render_new(form, booking)
+    try:
+        reviews.check_open_for_rating(booking)
+    except Conflict as error:
+        return _render_new(form, booking, refuse(error), closed=True)
+    if not form.is_submitted():
+        return _render_new(form, booking)
+    if not form.validate():
+        return _render_new(form, booking, 400)
+    try:
+        review = reviews.create_review(
+            by=me, booking_id=booking_id, stars=form.stars.data, text=form.text.data or ""
+        )
+    except DomainError as error:
+        status = refuse(error)
+        return _render_new(form, reviews.booking_to_rate(me, booking_id), status, status != 400)
+    provider_id = review.provider_id
+    commit()
+    flash(_("Thank you. Your rating helps your neighbours choose."), "success")
+    return redirect(_provider_page(provider_id))
 
 
 def _render_new(form: ReviewForm, booking: Booking, status: int = 200, closed: bool = False):
@@ -76,56 +82,47 @@ def _render_new(form: ReviewForm, booking: Booking, status: int = 200, closed: b
     return page, status
 
 
-def _review(review_id: int) -> Review:
-    review = db.session.get(Review, review_id)
-    if review is None:
-        raise NotFound(_("No such review."))
-    return review
-
-
 @bp.route("/<int:review_id>/reply", methods=["GET", "POST"])
 def reply(review_id: int):
     """The provider's reply (one; posting again edits it)."""
-    review = _review(review_id)
-    provider = db.session.get(Provider, review.provider_id)
-    if not runs_provider(_me(), provider):
-        abort(403)
+    review = reviews.review_to_reply(_me(), review_id)
+    provider_id = review.provider_id
     form = ReplyForm()
+    template = "marketplace/reviews/reply.html"
     if not form.is_submitted():
         form.text.data = review.reply_text
-        return render_template("marketplace/reviews/reply.html", form=form, review=review)
+        return render_template(template, form=form, review=review)
     if not form.validate():
-        return render_template("marketplace/reviews/reply.html", form=form, review=review), 400
+        return render_template(template, form=form, review=review), 400
     try:
         reviews.reply_to_review(by=_me(), review_id=review_id, text=form.text.data)
     except DomainError as error:
         status = refuse(error)
         return render_template(
-            "marketplace/reviews/reply.html", form=form, review=_review(review_id)
+            template, form=form, review=reviews.review_to_reply(_me(), review_id)
         ), status
     commit()
     flash(_("Your reply is shown under the review."), "success")
-    return redirect(_provider_page(provider.id))
+    return redirect(_provider_page(provider_id))
 
 
 @bp.route("/<int:review_id>/report", methods=["GET", "POST"])
 def report(review_id: int):
     """Report a review as abusive (once per person)."""
-    review = _review(review_id)
-    if review.is_hidden:
-        abort(404)
-    form = ReportForm()
-    if not form.is_submitted():
-        return render_template("marketplace/reviews/report.html", form=form, review=review)
-    if not form.validate():
-        return render_template("marketplace/reviews/report.html", form=form, review=review), 400
+    review = reviews.reportable_review(_me(), review_id)
     provider_id = review.provider_id
+    form = ReportForm()
+    template = "marketplace/reviews/report.html"
+    if not form.is_submitted():
+        return render_template(template, form=form, review=review)
+    if not form.validate():
+        return render_template(template, form=form, review=review), 400
     try:
         reviews.report_review(by=_me(), review_id=review_id, reason=form.reason.data)
     except DomainError as error:
         status = refuse(error)
         return render_template(
-            "marketplace/reviews/report.html", form=form, review=_review(review_id)
+            template, form=form, review=reviews.reportable_review(_me(), review_id)
         ), status
     commit()
     flash(_("Thank you. A coordinator will look at this review."), "success")
@@ -134,8 +131,8 @@ def report(review_id: int):
 
 @bp.get("/moderation")
 def queue():
-    """Reported reviews of the providers this coordinator oversees."""
-    reported = reviews.moderation_queue(_me())
+    """Reported reviews by the coordinator's residents (a street admin: of their street)."""
+    reported = moderation.moderation_queue(_me())
     return render_template(
         "marketplace/reviews/queue.html", reported=reported, action_form=ActionForm(formdata=None)
     )
@@ -144,25 +141,26 @@ def queue():
 @bp.route("/<int:review_id>/hide", methods=["GET", "POST"])
 def hide(review_id: int):
     """Hide an abusive review with a reason (never an honest negative one)."""
-    review = _review(review_id)
-    provider = db.session.get(Provider, review.provider_id)
-    reviews.check_may_moderate(_me(), provider)
+    review = moderation.review_to_moderate(_me(), review_id)
+    provider = review.booking.provider
     form = HideForm()
     template = "marketplace/reviews/hide.html"
     if not form.is_submitted():
         return render_template(template, form=form, review=review, provider=provider)
     if not form.validate():
         return render_template(template, form=form, review=review, provider=provider), 400
+    provider_id = provider.id
     try:
-        reviews.hide_review(by=_me(), review_id=review_id, reason=form.reason.data)
+        moderation.hide_review(by=_me(), review_id=review_id, reason=form.reason.data)
     except DomainError as error:
         status = refuse(error)
-        review = _review(review_id)
-        provider = db.session.get(Provider, review.provider_id)
-        return render_template(template, form=form, review=review, provider=provider), status
+        review = moderation.review_to_moderate(_me(), review_id)
+        return render_template(
+            template, form=form, review=review, provider=review.booking.provider
+        ), status
     commit()
     flash(_("The review is hidden and no longer counts in the rating."), "success")
-    return redirect(_provider_page(provider.id))
+    return redirect(_provider_page(provider_id))
 
 
 @bp.post("/<int:review_id>/unhide")
@@ -170,7 +168,7 @@ def unhide(review_id: int):
     """Show a hidden review again (a refusal renders the error page with its status)."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    review = reviews.unhide_review(by=_me(), review_id=review_id)
+    review = moderation.unhide_review(by=_me(), review_id=review_id)
     provider_id = review.provider_id
     commit()
     flash(_("The review is shown again and counts in the rating."), "success")
@@ -182,7 +180,7 @@ def keep(review_id: int):
     """Close a review's reports and keep it shown."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    reviews.keep_review(by=_me(), review_id=review_id)
+    moderation.keep_review(by=_me(), review_id=review_id)
     commit()
     flash(_("The review stays; its reports are closed."), "success")
     return redirect(url_for("reviews.queue"))

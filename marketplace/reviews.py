@@ -1,26 +1,32 @@
-"""Rating completed bookings, replies, reports and moderation.
+"""Rating completed bookings, the provider's replies, and reports of abuse.
 
 The provider's ``rating_count`` and ``rating_sum`` are kept in step here, in
 the same transaction as the review, with the provider row locked, so browsing
 never aggregates reviews. A hidden review leaves the rating; unhiding it
 brings it back.
+
+A review follows its booking's reach (marketplace.access): the resident's side
+rates it, the provider's owner replies, and only the reviewing resident's
+coordinators (or street admin) moderate it (marketplace.moderation). Everyone
+else sees the reviewer as the form promises: the first character, like 王**.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
-from community.models import Role, User, utcnow
+from community.models import User, utcnow
 from extensions import db
-from marketplace.access import may_book_for, oversees_provider, runs_provider
+from marketplace.access import may_book_for, may_see_provider, may_view_booking, runs_provider
 from marketplace.booking_models import Booking, BookingStatus
+from marketplace.bookings import record_acted_for
 from marketplace.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from marketplace.models import Provider, ProviderCommunity
+from marketplace.formatting import masked_name
+from marketplace.models import Provider
 from marketplace.review_models import Review, ReviewReport
 
 REVIEW_WINDOW = timedelta(days=14)
@@ -33,7 +39,8 @@ def _lock_provider(provider_id: int) -> None:
     db.session.execute(select(Provider.id).where(Provider.id == provider_id).with_for_update())
 
 
-def _move_rating(provider_id: int, count: int, stars: int) -> None:
+def move_rating(provider_id: int, count: int, stars: int) -> None:
+    """Add ``count`` reviews of ``stars`` to the provider's rating (negative: take them out)."""
     _lock_provider(provider_id)
     db.session.execute(
         update(Provider)
@@ -51,7 +58,7 @@ def _move_rating(provider_id: int, count: int, stars: int) -> None:
 
 def may_review(actor: User, booking: Booking) -> bool:
     """The booking's resident, family who may book for them, or their coordinator."""
-    return actor.id == booking.resident_id or may_book_for(actor, booking.resident)
+    return may_book_for(actor, booking.resident)
 
 
 def review_deadline(booking: Booking) -> datetime | None:
@@ -73,15 +80,25 @@ def reviewable(actor: User, booking: Booking, now: datetime | None = None) -> bo
     )
 
 
-def booking_to_review(actor: User, booking_id: int, now: datetime | None = None) -> Booking:
-    """The booking ``actor`` may rate now; raises NotFound, NotAllowed or Conflict."""
+def booking_to_rate(actor: User, booking_id: int) -> Booking:
+    """The booking whose rating page ``actor`` may open.
+
+    Raises NotFound when it does not exist or ``actor`` does not reach it (nothing
+    about it is theirs to learn), NotAllowed when they reach it but may not rate it
+    (the provider's owner).
+    """
     booking = db.session.get(Booking, booking_id)
-    if booking is None:
-        raise NotFound(_l("No such booking."))
+    if booking is None or not may_view_booking(actor, booking):
+        raise NotFound(_l("This booking does not exist."))
     if not may_review(actor, booking):
         raise NotAllowed(
             _l("Only the person who received the service (or their family) may rate it.")
         )
+    return booking
+
+
+def check_open_for_rating(booking: Booking, now: datetime | None = None) -> None:
+    """Raise Conflict unless ``booking`` is completed, within 14 days, and not yet rated."""
     if booking.status != BookingStatus.COMPLETED:
         raise Conflict(_l("A booking can be rated once it is completed."))
     deadline = review_deadline(booking)
@@ -89,6 +106,12 @@ def booking_to_review(actor: User, booking_id: int, now: datetime | None = None)
         raise Conflict(_l("Bookings can be rated within 14 days of completion; this one is older."))
     if db.session.scalar(select(exists().where(Review.booking_id == booking.id))):
         raise Conflict(_l("This booking has already been rated."))
+
+
+def booking_to_review(actor: User, booking_id: int, now: datetime | None = None) -> Booking:
+    """The booking ``actor`` may rate now; raises NotFound, NotAllowed or Conflict."""
+    booking = booking_to_rate(actor, booking_id)
+    check_open_for_rating(booking, now)
     return booking
 
 
@@ -98,15 +121,17 @@ def create_review(
     """Rate a completed booking once, within 14 days; updates the provider's rating.
 
     ``by`` is recorded as the author (the resident, or family or a coordinator
-    writing for them). Raises NotFound, NotAllowed, Conflict (not completed,
-    too late, already rated) or InvalidInput (stars outside 1–5, text too long).
+    writing for them; a coordinator's review is also written to the audit log). Raises NotFound (not ``by``'s to reach), NotAllowed,
+    Conflict (not completed, too late, already rated) or InvalidInput (stars
+    outside 1–5, text too long), in that order: whoever may not rate learns
+    nothing from the rest.
     """
+    booking = booking_to_review(by, booking_id, now)
     if not isinstance(stars, int) or not 1 <= stars <= 5:
         raise InvalidInput(_l("Choose from 1 to 5 stars."))
     text = (text or "").strip()
     if len(text) > MAX_TEXT:
         raise InvalidInput(_l("Please write at most %(n)s characters.", n=MAX_TEXT))
-    booking = booking_to_review(by, booking_id, now)
     review = Review(
         booking_id=booking.id,
         provider_id=booking.provider_id,
@@ -120,14 +145,27 @@ def create_review(
             db.session.flush()
     except IntegrityError as error:  # a second tab posted at the same moment
         raise Conflict(_l("This booking has already been rated.")) from error
-    _move_rating(booking.provider_id, 1, stars)
+    move_rating(booking.provider_id, 1, stars)
+    record_acted_for(by, booking, "rate")
     return review
 
 
-def _review(review_id: int) -> Review:
+def find_review(review_id: int) -> Review:
+    """The review with this id. Raises NotFound."""
     review = db.session.get(Review, review_id)
     if review is None:
         raise NotFound(_l("No such review."))
+    return review
+
+
+def review_to_reply(actor: User, review_id: int) -> Review:
+    """The review ``actor`` may reply to: one of the provider they run.
+
+    Raises NotFound, NotAllowed (not the provider's owner).
+    """
+    review = find_review(review_id)
+    if not runs_provider(actor, db.session.get(Provider, review.provider_id)):
+        raise NotAllowed(_l("Only the provider may reply to its reviews."))
     return review
 
 
@@ -136,10 +174,7 @@ def reply_to_review(*, by: User, review_id: int, text: str) -> Review:
 
     Raises NotFound, NotAllowed (not the provider's owner) or InvalidInput.
     """
-    review = _review(review_id)
-    provider = db.session.get(Provider, review.provider_id)
-    if not runs_provider(by, provider):
-        raise NotAllowed(_l("Only the provider may reply to its reviews."))
+    review = review_to_reply(by, review_id)
     text = (text or "").strip()
     if not text:
         raise InvalidInput(_l("Write your reply."))
@@ -152,9 +187,33 @@ def reply_to_review(*, by: User, review_id: int, text: str) -> Review:
     return review
 
 
+def shown_provider(viewer: User | None, provider_id: int) -> Provider:
+    """The provider whose page ``viewer`` may open (see access.may_see_provider).
+
+    Raises NotFound otherwise, as for a provider that does not exist.
+    """
+    provider = db.session.get(Provider, provider_id)
+    if provider is None or not may_see_provider(viewer, provider):
+        raise NotFound(_l("No such provider."))
+    return provider
+
+
+def reportable_review(actor: User, review_id: int) -> Review:
+    """A review ``actor`` sees on its provider's page and may report: shown, not hidden.
+
+    Raises NotFound otherwise (a hidden review's text is not for a reporter).
+    """
+    review = db.session.get(Review, review_id)
+    if review is None or review.is_hidden:
+        raise NotFound(_l("No such review."))
+    if not may_see_provider(actor, db.session.get(Provider, review.provider_id)):
+        raise NotFound(_l("No such review."))
+    return review
+
+
 def report_review(*, by: User, review_id: int, reason: str) -> ReviewReport:
     """Report a review as abusive, once per person. Raises NotFound, Conflict, InvalidInput."""
-    review = _review(review_id)
+    review = reportable_review(by, review_id)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_l("Say briefly what is wrong with this review."))
@@ -175,117 +234,9 @@ def report_review(*, by: User, review_id: int, reason: str) -> ReviewReport:
     return report
 
 
-def check_may_moderate(actor: User, provider: Provider) -> None:
-    """A coordinator overseeing the provider who does not run it; raises NotAllowed."""
-    if not oversees_provider(actor, provider):
-        raise NotAllowed(_l("Only a coordinator of a community this provider serves may do this."))
-    if runs_provider(actor, provider):
-        raise NotAllowed(_l("You run this provider, so another coordinator must decide."))
-
-
-def may_moderate(actor: User, provider: Provider) -> bool:
-    return oversees_provider(actor, provider) and not runs_provider(actor, provider)
-
-
-def _close_reports(review: Review, by: User) -> None:
-    db.session.execute(
-        update(ReviewReport)
-        .where(ReviewReport.review_id == review.id, ReviewReport.handled_at.is_(None))
-        .values(handled_by_id=by.id, handled_at=utcnow())
-    )
-
-
-def hide_review(*, by: User, review_id: int, reason: str) -> Review:
-    """Hide an abusive review with a logged reason; it leaves the provider's rating.
-
-    Raises NotFound, NotAllowed, InvalidInput (no reason) or Conflict (already hidden).
-    """
-    review = _review(review_id)
-    provider = db.session.get(Provider, review.provider_id)
-    check_may_moderate(by, provider)
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(_l("Give the reason for hiding this review."))
-    if len(reason) > MAX_REASON:
-        raise InvalidInput(_l("Please write at most %(n)s characters.", n=MAX_REASON))
-    if review.is_hidden:
-        raise Conflict(_l("This review is already hidden."))
-    review.is_hidden = True
-    review.hidden_reason = reason
-    review.hidden_by_id = by.id
-    review.hidden_at = utcnow()
-    db.session.flush()
-    _move_rating(provider.id, -1, review.stars)
-    _close_reports(review, by)
-    return review
-
-
-def unhide_review(*, by: User, review_id: int) -> Review:
-    """Show a hidden review again; it counts in the rating again.
-
-    The last hiding (who, when, why) stays recorded. Raises NotFound,
-    NotAllowed or Conflict (not hidden).
-    """
-    review = _review(review_id)
-    provider = db.session.get(Provider, review.provider_id)
-    check_may_moderate(by, provider)
-    if not review.is_hidden:
-        raise Conflict(_l("This review is not hidden."))
-    review.is_hidden = False
-    db.session.flush()
-    _move_rating(provider.id, 1, review.stars)
-    return review
-
-
-def keep_review(*, by: User, review_id: int) -> Review:
-    """Close a review's open reports and leave it shown. Raises NotFound, NotAllowed."""
-    review = _review(review_id)
-    check_may_moderate(by, db.session.get(Provider, review.provider_id))
-    _close_reports(review, by)
-    db.session.flush()
-    return review
-
-
-@dataclass(frozen=True, slots=True)
-class ReportedReview:
-    review: Review
-    provider_name: str
-    reports: int
-    reasons: list[str]
-
-
-def moderation_queue(by: User) -> list[ReportedReview]:
-    """Reviews with open reports, of providers ``by`` oversees (oldest report first)."""
-    if by.role not in (Role.COORDINATOR, Role.STREET_ADMIN):
-        raise NotAllowed(_l("Only coordinators moderate reviews."))
-    if by.role == Role.STREET_ADMIN:
-        overseen = Provider.street_id == by.community.street_id
-    else:
-        overseen = exists().where(
-            ProviderCommunity.provider_id == Provider.id,
-            ProviderCommunity.community_id == by.community_id,
-        )
-    rows = db.session.execute(
-        select(Review, Provider.name, func.min(ReviewReport.created_at))
-        .join(ReviewReport, ReviewReport.review_id == Review.id)
-        .join(Provider, Provider.id == Review.provider_id)
-        .where(ReviewReport.handled_at.is_(None), overseen, Provider.owner_id != by.id)
-        .group_by(Review.id, Provider.name)
-        .order_by(func.min(ReviewReport.created_at))
-    ).all()
-    reasons: dict[int, list[str]] = {}
-    ids = [row[0].id for row in rows]
-    if ids:
-        for review_id, reason in db.session.execute(
-            select(ReviewReport.review_id, ReviewReport.reason)
-            .where(ReviewReport.review_id.in_(ids), ReviewReport.handled_at.is_(None))
-            .order_by(ReviewReport.id)
-        ):
-            reasons.setdefault(review_id, []).append(reason)
-    return [
-        ReportedReview(row[0], row[1], len(reasons.get(row[0].id, [])), reasons.get(row[0].id, []))
-        for row in rows
-    ]
+def reviewer_name(review: Review) -> str:
+    """Who wrote ``review``, as every page and export shows it to others (see masked_name)."""
+    return masked_name(review.author.display_name)
 
 
 def provider_reviews(provider_id: int, *, page: int = 1, per_page: int = 20) -> list[Review]:

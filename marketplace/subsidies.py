@@ -6,6 +6,9 @@ A booking reserves its part when it is made (the month's row locked, so two
 bookings can never spend the same last yuan), uses it when it completes and
 gives it back when it ends without service. The database refuses a month whose
 spending would pass its budget, whatever the code here does.
+
+A community's rules and report are its coordinators' and its street admin's
+(community.reach); every change of a rule or a budget is written to the audit log.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from community import audit
+from community.audit import Action
 from community.models import Community, User
-from community.reach import coordinates_community
+from community.reach import community_condition, coordinates_community
 from extensions import db
 from marketplace.booking_models import (
     Booking,
@@ -191,14 +196,36 @@ def check_may_manage(actor: User, community: Community) -> None:
 
 def manageable_communities(actor: User) -> list[Community]:
     """The communities whose subsidies ``actor`` may see and change (none for members)."""
-    if not actor.is_coordinator:
-        return []
-    communities = db.session.scalars(
-        select(Community)
-        .where(Community.street_id == actor.community.street_id)
-        .order_by(Community.name)
+    return list(
+        db.session.scalars(
+            select(Community)
+            .where(community_condition(actor, Community.id))
+            .order_by(Community.name)
+        )
     )
-    return [c for c in communities if coordinates_community(actor, c)]
+
+
+def _rule_values(rule: SubsidyRule) -> dict:
+    """What the audit log keeps of a rule, before and after a change."""
+    return {
+        "name": rule.name,
+        "category": rule.category,
+        "min_age": rule.min_age,
+        "fen_per_unit": rule.fen_per_unit,
+        "monthly_budget_fen": rule.monthly_budget_fen,
+        "is_active": rule.is_active,
+    }
+
+
+def _audit(rule: SubsidyRule, by: User, before: dict | None) -> None:
+    audit.record(
+        Action.SUBSIDY_CHANGED,
+        actor=by,
+        community=rule.community,
+        target=f"subsidy_rule:{rule.id}",
+        before=before,
+        after=_rule_values(rule),
+    )
 
 
 def _check_rule_values(name: str, category: str | None, min_age: int | None, fen_per_unit: int):
@@ -252,6 +279,7 @@ def create_rule(
     )
     db.session.add(rule)
     db.session.flush()
+    _audit(rule, by, None)
     return rule
 
 
@@ -272,8 +300,10 @@ def deactivate_rule(rule: SubsidyRule, *, by: User) -> None:
     check_may_manage(by, rule.community)
     if not rule.is_active:
         raise Conflict(_l("This subsidy was already stopped."))
+    before = _rule_values(rule)
     rule.is_active = False
     db.session.flush()
+    _audit(rule, by, before)
 
 
 def change_budget(
@@ -287,6 +317,7 @@ def change_budget(
     check_may_manage(by, rule.community)
     if monthly_budget_fen < 0:
         raise InvalidInput(_l("The monthly budget cannot be below ¥0."))
+    before = _rule_values(rule)
     row = _month_row(rule.id, month_start(local_today(now)), lock=True)
     if row is not None:
         if monthly_budget_fen < row.spent_fen:
@@ -300,10 +331,13 @@ def change_budget(
         row.budget_fen = monthly_budget_fen
     rule.monthly_budget_fen = monthly_budget_fen
     db.session.flush()
+    _audit(rule, by, before)
 
 
-def rules_of(community: Community) -> list[SubsidyRule]:
-    """The community's rules, active first, oldest first."""
+def rules_of(community: Community, *, by: User) -> list[SubsidyRule]:
+    """The community's rules, active first, oldest first. Raises NotAllowed unless ``by``
+    coordinates the community."""
+    check_may_manage(by, community)
     return list(
         db.session.scalars(
             select(SubsidyRule)
@@ -332,11 +366,13 @@ class RuleMonth:
         return max(self.budget_fen - self.spent_fen, 0)
 
 
-def report(community: Community, month: date) -> list[RuleMonth]:
+def report(community: Community, month: date, *, by: User) -> list[RuleMonth]:
     """Per rule of ``community`` (oldest first): the month's budget, spending and reach.
 
     Spending counts used and reserved grants; returned ones are back in the budget.
+    Raises NotAllowed unless ``by`` coordinates the community.
     """
+    check_may_manage(by, community)
     month = month_start(month)
     rules = list(
         db.session.scalars(

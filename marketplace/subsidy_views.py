@@ -52,7 +52,7 @@ def index():
     communities = _communities()
     return render_template(
         "marketplace/subsidies/index.html",
-        rules=[(c, subsidies.rules_of(c)) for c in communities],
+        rules=[(c, subsidies.rules_of(c, by=_me())) for c in communities],
         stop_form=StopForm(formdata=None),
     )
 
@@ -147,7 +147,7 @@ def report():
     communities, month, form = _report_args()
     if not form.month.data:
         form.month.data = month
-    lines = [(c, subsidies.report(c, month)) for c in communities]
+    lines = [(c, subsidies.report(c, month, by=_me())) for c in communities]
     return render_template(
         "marketplace/subsidies/report.html",
         form=form,
@@ -189,7 +189,7 @@ def report_csv():
             line.residents,
         ]
         for community in communities
-        for line in subsidies.report(community, month)
+        for line in subsidies.report(community, month, by=_me())
     ]
     return Response(
         csv_chunks(header, rows),

@@ -6,18 +6,19 @@ marketplace.card, hours through the time-bank ledger, the community subsidy
 through marketplace.subsidies), writes a BookingEvent and flushes. They never
 commit. ``by=None`` means the system (a sweep, a payment webhook).
 
-Who may:
+Who may (marketplace.access):
 - the provider's owner: accept, decline, deliver, mark a no-show, mark paid on
   site, cancel before the start (never a fee);
 - the resident's side (the resident, family allowed to book, their
-  coordinator): confirm, cancel (a fee after the free period), dispute;
-- a coordinator overseeing the provider: resolve a dispute.
+  coordinator or street admin): confirm, cancel (a fee after the free period),
+  dispute; a coordinator's step for a resident is written to the audit log;
+- a coordinator of the resident's community (or the street admin): decide a
+  dispute (marketplace.disputes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -30,18 +31,18 @@ from extensions import db
 from marketplace import card, notices, subsidies
 from marketplace.access import (
     may_book_for,
-    oversees_provider,
+    may_decide_dispute,
     residents_booked_for,
     runs_provider,
 )
 from marketplace.booking_models import Booking, BookingEvent, PaymentMethod
 from marketplace.booking_models import BookingStatus as S
+from marketplace.bookings import record_acted_for
 from marketplace.card import NOTE_CARD_FAILED, NOTE_CARD_LAPSED
 from marketplace.errors import Conflict, InvalidInput, MarketplaceError, NotAllowed, NotFound
-from marketplace.formatting import format_yuan
 from marketplace.states import check_transition, may_move
 from timebank.ledger import post_transfer, release_hold, settle_hold
-from timebank.models import Hold, HoldStatus, Transfer, TransferKind
+from timebank.models import Hold, HoldStatus, TransferKind
 
 FREE_CANCEL_HOURS = 24
 DISPUTE_DAYS = 14
@@ -118,7 +119,7 @@ def _for_whom(by: User | None, booking: Booking) -> User | None:
     return None
 
 
-def _record(
+def record_step(
     booking: Booking,
     to_status: str,
     *,
@@ -143,7 +144,7 @@ def _record(
     notices.booking_moved(booking, from_status, by)
 
 
-def _hold_is_open(booking: Booking) -> bool:
+def hold_is_open(booking: Booking) -> bool:
     if booking.hold_id is None:
         return False
     status = db.session.scalar(select(Hold.status).where(Hold.id == booking.hold_id))
@@ -171,7 +172,7 @@ def auto_complete_hours() -> int:
 def _release_money(booking: Booking, *, by: User | None) -> None:
     """Nothing is paid: let the card authorisation go, free the hours, return the subsidy."""
     card.release(booking)
-    if _hold_is_open(booking):
+    if hold_is_open(booking):
         release_hold(booking.hold_id, entered_by=by)
     subsidies.give_back(booking)
 
@@ -182,7 +183,7 @@ def _completion_money(
     """The service was given: take the card payment, pay the hours, spend the subsidy."""
     if booking.payable_fen > 0:
         card.capture(booking, booking.payable_fen)
-    if _hold_is_open(booking):
+    if hold_is_open(booking):
         booking.hours_transfer_id = settle_hold(
             booking.hold_id,
             to_account_id=booking.provider.account_id,
@@ -205,7 +206,7 @@ def fee_for(booking: Booking) -> tuple[int, int]:
     fen = 0
     if booking.payment_method == PaymentMethod.CARD:
         fen = _percent_of(booking.payable_fen, percent)
-    minutes = _percent_of(booking.total_minutes or 0, percent) if _hold_is_open(booking) else 0
+    minutes = _percent_of(booking.total_minutes or 0, percent) if hold_is_open(booking) else 0
     return fen, minutes
 
 
@@ -218,7 +219,7 @@ def _fee_money(booking: Booking, *, by: User | None, on_behalf_of: User | None) 
             booking.cancel_fee_fen = fee_fen
         else:
             card.release(booking)
-    if _hold_is_open(booking):
+    if hold_is_open(booking):
         resident_account_id = db.session.scalar(
             select(Hold.account_id).where(Hold.id == booking.hold_id)
         )
@@ -343,8 +344,13 @@ def check_action(
             )
     elif action == "resolve":
         _require(
-            by is not None and oversees_provider(by, booking.provider),
-            NotAllowed(_l("Only a coordinator of a community this provider serves may do this.")),
+            by is not None and may_decide_dispute(by, booking),
+            NotAllowed(
+                _l(
+                    "Only a coordinator of the resident's community who does not run "
+                    "this provider may decide this dispute."
+                )
+            ),
         )
         _require(status == S.DISPUTED, _not_now(_l("This booking is not in dispute.")))
     else:
@@ -410,7 +416,7 @@ def payment_authorised(booking: Booking, *, now: datetime | None = None) -> Book
     booking = locked_booking(booking.id)
     check_transition(booking.status, S.REQUESTED)
     booking.expires_at = now + timedelta(hours=booking.provider.response_hours)
-    _record(booking, S.REQUESTED, by=None, note=NOTE_PAYMENT_AUTHORISED)
+    record_step(booking, S.REQUESTED, by=None, note=NOTE_PAYMENT_AUTHORISED)
     return booking
 
 
@@ -425,10 +431,10 @@ def payment_failed(booking: Booking, message: str, *, now: datetime | None = Non
     check_transition(booking.status, S.EXPIRED)
     if booking.status != S.PENDING_PAYMENT:
         raise Conflict(_l("This booking is not waiting for payment."))
-    if _hold_is_open(booking):
+    if hold_is_open(booking):
         release_hold(booking.hold_id, entered_by=None)
     subsidies.give_back(booking)
-    _record(booking, S.EXPIRED, by=None, note=message)
+    record_step(booking, S.EXPIRED, by=None, note=message)
     return booking
 
 
@@ -441,7 +447,7 @@ def cancel_unpaid(booking: Booking, note: str) -> Booking:
     booking = locked_booking(booking.id)
     if may_move(booking.status, S.CANCELLED):
         subsidies.give_back(booking)
-        _record(booking, S.CANCELLED, by=None, note=note)
+        record_step(booking, S.CANCELLED, by=None, note=note)
     return booking
 
 
@@ -451,7 +457,7 @@ def accept(booking: Booking, *, by: User, now: datetime | None = None) -> Bookin
     booking = locked_booking(booking.id)
     check_action("accept", booking, by, now)
     booking.expires_at = None
-    _record(booking, S.ACCEPTED, by=by)
+    record_step(booking, S.ACCEPTED, by=by)
     return booking
 
 
@@ -463,7 +469,7 @@ def decline(
     booking = locked_booking(booking.id)
     check_action("decline", booking, by, now)
     _release_money(booking, by=by)
-    _record(booking, S.DECLINED, by=by, note=reason.strip())
+    record_step(booking, S.DECLINED, by=by, note=reason.strip())
     return booking
 
 
@@ -476,11 +482,11 @@ def deliver(booking: Booking, *, by: User, now: datetime | None = None) -> Booki
     booking = locked_booking(booking.id)
     check_action("deliver", booking, by, now)
     booking.delivered_at = now
-    _record(booking, S.ACCEPTED, by=by, note=NOTE_DELIVERED)
+    record_step(booking, S.ACCEPTED, by=by, note=NOTE_DELIVERED)
     return booking
 
 
-def _complete(
+def complete_booking(
     booking: Booking,
     *,
     by: User | None,
@@ -491,7 +497,7 @@ def _complete(
     check_transition(booking.status, S.COMPLETED)
     if booking.completed_at is None:
         _completion_money(booking, by=by, on_behalf_of=on_behalf_of, now=now)
-    _record(booking, S.COMPLETED, by=by, note=note, on_behalf_of=on_behalf_of)
+    record_step(booking, S.COMPLETED, by=by, note=note, on_behalf_of=on_behalf_of)
     return booking
 
 
@@ -503,7 +509,9 @@ def confirm(booking: Booking, *, by: User, now: datetime | None = None) -> Booki
     now = now or utcnow()
     booking = locked_booking(booking.id)
     check_action("confirm", booking, by, now)
-    return _complete(booking, by=by, now=now, on_behalf_of=_for_whom(by, booking))
+    complete_booking(booking, by=by, now=now, on_behalf_of=_for_whom(by, booking))
+    record_acted_for(by, booking, "confirm")
+    return booking
 
 
 def cancel(booking: Booking, *, by: User, reason: str = "", now: datetime | None = None) -> Booking:
@@ -522,7 +530,8 @@ def cancel(booking: Booking, *, by: User, reason: str = "", now: datetime | None
         _fee_money(booking, by=by, on_behalf_of=on_behalf_of)
     else:
         _release_money(booking, by=by)
-    _record(booking, S.CANCELLED, by=by, note=reason.strip(), on_behalf_of=on_behalf_of)
+    record_step(booking, S.CANCELLED, by=by, note=reason.strip(), on_behalf_of=on_behalf_of)
+    record_acted_for(by, booking, "cancel")
     return booking
 
 
@@ -537,7 +546,7 @@ def mark_no_show(
     booking = locked_booking(booking.id)
     check_action("no_show", booking, by, now)
     _fee_money(booking, by=by, on_behalf_of=None)
-    _record(booking, S.NO_SHOW, by=by, note=reason.strip())
+    record_step(booking, S.NO_SHOW, by=by, note=reason.strip())
     return booking
 
 
@@ -548,7 +557,7 @@ def mark_paid_on_site(booking: Booking, *, by: User, now: datetime | None = None
     check_action("mark_paid", booking, by, now)
     booking.paid_on_site_at = now
     booking.paid_on_site_by_id = by.id
-    _record(booking, booking.status, by=by, note=NOTE_PAID_ON_SITE)
+    record_step(booking, booking.status, by=by, note=NOTE_PAID_ON_SITE)
     return booking
 
 
@@ -565,155 +574,9 @@ def dispute(booking: Booking, *, by: User, reason: str, now: datetime | None = N
     booking = locked_booking(booking.id)
     check_action("dispute", booking, by, now)
     booking.dispute_reason = reason[:500]
-    _record(booking, S.DISPUTED, by=by, note=reason, on_behalf_of=_for_whom(by, booking))
+    record_step(booking, S.DISPUTED, by=by, note=reason, on_behalf_of=_for_whom(by, booking))
+    record_acted_for(by, booking, "dispute")
     return booking
-
-
-# --- disputes ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Paid:
-    """What the resident has paid (or would pay if the service is upheld) on a disputed booking."""
-
-    fen: int
-    minutes: int
-    transfer_id: int | None  # the hours transfer to the provider, once made
-    settled: bool  # the money has moved already (completed or fee taken)
-
-
-def paid_on(booking: Booking) -> Paid:
-    """What a refund can give back at most on ``booking``."""
-    minutes = 0
-    if booking.hours_transfer_id is not None:
-        minutes = db.session.scalar(
-            select(Transfer.amount_minutes).where(Transfer.id == booking.hours_transfer_id)
-        )
-    if booking.completed_at is not None:
-        return Paid(booking.payable_fen, minutes, booking.hours_transfer_id, True)
-    if booking.cancel_fee_fen or booking.hours_transfer_id is not None:
-        return Paid(booking.cancel_fee_fen, minutes, booking.hours_transfer_id, True)
-    held = booking.total_minutes if _hold_is_open(booking) else 0
-    # disputed before completion: nothing moved yet, the whole payable is at stake
-    if booking.delivered_at is not None:
-        return Paid(booking.payable_fen, held or 0, None, False)
-    return Paid(0, 0, None, False)
-
-
-def _refund_hours(booking: Booking, paid: Paid, minutes: int, *, full: bool, by: User) -> None:
-    """Pay ``minutes`` back from the provider's account to the resident's."""
-    transfer = db.session.get(Transfer, paid.transfer_id)
-    post_transfer(
-        from_account_id=transfer.to_account_id,
-        to_account_id=transfer.from_account_id,
-        minutes=minutes,
-        kind=TransferKind.REVERSAL if full else TransferKind.ADJUSTMENT,
-        idempotency_key=f"booking:{booking.id}:refund",
-        entered_by=by,
-        on_behalf_of=booking.resident,
-        memo=booking.title,
-        reverses_id=paid.transfer_id if full else None,
-    )
-
-
-def resolve_dispute(
-    booking: Booking,
-    *,
-    by: User,
-    outcome: str,
-    note: str,
-    refund_fen: int = 0,
-    now: datetime | None = None,
-) -> Booking:
-    """A coordinator decides a dispute.
-
-    "uphold": the booking completes (paid normally if it was not yet); an
-    upheld no-show ends cancelled with its fee kept.
-    "refund": ``refund_fen`` (1 … what was paid) goes back to the resident —
-    by card, or the same share of the hours from the provider's account; on a
-    full refund the subsidy goes back too. Raises InvalidInput, NotAllowed, Conflict.
-    """
-    now = now or utcnow()
-    note = note.strip()
-    if not note:
-        raise InvalidInput(_l("Please write down why you decided this way."))
-    if outcome not in ("uphold", "refund"):
-        raise InvalidInput(_l("Choose to uphold the booking or to refund it."))
-    booking = locked_booking(booking.id)
-    check_action("resolve", booking, by, now)
-    if outcome == "uphold":
-        if booking.completed_at is None and booking.delivered_at is None:
-            # a no-show upheld: it ends as a missed booking, the fee stands
-            check_transition(booking.status, S.CANCELLED)
-            _record(booking, S.CANCELLED, by=by, note=note)
-            return booking
-        return _complete(booking, by=by, now=now, note=note)
-    check_transition(booking.status, S.REFUNDED)
-    paid = paid_on(booking)
-    if refund_fen <= 0 or refund_fen > paid.fen:
-        raise InvalidInput(
-            _l(
-                "The refund must be more than ¥0 and at most what was paid (%(paid)s).",
-                paid=format_yuan(paid.fen),
-            )
-        )
-    full = refund_fen == paid.fen
-    if paid.settled:
-        card.refund(booking, refund_fen)
-        minutes = paid.minutes if full else _share(paid.minutes, refund_fen, paid.fen)
-        if minutes > 0 and paid.transfer_id is not None:
-            _refund_hours(booking, paid, minutes, full=full, by=by)
-    else:
-        # disputed before completion: take only what is not refunded
-        keep = paid.fen - refund_fen
-        if keep > 0:
-            card.capture(booking, keep)
-        else:
-            card.release(booking)
-        if _hold_is_open(booking):
-            if full:
-                release_hold(booking.hold_id, entered_by=by)
-            else:
-                booking.hours_transfer_id = settle_hold(
-                    booking.hold_id,
-                    to_account_id=booking.provider.account_id,
-                    kind=TransferKind.REDEMPTION,
-                    entered_by=by,
-                    memo=booking.title,
-                )
-                back = _share(paid.minutes, refund_fen, paid.fen)
-                if back > 0:
-                    _refund_hours(
-                        booking,
-                        Paid(paid.fen, paid.minutes, booking.hours_transfer_id, True),
-                        back,
-                        full=False,
-                        by=by,
-                    )
-    if full:
-        subsidies.give_back(booking)
-    else:
-        subsidies.mark_used(booking)
-    booking.refunded_fen = refund_fen
-    _record(booking, S.REFUNDED, by=by, note=note)
-    return booking
-
-
-def _share(minutes: int, part_fen: int, whole_fen: int) -> int:
-    """The minutes in the same proportion as ``part_fen`` of ``whole_fen``, rounded half up."""
-    if whole_fen <= 0:
-        return 0
-    return (minutes * part_fen * 2 + whole_fen) // (2 * whole_fen)
-
-
-def disputes_for(coordinator: User) -> list[Booking]:
-    """Disputed bookings of the providers ``coordinator`` oversees, oldest first."""
-    if not coordinator.is_coordinator:
-        return []
-    disputed = db.session.scalars(
-        select(Booking).where(Booking.status == S.DISPUTED).order_by(Booking.updated_at, Booking.id)
-    )
-    return [b for b in disputed if oversees_provider(coordinator, b.provider)]
 
 
 # --- the sweep ---------------------------------------------------------------------
@@ -749,7 +612,7 @@ def expire_due(now: datetime | None = None) -> int:
             return False
         _release_money(booking, by=None)
         note = NOTE_NOT_PAID if booking.status == S.PENDING_PAYMENT else NOTE_NO_ANSWER
-        _record(booking, S.EXPIRED, by=None, note=note)
+        record_step(booking, S.EXPIRED, by=None, note=note)
         return True
 
     return _sweep(ids, expire)
@@ -770,7 +633,7 @@ def complete_due(now: datetime | None = None) -> int:
             return False
         if booking.delivered_at > cutoff:
             return False
-        _complete(booking, by=None, now=now, note=NOTE_AUTO_COMPLETED)
+        complete_booking(booking, by=None, now=now, note=NOTE_AUTO_COMPLETED)
         return True
 
     return _sweep(ids, complete)

@@ -270,3 +270,37 @@ def slots(provider, day) -> dict[str, int]:
         )
     )
     return {("morning" if s.starts_at == time(9) else "afternoon"): s.id for s in rows}
+
+
+# --- reach: a provider serving two communities of the street, and everyone who might look ---
+
+
+@pytest.fixture
+def actors(people, far_people, provider_owner, make_member, elder) -> dict[str, User]:
+    """Everyone who might look at community A's elder's bookings, by name: the issue's people,
+    staff of another street, the owner of the provider below, another provider's owner, and
+    a son whose link does not allow booking."""
+    from community.services import link_family
+
+    son = make_member("王儿子", age=52)
+    link_family(by=elder, elder=elder, relative=son, may_book=False)
+    return {
+        **people,
+        **far_people,
+        "provider_owner": provider_owner,
+        "other_provider": people["provider"],
+        "family_without_booking": son,
+    }
+
+
+@pytest.fixture
+def two_sided(make_provider, make_item, community, other_community):
+    """The cleaning of a provider that serves both communities of the street."""
+    provider = make_provider("两社区家政", communities=[community, other_community])
+    return make_item(provider, "两社区保洁")
+
+
+@pytest.fixture
+def b_resident(make_member, other_community):
+    """An elder of the other community of the street (B), served by the same provider."""
+    return make_member("金狮老人", age=81, community=other_community)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from community.notifications import inbox, render
 from extensions import db
-from marketplace import card, transitions
+from marketplace import card, disputes, transitions
 from marketplace.booking_models import BookingStatus
 from marketplace.card_models import CardPayment, CardStatus
 from marketplace.errors import Conflict, InvalidInput, PaymentFailed
@@ -171,7 +171,7 @@ def test_a_coordinator_refunds_a_dispute_fully(
     )
     coordinator = make_member("社区王主任", role="coordinator")
 
-    transitions.resolve_dispute(
+    disputes.resolve_dispute(
         booking,
         by=coordinator,
         outcome="refund",

@@ -141,17 +141,18 @@ def test_csv_has_a_bom_every_booking_and_is_formula_safe(
     book, provider, today, make_member, make_booking, cleaning
 ):
     sly = make_member('=HYPERLINK("http://x")', age=30)
-    make_booking(
+    sly_booking = make_booking(
         cleaning, sly, starts_at=to_utc(today, time(0, 30)), status="accepted", subsidy=False
     )
     book(today + timedelta(days=1), time(14), "completed", payment_method="hours")
     text, rows = _rows(dashboard.bookings_csv(provider))
     assert text.startswith("\ufeff")
     assert len(rows) == 3
-    assert rows[0][0] and len(rows[0]) == 10
+    assert rows[0][0] and len(rows[0]) == 11
     first, second = rows[1], rows[2]
-    assert first[:5] == [today.isoformat(), "00:30", "日常保洁", '\'=HYPERLINK("http://x")', "1"]
-    assert first[7:] == ["80.00", "0.00", ""]
+    # the resident as the review form promises (first character, then **), formula-safe
+    assert first[:5] == [today.isoformat(), "00:30", "日常保洁", "'=**", "1"]
+    assert first[7:] == ["80.00", "0.00", "", str(sly_booking.id)]
     assert second[1] == "14:00"
     assert second[9] == "2.00"  # two hours paid in hours
 

@@ -9,7 +9,7 @@ import pytest
 from community.models import Role, utcnow
 from community.services import link_family
 from extensions import db
-from marketplace import subsidies, transitions
+from marketplace import disputes, subsidies, transitions
 from marketplace.booking_models import BookingEvent, SubsidyGrant, SubsidyMonth
 from marketplace.errors import Conflict, InvalidInput, NotAllowed, TransitionNotAllowed
 from tests.conftest import counted_statements
@@ -274,19 +274,19 @@ def test_full_refund_reverses_the_hours(completed, resident, coordinator, provid
     at = completed.completed_at + timedelta(days=1)
     transitions.dispute(completed, by=resident, reason="Not done", now=at)
     with pytest.raises(NotAllowed):
-        transitions.resolve_dispute(
+        disputes.resolve_dispute(
             completed, by=provider_owner, outcome="refund", refund_fen=8000, note="x", now=at
         )
     with pytest.raises(InvalidInput):  # more than was paid
-        transitions.resolve_dispute(
+        disputes.resolve_dispute(
             completed, by=coordinator, outcome="refund", refund_fen=8001, note="x", now=at
         )
     with pytest.raises(InvalidInput):  # no note
-        transitions.resolve_dispute(
+        disputes.resolve_dispute(
             completed, by=coordinator, outcome="refund", refund_fen=8000, note="", now=at
         )
     paid = completed.hours_transfer_id
-    transitions.resolve_dispute(
+    disputes.resolve_dispute(
         completed, by=coordinator, outcome="refund", refund_fen=8000, note="Agreed", now=at
     )
     assert completed.status == "refunded"
@@ -301,7 +301,7 @@ def test_full_refund_reverses_the_hours(completed, resident, coordinator, provid
 def test_partial_refund_gives_back_a_share_of_the_hours(completed, resident, coordinator):
     at = completed.completed_at + timedelta(days=1)
     transitions.dispute(completed, by=resident, reason="Half done", now=at)
-    transitions.resolve_dispute(
+    disputes.resolve_dispute(
         completed, by=coordinator, outcome="refund", refund_fen=4000, note="Half", now=at
     )
     assert completed.refunded_fen == 4000
@@ -319,7 +319,7 @@ def test_upholding_a_delivered_dispute_completes_and_pays(
     transitions.deliver(hours_booking, by=provider_owner, now=start + timedelta(hours=2))
     transitions.dispute(hours_booking, by=resident, reason="Late", now=start + timedelta(hours=3))
     assert hold_status(hours_booking) == "open"
-    transitions.resolve_dispute(
+    disputes.resolve_dispute(
         hours_booking, by=coordinator, outcome="uphold", note="Done well", now=start
     )
     assert hours_booking.status == "completed"
@@ -346,8 +346,8 @@ def test_a_coordinator_of_another_street_cannot_resolve(completed, resident, app
     at = completed.completed_at + timedelta(days=1)
     transitions.dispute(completed, by=resident, reason="Not done", now=at)
     with pytest.raises(NotAllowed):
-        transitions.resolve_dispute(completed, by=stranger, outcome="uphold", note="x", now=at)
-    assert transitions.disputes_for(stranger) == []
+        disputes.resolve_dispute(completed, by=stranger, outcome="uphold", note="x", now=at)
+    assert disputes.disputes_for(stranger) == []
 
 
 # --- payment arriving (or not) --------------------------------------------------------
@@ -477,7 +477,7 @@ def test_actions_for_each_side(make_booking, cleaning, resident, provider_owner,
     assert transitions.actions_for(booking, resident, after_start) == ["confirm", "dispute"]
     transitions.dispute(booking, by=resident, reason="Bad", now=after_start)
     assert "resolve" in transitions.actions_for(booking, coordinator, after_start)
-    assert transitions.disputes_for(coordinator) == [booking]
+    assert disputes.disputes_for(coordinator) == [booking]
 
 
 def test_the_sweep_command_expires_completes_and_commits(
@@ -523,7 +523,7 @@ def test_upholding_a_no_show_keeps_the_fee(hours_booking, provider_owner, reside
     start = hours_booking.starts_at
     transitions.mark_no_show(hours_booking, by=provider_owner, now=start)
     transitions.dispute(hours_booking, by=resident, reason="I was home", now=start)
-    transitions.resolve_dispute(
+    disputes.resolve_dispute(
         hours_booking, by=coordinator, outcome="uphold", note="Neighbours saw", now=start
     )
     assert hours_booking.status == "cancelled"
