@@ -1,0 +1,87 @@
+"""What every response promises the browser, and whose address a request comes from.
+
+- Behind TRUSTED_PROXIES proxies, the client address and scheme are read from
+  their X-Forwarded-For/-Proto headers (werkzeug's ProxyFix), and only from
+  those: with no proxy configured, a client cannot forge its address.
+- flask-talisman sends a Content-Security-Policy (everywhere, so every test and
+  the demo run under it) allowing only this site's own scripts and styles, plus
+  Stripe.js from STRIPE_JS_URL's origin with the frames and API calls it needs;
+  the few inline styles carry the request's nonce (``csp_nonce()`` in templates).
+- In production (FORCE_HTTPS): plain HTTP is redirected to HTTPS, HSTS is sent,
+  and the session and remember-me cookies are Secure (config.follow_environment).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask
+from flask_talisman import Talisman
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+REAL_STRIPE_JS = "js.stripe.com"
+# What Stripe.js itself loads, frames and calls (Stripe's published CSP guidance).
+STRIPE_SCRIPTS = ("https://js.stripe.com", "https://*.js.stripe.com")
+STRIPE_FRAMES = ("https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com")
+STRIPE_API = ("https://api.stripe.com",)
+
+
+def _origin(url: str | None) -> str | None:
+    parts = urlsplit(url or "")
+    if not (parts.scheme and parts.netloc):
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(config) -> dict[str, str]:
+    """The policy for this app's pages, with Stripe's sources from the config."""
+    scripts, frames, calls = ["'self'"], [], ["'self'"]
+    js_origin = _origin(config.get("STRIPE_JS_URL"))
+    if js_origin and urlsplit(js_origin).hostname == REAL_STRIPE_JS:
+        scripts += STRIPE_SCRIPTS
+        frames += STRIPE_FRAMES
+        calls += STRIPE_API
+    elif js_origin:
+        # a stand-in such as localstripe: one server for the script and the API
+        scripts.append(js_origin)
+        calls.append(js_origin)
+    api_origin = _origin(config.get("STRIPE_API_BASE"))
+    if api_origin and api_origin not in calls:
+        calls.append(api_origin)
+    return {
+        "default-src": "'self'",
+        "script-src": " ".join(scripts),
+        "style-src": "'self'",  # and the request's nonce (content_security_policy_nonce_in)
+        "img-src": "'self'",
+        "font-src": "'self'",
+        "connect-src": " ".join(calls),
+        "frame-src": " ".join(frames) or "'none'",
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+
+
+def register_security(app: Flask) -> None:
+    """Read client addresses through the trusted proxies; send the security headers."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    production = bool(app.config["FORCE_HTTPS"])
+    policy = content_security_policy(app.config) if app.config["CONTENT_SECURITY_POLICY"] else None
+    app.extensions["talisman"] = Talisman(
+        app,
+        force_https=production,
+        strict_transport_security=production,
+        strict_transport_security_max_age=app.config["HSTS_SECONDS"],
+        strict_transport_security_include_subdomains=False,
+        session_cookie_secure=bool(app.config["SESSION_COOKIE_SECURE"]),
+        session_cookie_http_only=True,
+        session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
+        content_security_policy=policy,
+        content_security_policy_nonce_in=["style-src"],
+        frame_options="DENY",
+        referrer_policy="same-origin",
+        x_xss_protection=False,
+    )
