@@ -13,9 +13,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -35,8 +37,13 @@ def _origin(url: str | None) -> str | None:
 
 def content_security_policy(config) -> dict[str, str]:
     """The policy for this app's pages, with Stripe's sources from the config."""
+    return dict(_policy(config.get("STRIPE_JS_URL"), config.get("STRIPE_API_BASE")))
+
+
+@lru_cache(maxsize=8)
+def _policy(stripe_js_url: str | None, stripe_api_base: str | None) -> tuple[tuple[str, str], ...]:
     scripts, frames, calls = ["'self'"], [], ["'self'"]
-    js_origin = _origin(config.get("STRIPE_JS_URL"))
+    js_origin = _origin(stripe_js_url)
     if js_origin and urlsplit(js_origin).hostname == REAL_STRIPE_JS:
         scripts += STRIPE_SCRIPTS
         frames += STRIPE_FRAMES
@@ -45,22 +52,39 @@ def content_security_policy(config) -> dict[str, str]:
         # a stand-in such as localstripe: one server for the script and the API
         scripts.append(js_origin)
         calls.append(js_origin)
-    api_origin = _origin(config.get("STRIPE_API_BASE"))
+    api_origin = _origin(stripe_api_base)
     if api_origin and api_origin not in calls:
         calls.append(api_origin)
-    return {
-        "default-src": "'self'",
-        "script-src": " ".join(scripts),
-        "style-src": "'self'",  # and the request's nonce (content_security_policy_nonce_in)
-        "img-src": "'self'",
-        "font-src": "'self'",
-        "connect-src": " ".join(calls),
-        "frame-src": " ".join(frames) or "'none'",
-        "object-src": "'none'",
-        "base-uri": "'self'",
-        "form-action": "'self'",
-        "frame-ancestors": "'none'",
-    }
+    return (
+        ("default-src", "'self'"),
+        ("script-src", " ".join(scripts)),
+        ("style-src", "'self'"),  # and the request's nonce (content_security_policy_nonce_in)
+        ("img-src", "'self'"),
+        ("font-src", "'self'"),
+        ("connect-src", " ".join(calls)),
+        ("frame-src", " ".join(frames) or "'none'"),
+        ("object-src", "'none'"),
+        ("base-uri", "'self'"),
+        ("form-action", "'self'"),
+        ("frame-ancestors", "'none'"),
+    )
+
+
+class _CurrentPolicy(Mapping):
+    """The policy for the app serving the request, from its config at that moment
+    (Stripe's settings may be set after the app is made, as the tests do)."""
+
+    def _current(self) -> dict[str, str]:
+        return content_security_policy(current_app.config)
+
+    def __getitem__(self, directive: str) -> str:
+        return self._current()[directive]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._current())
+
+    def __len__(self) -> int:
+        return len(self._current())
 
 
 def register_security(app: Flask) -> None:
@@ -69,7 +93,7 @@ def register_security(app: Flask) -> None:
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     production = bool(app.config["FORCE_HTTPS"])
-    policy = content_security_policy(app.config) if app.config["CONTENT_SECURITY_POLICY"] else None
+    policy = _CurrentPolicy() if app.config["CONTENT_SECURITY_POLICY"] else None
     app.extensions["talisman"] = Talisman(
         app,
         force_https=production,
