@@ -108,7 +108,7 @@ def _refused(template: str, form, limit: RequestLimit, reason: str):
     """
     g.limit_opens_at = max(limit.reset_at, g.get("limit_opens_at", 0))
     wait, seconds = _wait_message(g.limit_opens_at)
-    page = render_template(template, form=form, refusal=f"{reason} {wait}")
+    page = render_template(template, form=form, refusal=reason, try_again=wait)
     response = make_response(page, 429)
     response.headers["Retry-After"] = str(seconds)
     response.headers["Cache-Control"] = "no-store"
