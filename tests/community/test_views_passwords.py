@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from community.audit import Action
 from community.audit_models import AuditEntry
-from community.models import Role, User
+from community.models import User
 from community.notification_models import OutboxEmail
 from community.password_changes import reset_token
 from community.passwords import CODE_ALPHABET
