@@ -166,8 +166,10 @@ def send_reset_link(typed: str, *, link_for: Callable[[str], str]) -> None:
     account exists.
     """
     member = _member_for_reset(typed)
-    if member is None or not member.email or not member.is_active_member:
+    if member is None or not (member.email and member.is_active_member):
         return
+    if not (member.phone or member.username):
+        return  # a password they could not sign in with
     link = link_for(reset_token(member))
     minutes = current_app.config["PASSWORD_RESET_LINK_SECONDS"] // 60
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):

@@ -291,3 +291,12 @@ def test_asking_for_links_is_limited(app, with_email, english_pages):
     assert refused.status_code == 429 and "Retry-After" in refused.headers
     assert 'data-testid="reset-refused"' in refused.get_data(as_text=True)
     assert len(mails()) == 3
+
+
+def test_no_link_for_a_member_without_a_login_name(app, make_member):
+    """A password set through a link would be one they could not sign in with."""
+    elder = make_member("没有手机", phone="", password=None)
+    elder.email = "family.of.elder@example.cn"
+    db.session.commit()
+    assert forgot(app, elder.email).status_code == 200
+    assert mails() == []

@@ -190,3 +190,44 @@ def test_nobody_else_may_lift_it(app, client, people, far_people, who, status):
     assert response.status_code == status
     assert is_sign_in_locked(elder)
     assert audit_entries(Action.SIGN_IN_UNLOCKED) == []
+
+
+# --- the client address ------------------------------------------------------------------
+
+
+def test_without_a_trusted_proxy_a_forwarded_address_is_ignored(app, client):
+    """A client cannot dodge the limit per address by claiming another one."""
+    app.config["SIGN_IN_LIMITS_PER_ADDRESS"] = "3 per minute"
+    db.session.commit()
+    statuses = [
+        client.post(
+            "/login",
+            data={"login": f"1380000000{n}", "password": WRONG, "csrf_token": csrf_token(client)},
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+        ).status_code
+        for n in range(4)
+    ]
+    assert statuses == [401, 401, 401, 429]
+
+
+def test_behind_a_trusted_proxy_its_forwarded_address_counts(app):
+    """With TRUSTED_PROXIES=1 the proxy's X-Forwarded-For names the client."""
+    from app import create_app
+
+    proxied = create_app(
+        {**app.config, "TRUSTED_PROXIES": 1, "SIGN_IN_LIMITS_PER_ADDRESS": "3 per minute"}
+    )
+    with proxied.app_context():
+        client = proxied.test_client()
+
+        def try_from(address: str) -> int:
+            token = csrf_token(client)
+            return client.post(
+                "/login",
+                data={"login": "13800000001", "password": WRONG, "csrf_token": token},
+                headers={"X-Forwarded-For": address},
+            ).status_code
+
+        assert [try_from("203.0.113.1") for _ in range(4)] == [401, 401, 401, 429]
+        assert try_from("203.0.113.2") == 401  # another client behind the same proxy
+        db.session.remove()
