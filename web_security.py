@@ -5,16 +5,22 @@
   those: with no proxy configured, a client cannot forge its address.
 - flask-talisman sends a Content-Security-Policy (everywhere, so every test and
   the demo run under it) allowing only this site's own scripts and styles, plus
-  Stripe.js from STRIPE_JS_URL's origin with the frames and API calls it needs;
-  the few inline styles carry the request's nonce (``csp_nonce()`` in templates).
+  Stripe.js from STRIPE_JS_URL's origin with the frames and API calls it needs.
+  The few fixed <style> blocks in templates (print layouts) are allowed by their
+  SHA-256 (read from the templates when the app starts); anything else inline
+  needs the request's nonce (``csp_nonce()`` in a template) or a static file.
 - In production (FORCE_HTTPS): plain HTTP is redirected to HTTPS, HSTS is sent,
   and the session and remember-me cookies are Secure (config.follow_environment).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
@@ -26,6 +32,8 @@ REAL_STRIPE_JS = "js.stripe.com"
 STRIPE_SCRIPTS = ("https://js.stripe.com", "https://*.js.stripe.com")
 STRIPE_FRAMES = ("https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com")
 STRIPE_API = ("https://api.stripe.com",)
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STYLE_BLOCK = re.compile(r"<style\b[^>]*>(.*?)</style>", re.S)
 
 
 def _origin(url: str | None) -> str | None:
@@ -33,6 +41,20 @@ def _origin(url: str | None) -> str | None:
     if not (parts.scheme and parts.netloc):
         return None
     return f"{parts.scheme}://{parts.netloc}"
+
+
+@lru_cache(maxsize=1)
+def fixed_style_hashes(folder: Path = TEMPLATES) -> tuple[str, ...]:
+    """The CSP hash sources of the templates' <style> blocks that hold no template code
+    (the browser hashes the text between the tags, which Jinja leaves as written)."""
+    found = set()
+    for template in sorted(folder.rglob("*.html")):
+        for block in STYLE_BLOCK.findall(template.read_text(encoding="utf-8")):
+            if "{{" in block or "{%" in block:
+                continue  # rendered differently each time: needs the nonce
+            digest = base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()
+            found.add(f"'sha256-{digest}'")
+    return tuple(sorted(found))
 
 
 def content_security_policy(config) -> dict[str, str]:
@@ -58,7 +80,8 @@ def _policy(stripe_js_url: str | None, stripe_api_base: str | None) -> tuple[tup
     return (
         ("default-src", "'self'"),
         ("script-src", " ".join(scripts)),
-        ("style-src", "'self'"),  # and the request's nonce (content_security_policy_nonce_in)
+        # and the request's nonce (content_security_policy_nonce_in)
+        ("style-src", " ".join(("'self'", *fixed_style_hashes()))),
         ("img-src", "'self'"),
         ("font-src", "'self'"),
         ("connect-src", " ".join(calls)),
