@@ -9,10 +9,17 @@ from __future__ import annotations
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from community.account_admin import change_role, reinstate_member, suspend_member
+from community.account_admin import (
+    account_state,
+    change_role,
+    reinstate_member,
+    suspend_member,
+)
 from community.account_forms import ConfirmForm, SuspendForm
+from community.errors import NotPermitted
 from community.models import Role
 from community.password_changes import reset_in_person
 from community.services import member_for
@@ -70,6 +77,9 @@ def reset_member_password(user_id: int):
 def suspend(user_id: int):
     """Suspend the member's account, saying why."""
     person = member_for(current_user, user_id)
+    state = account_state(current_user, person)
+    if not (state.may_suspend or state.may_reinstate):  # theirs to decide either way
+        raise NotPermitted(_l("Only a coordinator of this member's community may do this."))
     form = SuspendForm()
     status = 200
     if form.validate_on_submit():

@@ -93,3 +93,11 @@ def test_a_post_without_its_token_changes_nothing(client, people):
     login(client, people["coordinator"])
     response = client.post(f"/members/{elder.id}/suspend", data={"reason": "no token"})
     assert response.status_code == 400 and fresh(elder).is_active_member
+
+
+@pytest.mark.parametrize(
+    "who, whom", [("coordinator", "coordinator"), ("other_coordinator", "elder")]
+)
+def test_the_suspend_form_is_only_for_those_who_may(client, people, who, whom):
+    login(client, people[who])
+    assert client.get(f"/members/{people[whom].id}/suspend").status_code == 403
