@@ -8,17 +8,22 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 import storage
-from community import audit_models  # noqa: F401  (its tables for Alembic)
+from community import (  # noqa: F401  (audit tables for Alembic; routes on the community blueprint)
+    account_admin_views,
+    audit_models,
+    auth_views,
+)
 from community.admin_views import bp as admin_bp
+from community.audit import origin as audit_origin
 from community.current_member import load_member
 from community.family_views import bp as family_bp
 from community.inbox_views import bp as inbox_bp
 from community.notification_cli import notifications_cli
 from community.outbox import connect_outbox
 from community.views import bp as community_bp
-from config import INSTANCE_DIR, Config, check_production
+from config import INSTANCE_DIR, Config, check_production, follow_environment
 from errors import DomainError
-from extensions import babel, csrf, db, login_manager, migrate
+from extensions import babel, csrf, db, limiter, login_manager, migrate
 from marketplace import (  # noqa: F401  (every table for Alembic; routes on shared blueprints)
     booking_action_views,
     card_models,
@@ -50,6 +55,7 @@ from timebank.requests import connect_request_receivers
 from timebank.views import bp as timebank_bp
 from timebank.visit_views import bp as visits_bp
 from views_common import http_error_message, render_error
+from web_security import register_security
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -58,8 +64,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_object(Config)
     if config:
         app.config.update(config)
+    follow_environment(app.config)
     check_production(app.config)
     INSTANCE_DIR.mkdir(exist_ok=True)
+    register_security(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -90,6 +98,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=_babel_locale)
     with app.app_context():
         storage.configure_engine(db.engine)
@@ -133,6 +142,11 @@ def register_request_hooks(app: Flask) -> None:
     register_page_frame(app)
 
     @app.before_request
+    def note_client_address() -> None:
+        # Audit entries record where a staff action came from (ProxyFix set the address).
+        audit_origin.set(request.remote_addr or "-")
+
+    @app.before_request
     def mark_read_only_requests() -> None:
         # Reads begin a deferred SQLite transaction; writes BEGIN IMMEDIATE.
         view = app.view_functions.get(request.endpoint)
@@ -147,13 +161,6 @@ def register_request_hooks(app: Flask) -> None:
             "current_locale": select_locale(),  # str(Locale) is "zh_Hans_CN"
             "elder_mode": bool(session.get("elder_mode")),
         }
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent / "instance"
 DEV_SECRET_KEY = "dev-only-not-secret"
+# Settings that are on in production and off elsewhere unless set (see follow_environment).
+PRODUCTION_DEFAULTS = ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE", "FORCE_HTTPS")
+
+
+def _flag(name: str, default: bool | None) -> bool | None:
+    """A yes/no setting from the environment ("1", "true", "yes" or "0", "false", "no")."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 class Config:
@@ -26,8 +37,67 @@ class Config:
     # Babel reads zh_CN as zh_Hans_CN, which gettext finds under translations/zh/.
     LANGUAGES = ("zh_CN", "en")
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # elders fill forms slowly
+    # The public address of the site (e.g. https://linli.example.cn), for links in mail.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+    # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none, the
+    # client connects directly). The client address that sign-in limits and the audit
+    # log use is read through exactly this many; more would let a client forge it.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
+    # --- sessions and cookies ------------------------------------------------------
+    # Session and remember-me cookies: never readable by scripts, not sent on
+    # cross-site posts, and (in production, served over HTTPS) only over HTTPS.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = None  # None: follows LINLI_ENV (see PRODUCTION_DEFAULTS)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = None
+    # "Keep me signed in on this device" is opt-in, and lasts at most this long.
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    # Production answers only over HTTPS (plain HTTP is redirected) and sends HSTS.
+    FORCE_HTTPS = _flag("FORCE_HTTPS", None)
+    HSTS_SECONDS = 365 * 24 * 3600
+    # The Content-Security-Policy (web_security.py), on everywhere so that every page
+    # is tried under it by the tests and the demo.
+    CONTENT_SECURITY_POLICY = _flag("CONTENT_SECURITY_POLICY", True)
+
+    # --- sign-in limits (Flask-Limiter) ----------------------------------------------
+    # Only failed tries count. Per login name (a phone number or username as typed,
+    # normalised): an attacker guessing one member's password. Per client address:
+    # one machine guessing many members' passwords; generous, because the elders of a
+    # community centre share one address.
+    RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
+    SIGN_IN_LIMITS_PER_NAME = os.environ.get("SIGN_IN_LIMITS_PER_NAME", "5 per minute;20 per hour")
+    SIGN_IN_LIMITS_PER_ADDRESS = os.environ.get(
+        "SIGN_IN_LIMITS_PER_ADDRESS", "30 per minute;200 per hour"
+    )
+    # "Forgot my password": every request counts (its answer is the same either way).
+    PASSWORD_RESET_LIMITS_PER_NAME = os.environ.get(
+        "PASSWORD_RESET_LIMITS_PER_NAME", "3 per hour;10 per day"
+    )
+    PASSWORD_RESET_LIMITS_PER_ADDRESS = os.environ.get(
+        "PASSWORD_RESET_LIMITS_PER_ADDRESS", "10 per hour;50 per day"
+    )
+    # Shared by every worker and host in Redis when REDIS_URL is set, else in this
+    # process's memory (the embedded default: one process, nothing to install).
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    RATELIMIT_STORAGE_URI = None  # None: REDIS_URL, else memory:// (see follow_environment)
+    RATELIMIT_STORAGE_OPTIONS: dict | None = None
+    # Keeps several installs (or test runs) on one Redis apart.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "linli")
+    RATELIMIT_STRATEGY = "moving-window"
+    # Every limit is checked, so the refusal names the latest time to try again.
+    RATELIMIT_FAIL_ON_FIRST_BREACH = False
+    # If Redis is down, limits are kept in each process's memory meanwhile, and an
+    # error of the store never turns a sign-in into a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_HEADERS_ENABLED = False
+
+    # --- passwords ------------------------------------------------------------------
+    # A reset link sent by mail works once, for this long.
+    PASSWORD_RESET_LINK_SECONDS = 3600
     STATEMENT_PAGE_SIZE = 50
     # Notifications by email: without MAIL_SERVER, mail waits in the outbox.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
@@ -46,6 +116,22 @@ class Config:
     ) in ("1", "true", "yes")
 
 
+def follow_environment(config: dict) -> None:
+    """Settle the settings left to LINLI_ENV (None): on in production, off elsewhere."""
+    production = config.get("LINLI_ENV") == "production"
+    for name in PRODUCTION_DEFAULTS:
+        if config.get(name) is None:
+            config[name] = production
+    if config.get("RATELIMIT_STORAGE_URI") is None:
+        config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
+    if config.get("RATELIMIT_STORAGE_OPTIONS") is None:
+        redis = config["RATELIMIT_STORAGE_URI"].startswith(("redis", "rediss"))
+        # a slow Redis must not hold a sign-in up for long
+        config["RATELIMIT_STORAGE_OPTIONS"] = (
+            {"socket_timeout": 1, "socket_connect_timeout": 1} if redis else {}
+        )
+
+
 def check_production(config: dict) -> None:
     """Refuse to start in production with development secrets.
 
@@ -58,5 +144,8 @@ def check_production(config: dict) -> None:
         missing.append("SECRET_KEY")
     if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
         missing.append("DATABASE_URL")
+    if config.get("RATELIMIT_ENABLED", True) and not config.get("REDIS_URL"):
+        # sign-in limits kept in each worker's memory would multiply with the workers
+        missing.append("REDIS_URL")
     if missing:
         raise RuntimeError("production needs " + ", ".join(missing) + " in the environment")

@@ -1,6 +1,8 @@
 """Flask extensions, created without an app and bound in create_app()."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,3 +29,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Limits only where a view asks for one (sign-in, password reset); its settings are the
+# RATELIMIT_* entries of config.Config, read by init_app for each app.
+limiter = Limiter(key_func=get_remote_address)

@@ -6,7 +6,10 @@ Prints, in one run:
   (b) when TEST_DATABASE_URL is set: the same on PostgreSQL with 8 worker processes
       (in its own database, linli_bench, so it never touches the tests' database);
   (c) how long `ledger verify` takes at a million transfers on SQLite;
-  (d) the market's browse page under gunicorn against a minimal Flask page.
+  (d) the market's browse page under gunicorn against a minimal Flask page;
+  (e) the sign-in page and a sign-in try with the sign-in limits against without them.
+
+`--only sign-in` (or market, ledger) runs just that part.
 """
 
 from __future__ import annotations
@@ -21,7 +24,14 @@ import time
 
 import click
 
-from bench import databases, ledger_verify, market_browse, transfers_postgres, transfers_sqlite
+from bench import (
+    databases,
+    ledger_verify,
+    market_browse,
+    sign_in,
+    transfers_postgres,
+    transfers_sqlite,
+)
 
 GOAL = 0.5
 
@@ -109,7 +119,19 @@ def main(argv: list[str] | None = None) -> int:
         "--market-seconds", type=float, default=5.0, help="seconds per page and turn (d)"
     )
     parser.add_argument("--skip-market", action="store_true", help="skip the browse page bench")
+    parser.add_argument(
+        "--sign-in-seconds", type=float, default=5.0, help="seconds per side and turn (e)"
+    )
+    parser.add_argument("--skip-sign-in", action="store_true", help="skip the sign-in bench")
+    parser.add_argument(
+        "--only", choices=("ledger", "market", "sign-in"), help="run only this part"
+    )
     args = parser.parse_args(argv)
+    if args.only:
+        args.skip_market = args.only != "market"
+        args.skip_sign_in = args.only != "sign-in"
+        args.skip_verify = args.skip_verify or args.only != "ledger"
+    run_ledger = args.only in (None, "ledger")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     started = time.perf_counter()
     test_url = os.environ.get("TEST_DATABASE_URL")
@@ -123,23 +145,34 @@ def main(argv: list[str] | None = None) -> int:
         # the kernel writing out the 1M-transfer file would slow some turns.
         click.echo("(d) the market's browse page and a minimal Flask page under gunicorn …")
         market_lines = market_browse.report(args.market_seconds)
-    rows = bench_sqlite(args.seconds)
-    if test_url:
-        rows += bench_postgres(args.seconds, test_url)
-    else:
-        click.echo("(b) PostgreSQL skipped: TEST_DATABASE_URL is not set")
+    sign_in_lines = None
+    if not args.skip_sign_in:
+        click.echo("(e) the sign-in page with and without its limits under gunicorn …")
+        sign_in_lines = sign_in.report(args.sign_in_seconds)
+    rows = []
+    if run_ledger:
+        rows = bench_sqlite(args.seconds)
+        if test_url:
+            rows += bench_postgres(args.seconds, test_url)
+        else:
+            click.echo("(b) PostgreSQL skipped: TEST_DATABASE_URL is not set")
     verify_line = None if args.skip_verify else bench_verify()
     click.echo("")
-    print_table(rows)
+    if rows:
+        print_table(rows)
     if verify_line:
         click.echo("\n" + verify_line)
     if market_lines:
         click.echo("\n" + "\n".join(market_lines))
-    click.echo(
-        "\nservice = timebank.ledger.post_transfer + db.session.commit() in the app "
-        "(its engine settings and hooks);\nraw = the same statements through the bare driver "
-        f"on the same database. Finished in {time.perf_counter() - started:.0f} s."
-    )
+    if sign_in_lines:
+        click.echo("\n" + "\n".join(sign_in_lines))
+    if rows:
+        click.echo(
+            "\nservice = timebank.ledger.post_transfer + db.session.commit() in the app "
+            "(its engine settings and hooks);\nraw = the same statements through the bare "
+            "driver on the same database."
+        )
+    click.echo(f"Finished in {time.perf_counter() - started:.0f} s.")
     return 0
 
 

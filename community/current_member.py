@@ -2,6 +2,8 @@
 
 Every signed-in page needs both (the header shows "消息 (n)"), so they come
 in one query when Flask-Login loads the member at the start of the request.
+The same query's row says whether the session is still good: its version must
+be the member's current one (community.sign_in), and the member not suspended.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import storage
 from community.models import User
 from community.notification_models import Notification
 from community.notifications import unread_count
+from community.sign_in import parse_session_id
 from extensions import db
 
 _UNREAD = (
@@ -27,17 +30,23 @@ _UNREAD = (
 _MEMBER_AND_UNREAD = select(User, _UNREAD).where(User.id == bindparam("member_id"))
 
 
-def load_member(user_id: str) -> User | None:
-    """Flask-Login's user loader: the member with ``user_id`` (None if there is none).
+def load_member(session_id: str) -> User | None:
+    """Flask-Login's user loader: the member of a session or remember cookie.
 
+    ``session_id`` is "<id>.<session_version>" (User.get_id). None if it is
+    malformed, names nobody, carries an ended version, or the member is suspended.
     Their unread count, read in the same query, is kept for this request's header.
     """
-    if not user_id.isdigit():
+    parsed = parse_session_id(session_id)
+    if parsed is None:
         return None
-    row = db.session.execute(_MEMBER_AND_UNREAD, {"member_id": int(user_id)}).first()
+    member_id, version = parsed
+    row = db.session.execute(_MEMBER_AND_UNREAD, {"member_id": member_id}).first()
     if row is None:
         return None
     member, unread = row
+    if member.session_version != version or not member.is_active_member:
+        return None
     g.unread_at_sign_in = (member.id, unread)
     return member
 

@@ -19,6 +19,8 @@ class LoginForm(FlaskForm):
         validators=[DataRequired(_l("Enter your password.")), Length(max=128)],
         render_kw={"autocomplete": "current-password"},
     )
+    # Off unless ticked: a shared or borrowed phone must not stay signed in.
+    remember = BooleanField(_l("Keep me signed in on this device"), default=False)
 
 
 def _blank_to_none(value):

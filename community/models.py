@@ -141,6 +141,14 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login: deactivated members cannot sign in
         return self.is_active_member
 
+    def get_id(self) -> str:
+        """Flask-Login's id in sessions and remember cookies: "<id>.<session_version>".
+
+        The user loader refuses an id whose version is no longer the member's, so
+        raising ``session_version`` (community.sign_in.end_sessions) ends every copy.
+        """
+        return f"{self.id}.{self.session_version}"
+
     def age_on(self, day: date) -> int | None:
         """Whole years of age on ``day``, or None when the birth date is unknown."""
         if self.birth_date is None:

@@ -117,6 +117,29 @@ def coordinates(actor: User, member: User) -> bool:
     return coordinates_community(actor, member.community)
 
 
+def manages_account(actor: User, member: User) -> bool:
+    """True if ``actor`` may reset ``member``'s password or suspend and reinstate them:
+    a coordinator of the member's community for an ordinary member, a street admin of
+    their street for a member or a coordinator; never their own account, and never a
+    street admin's (staff accounts are in the hands of those above them)."""
+    if actor.id == member.id or not coordinates(actor, member):
+        return False
+    if member.role == Role.MEMBER:
+        return True
+    return member.role == Role.COORDINATOR and actor.role == Role.STREET_ADMIN
+
+
+def appoints_in(actor: User, member: User) -> bool:
+    """True if ``actor`` may make ``member`` a coordinator or an ordinary member again:
+    a street admin of the member's street, for anyone but themself and street admins."""
+    return (
+        actor.role == Role.STREET_ADMIN
+        and actor.id != member.id
+        and member.role in (Role.MEMBER, Role.COORDINATOR)
+        and coordinates(actor, member)
+    )
+
+
 def coordinated_community_ids(actor: User) -> Select | None:
     """A query of the ids of the communities ``actor`` coordinates; None for a member."""
     if actor.role == Role.STREET_ADMIN:

@@ -10,13 +10,13 @@ from sqlalchemy import Select, or_, select
 
 from community.errors import InvalidMember, MemberNotFound, NotPermitted
 from community.models import Community, FamilyLink, LinkStatus, Role, User, normalise_phone, utcnow
+from community.passwords import check_new_password
 from community.reach import coordinated_members, coordinates, coordinates_community
 from community.signals import community_founded, member_joined
 from extensions import db
 
 PHONE_RE = re.compile(r"^1\d{10}$")  # mainland mobile numbers
 USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,39}$")
-MIN_PASSWORD_LENGTH = 6
 
 
 def authenticate(login: str, password: str) -> User | None:
@@ -91,7 +91,8 @@ def create_member(
 
     ``by`` is the coordinator creating the account (None for the CLI and
     self-registration). Elders without a phone get neither phone nor password.
-    Raises NotPermitted and InvalidMember.
+    Raises NotPermitted and InvalidMember (WeakPassword for a password that
+    community.passwords refuses).
     """
     if by is not None:
         if not coordinates_community(by, community):
@@ -104,10 +105,8 @@ def create_member(
     phone = normalise_phone(phone) if phone else None
     username = (username or "").strip() or None
     _check_new_member(phone, username, birth_date)
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidMember(
-            _l("A password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
-        )
+    if password is not None:
+        check_new_password(password, login_names=(phone, username))
     if password and not (phone or username):
         raise InvalidMember(_l("A member who signs in needs a phone number or a username."))
     user = User(

@@ -1,7 +1,9 @@
-"""Sign-in, sign-out, language, the elder-mode switch, and coordinators' member pages.
+"""Language, the elder-mode switch, and coordinators' member pages.
 
 Community pages show people and family links; their hours and the actions
-taken for them live on the coordinator's desk (timebank.desk_views).
+taken for them live on the coordinator's desk (timebank.desk_views). Signing
+in and out and passwords are in community.auth_views, account decisions about
+a member in community.account_admin_views (both on this blueprint).
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
-from community.forms import FamilyLinkForm, LoginForm, MemberFlagsForm, NewMemberForm
+from community.account_admin import account_state
+from community.account_forms import ConfirmForm
+from community.forms import FamilyLinkForm, MemberFlagsForm, NewMemberForm
 from community.models import FamilyLink
 from community.reach import coordinates, find_in_street
 from community.services import (
-    authenticate,
     create_member,
     family_links_of,
     link_family,
@@ -34,33 +37,11 @@ from views_common import commit, refuse
 bp = Blueprint("community", __name__)
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only follow ``next`` to a path on this site."""
     if target and not urlsplit(target).netloc and target.startswith("/"):
         return target
     return url_for("timebank.home")
-
-
-@bp.route("/login", methods=["GET", "POST"])
-def login():
-    form = LoginForm()
-    if form.validate_on_submit():
-        user = authenticate(form.login.data, form.password.data)
-        if user is not None:
-            login_user(user, remember=True)
-            return redirect(_safe_next(request.args.get("next")))
-        flash(_("The phone number, username or password is not right."), "error")
-        return render_template("community/login.html", form=form), 401
-    status = 400 if form.errors else 200
-    return render_template("community/login.html", form=form), status
-
-
-@bp.post("/logout")
-@login_required
-def logout():
-    logout_user()
-    flash(_("You have signed out."), "info")
-    return redirect(url_for("community.login"))
 
 
 @bp.post("/language")
@@ -68,13 +49,13 @@ def set_language():
     chosen = request.form.get("locale")
     if chosen in Config.LANGUAGES:
         session["locale"] = chosen
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.post("/elder-mode")
 def toggle_elder_mode():
     session["elder_mode"] = not session.get("elder_mode", False)
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next")))
 
 
 # --- Coordinators: finding and adding members, their details and family links ---
@@ -130,15 +111,22 @@ def new_member():
 @login_required
 def member(user_id: int):
     """A member's details and family links, for a coordinator of their community."""
-    person = member_for(current_user, user_id)
+    return member_page(member_for(current_user, user_id))
+
+
+def member_page(person, status: int = 200):
+    """The member's page (with ``status``: also the answer to a refused account action)."""
     relatives, elders = family_links_of(person)
-    return render_template(
+    page = render_template(
         "community/member.html",
         person=person,
         relatives=relatives,
         elders=elders,
+        account=account_state(current_user, person),
+        confirm=ConfirmForm(),
         today=date.today(),
     )
+    return page, status
 
 
 @bp.route("/members/<int:user_id>/edit", methods=["GET", "POST"])

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = str(ROOT / "migrations")
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-PASSWORD = "secret123"
+PASSWORD = "plum-blossom-9"
 
 
 def pytest_configure(config):

@@ -15,13 +15,13 @@ def test_the_member_comes_with_their_unread_count(app, elder, volunteer):
     notify(elder, "low_balance", left="30")
     notify(volunteer, "low_balance", left="30")
     with counted_statements() as statements:
-        member = load_member(str(elder.id))
+        member = load_member(elder.get_id())
     assert member is elder and len(statements) == 1
     assert g.unread_at_sign_in == (elder.id, 1)
 
 
 def test_a_read_only_request_reuses_the_count_a_writing_one_counts_again(app, elder):
-    load_member(str(elder.id))
+    load_member(elder.get_id())
     notify(elder, "low_balance", left="30")  # as if this request had written
     with read_only(), counted_statements() as statements:
         assert unread_messages(elder) == 0
@@ -31,7 +31,7 @@ def test_a_read_only_request_reuses_the_count_a_writing_one_counts_again(app, el
 
 def test_the_count_read_for_one_member_is_never_shown_to_another(app, elder, volunteer):
     notify(elder, "low_balance", left="30")
-    load_member(str(elder.id))
+    load_member(elder.get_id())
     with read_only():
         assert unread_messages(volunteer) == 0
         assert unread_messages(elder) == 1

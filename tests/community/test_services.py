@@ -27,7 +27,7 @@ from timebank.models import Account, AccountKind
 pytestmark = pytest.mark.usefixtures("english")
 
 
-PASSWORD = "secret123"
+PASSWORD = "plum-blossom-9"
 
 
 def new_member(community, by=None, **fields):
@@ -115,7 +115,7 @@ IMPOSSIBLE_MEMBERS = [
     ({"username": "ab"}, "username"),
     ({"birth_date": date.today() + timedelta(days=1)}, "birth date"),
     ({"birth_date": date(1899, 12, 31)}, "birth date"),
-    ({"phone": "13912345678", "password": "12345"}, "6 characters"),
+    ({"phone": "13912345678", "password": "1234567"}, "8 characters"),
     ({"password": "long-enough"}, "phone number or a username"),
 ]
 

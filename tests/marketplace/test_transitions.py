@@ -340,7 +340,7 @@ def test_a_coordinator_of_another_street_cannot_resolve(completed, resident, app
         community=elsewhere,
         display_name="外协调员",
         phone="13700000001",
-        password="secret123",
+        password="plum-blossom-9",
         role=Role.COORDINATOR,
     )
     at = completed.completed_at + timedelta(days=1)

@@ -1,0 +1,210 @@
+"""Sign-in limits hold across workers: gunicorn with 2 workers on 127.0.0.1, limits in
+the machine's Redis (127.0.0.1:6379, keys under a prefix of this run's own, removed at
+the end). The 6th wrong try for one name is refused whichever worker answers, and a
+correct sign-in from another address still works.
+
+Without Redis the test is skipped locally and fails under CI=true.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import redis
+
+from app import create_app
+from community.models import Street
+from community.services import create_member, found_community
+from extensions import db
+from tests.conftest import PASSWORD, ROOT, _config
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+START_TIMEOUT = 30.0
+WRONG = "not-the-password-7"
+TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@pytest.fixture
+def redis_server() -> redis.Redis:
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        message = f"Redis is not answering at {REDIS_URL}: {error}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def key_prefix(redis_server) -> str:
+    """A key prefix of this test's own; its keys are deleted afterwards."""
+    prefix = f"linli-test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    for key in redis_server.scan_iter(match=f"LIMITS:LIMITER/{prefix}/*", count=1000):
+        redis_server.delete(key)
+
+
+@pytest.fixture
+def street_file(sqlite_template, tmp_path) -> tuple[str, dict[str, str]]:
+    """A migrated SQLite file with two members who sign in; (url, {name: phone})."""
+    path = tmp_path / "workers.sqlite3"
+    shutil.copy(sqlite_template, path)
+    url = f"sqlite:///{path}"
+    app = create_app(_config(url))
+    with app.app_context():
+        street = Street(name="沧浪街道")
+        db.session.add(street)
+        db.session.flush()
+        community = found_community(street_id=street.id, name="桂花新村社区")
+        phones = {"target": "13912345678", "neighbour": "13912345679"}
+        for name, phone in phones.items():
+            create_member(
+                by=None, community=community, display_name=name, phone=phone, password=PASSWORD
+            )
+        db.session.commit()
+        db.engine.dispose()
+    return url, phones
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def gunicorn(street_file, key_prefix, tmp_path):
+    """gunicorn, 2 sync workers, one trusted proxy; yields (port, access log path)."""
+    url, _ = street_file
+    port = _free_port()
+    access_log = tmp_path / "access.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "workers-test",
+        "LINLI_ENV": "development",
+        "REDIS_URL": REDIS_URL,
+        "RATELIMIT_KEY_PREFIX": key_prefix,
+        "TRUSTED_PROXIES": "1",
+        "SIGN_IN_LIMITS_PER_NAME": "5 per minute;20 per hour",
+        "SIGN_IN_LIMITS_PER_ADDRESS": "8 per minute",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            str(access_log),
+            "--access-logformat",
+            "%(p)s %(m)s %(U)s %(s)s",
+            "--log-level",
+            "warning",
+            "app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                Browser(port).get("/login")
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.2)
+        yield port, access_log
+    finally:
+        # only the gunicorn this test started (its own session: master and workers)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+class Browser:
+    """One visitor: keeps the session cookie, posts the sign-in form with its token,
+    and comes from ``address`` (as the trusted proxy says in X-Forwarded-For)."""
+
+    def __init__(self, port: int, address: str = "198.51.100.1") -> None:
+        self.port, self.address, self.cookie = port, address, ""
+
+    def request(self, method: str, path: str, body: str = "") -> tuple[int, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        headers = {"X-Forwarded-For": self.address, "Accept": "text/html"}
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        if body:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body or None, headers=headers)
+        response = connection.getresponse()
+        page = response.read().decode()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            if header.startswith("session="):
+                self.cookie = header.split(";")[0]
+        connection.close()
+        return response.status, page
+
+    def get(self, path: str) -> tuple[int, str]:
+        return self.request("GET", path)
+
+    def sign_in(self, login: str, password: str) -> int:
+        status, page = self.get("/login")
+        token = TOKEN_RE.search(page).group(1)
+        form = f"login={login}&password={password}&csrf_token={token}"
+        return self.request("POST", "/login", form)[0]
+
+
+def _workers_answering(access_log: Path, status: str) -> set[str]:
+    lines = access_log.read_text().splitlines()
+    return {line.split()[0] for line in lines if line.endswith(f"POST /login {status}")}
+
+
+def test_the_limit_holds_whichever_worker_answers(gunicorn, street_file, redis_server, key_prefix):
+    port, access_log = gunicorn
+    _, phones = street_file
+    attacker = Browser(port, "198.51.100.1")
+    assert [attacker.sign_in(phones["target"], WRONG) for _ in range(5)] == [401] * 5
+    assert attacker.sign_in(phones["target"], WRONG) == 429
+
+    # at once, over fresh connections, so that both workers answer: every one refused
+    tries = [Browser(port, f"198.51.100.{n}") for n in range(2, 14)]
+    with ThreadPoolExecutor(len(tries)) as pool:
+        statuses = list(pool.map(lambda b: b.sign_in(phones["target"], PASSWORD), tries))
+    assert statuses == [429] * len(tries)
+    time.sleep(0.5)  # gunicorn writes its access log after the response
+    assert len(_workers_answering(access_log, "429")) == 2, "only one worker answered"
+    assert any(redis_server.scan_iter(match=f"LIMITS:LIMITER/{key_prefix}/*"))
+
+    # a correct sign-in of another member still works, from another address…
+    assert Browser(port, "203.0.113.5").sign_in(phones["neighbour"], PASSWORD) == 302
+    # …while the attacker's address, after 8 failed tries in all, is refused even for it
+    for n in range(3):
+        assert attacker.sign_in(f"1380000000{n}", WRONG) == 401
+    assert attacker.sign_in(phones["neighbour"], PASSWORD) == 429
+    assert Browser(port, "203.0.113.6").sign_in(phones["neighbour"], PASSWORD) == 302
