@@ -139,7 +139,7 @@ def _render_plan(plan: CarePlan, status: int = 200):
         plan=plan,
         visits=care_plans.upcoming_visits(plan),
         may_manage=care_plans.may_manage(me, plan.elder),
-        may_arrange=scheduling.may_arrange(me, plan.volunteer, plan.elder),
+        may_call_off=care_plans.may_skip_visits(me, plan),
         weekday_labels=WEEKDAY_LABELS,
         form=PlanActionForm(formdata=None),
     )

@@ -106,7 +106,8 @@ def _render_visit(visit: Visit, status: int = 200):
         visit=visit,
         today=local_today(),
         is_volunteer=me.id == visit.volunteer_id,
-        may_arrange=scheduling.may_arrange(me, visit.volunteer, visit.recipient),
+        may_call_off=scheduling.may_call_off(me, visit),
+        recipient_phone=scheduling.recipient_phone_for(me, visit),
         may_record=scheduling.may_record(me, visit),
         form=VisitActionForm(formdata=None),
     )

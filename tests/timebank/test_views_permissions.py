@@ -336,7 +336,8 @@ ROUTES = [
     # rounds, cards and call-backs (/rounds)
     (GET, "/rounds/", nothing, only(ALL, 200)),
     (GET, "/rounds/schedule", nothing, only(ALL, 200)),
-    (POST, "/rounds/schedule", schedule_form, only(VISIT_PEOPLE, 302)),
+    # the elder's side agrees to a visit: a volunteer alone may no longer plan one (issue 9)
+    (POST, "/rounds/schedule", schedule_form, only(REQUESTER_SIDE, 302)),
     (GET, "/rounds/visits/{plain}", nothing, only(VISIT_PEOPLE, 200)),
     (POST, "/rounds/visits/{plain}/check-in", nothing, only(DOERS, 302)),
     (POST, "/rounds/visits/{under_way}/check-out", nothing, only(DOERS, 302)),
