@@ -20,6 +20,7 @@ from community.services import member_for, new_members
 from errors import DomainError
 from extensions import db
 from timebank.accounts import community_account, member_account
+from timebank.cards import cards_running_low
 from timebank.desk_forms import (
     SETTLE_POST_FEWER,
     SETTLE_REJECT,
@@ -76,6 +77,7 @@ def index():
         fund=community_account(current_user.community_id, AccountKind.FUND),
         guarantee=community_account(current_user.community_id, AccountKind.GUARANTEE),
         new_members=new_members(current_user, since=utcnow() - NEW_MEMBER_DAYS),
+        low_cards=cards_running_low(current_user),
     )
 
 

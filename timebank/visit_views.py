@@ -7,21 +7,20 @@ service's refusal is shown again with the error's 4xx status.
 
 from __future__ import annotations
 
-import segno
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
 from community.errors import MemberNotFound
 from community.models import User
 from community.reach import find_in_street
 from errors import DomainError
 from extensions import db
+from storage import writes_on_get
 from timebank import cards, scheduling
 from timebank.clock import local_today
+from timebank.errors import AlreadySettled
 from timebank.formatting import format_minutes
-from timebank.models import RecordStatus
 from timebank.visit_forms import (
     CallbackForm,
     CardCodeForm,
@@ -184,34 +183,51 @@ def cancel(visit_id: int):
 # --- the elder's card code at the end of a visit -----------------------------------------
 
 
-def _render_card_code(visit: Visit, form: CardCodeForm, status: int = 200):
-    page = render_template("timebank/rounds/card_code.html", visit=visit, form=form)
+def _render_card_code(entry, form: CardCodeForm, status: int = 200, *, visit=None, problem=None):
+    if entry is not None:
+        form.code.label.text = _("The number in box %(box)s", box=entry.position)
+    page = render_template(
+        "timebank/rounds/card_code.html",
+        entry=entry,
+        visit=visit or entry.visit,
+        form=form,
+        problem=problem,
+    )
     return page, status
 
 
 @bp.route("/visits/<int:visit_id>/card", methods=["GET", "POST"])
+@writes_on_get  # the first look chooses the box of the card this visit asks for
 @login_required
 def card_code(visit_id: int):
-    """After check-out the volunteer types in the elder's card code as their confirmation."""
+    """After check-out the volunteer asks the elder to read out one box of their card."""
     visit = scheduling.scheduled_visit_for(_me(), visit_id)
-    record = cards.record_for_card_entry(_me(), visit)
     form = CardCodeForm()
-    if record.status != RecordStatus.PENDING:
-        return redirect(url_for("timebank.visit", record_id=record.id))
-    if form.is_submitted() and not form.validate():
-        return _render_card_code(visit, form, 400)
-    if not form.is_submitted():
-        return _render_card_code(visit, form)
     try:
-        cards.confirm_with_card(record, form.code.data, by=_me())
-    except cards.WrongCardCode as error:
+        entry = cards.card_entry_for(_me(), visit)
+    except AlreadySettled:
+        db.session.rollback()
+        return redirect(url_for("timebank.visit", record_id=visit.service_record_id))
+    except cards.CardNotUsable as error:
+        db.session.rollback()
+        status = error.http_status if form.is_submitted() else 200
+        return _render_card_code(None, form, status, visit=visit, problem=error.message)
+    commit()  # the box asked for is kept: a reload asks for the same one
+    if not form.is_submitted():
+        return _render_card_code(entry, form)
+    if not form.validate():
+        return _render_card_code(entry, form, 400)
+    try:
+        cards.confirm_with_card(visit, form.code.data, by=_me())
+    except cards.CountedCardTry as error:
         commit()  # only the counted try was written: it must count against the hourly limit
         flash(str(error.message), "error")
         form.code.data = ""
-        return _render_card_code(visit, form, error.http_status)
+        return _render_card_code(entry, form, error.http_status)
     except DomainError as error:
-        return _render_card_code(visit, form, refuse(error))
+        return _render_card_code(entry, form, refuse(error))
     commit()
+    record = entry.record
     flash(
         _(
             "Confirmed with %(name)s's card. %(time)s are yours. Thank you!",
@@ -253,10 +269,13 @@ def record(visit_id: int):
 
 
 def _render_card_admin(elder: User, status: int = 200):
+    card = cards.active_card(elder)
     page = render_template(
         "timebank/rounds/card_admin.html",
         elder=elder,
-        card=cards.active_card(elder),
+        card=card,
+        boxes_left=cards.boxes_left(card) if card else 0,
+        low=cards.LOW_CODES,
         form=VisitActionForm(formdata=None),
     )
     return page, status
@@ -269,29 +288,21 @@ def card_admin(elder_id: int):
     return _render_card_admin(cards.elder_for_cards(_me(), elder_id))
 
 
-def _qr_svg(code: str) -> Markup:
-    svg = segno.make(code, micro=False).svg_inline(
-        border=2, dark="#000", light="#fff", omitsize=True
-    )
-    return Markup(svg)  # segno writes the SVG itself; it holds only the digits
-
-
 @bp.post("/cards/<int:elder_id>/issue")
 @login_required
 def issue_card(elder_id: int):
-    """Issue (or reissue) a card and show it once, ready to print; the code is never shown again."""
+    """Issue (or reissue) a card and show it once, ready to print; its codes are never shown
+    again."""
     elder = cards.elder_for_cards(_me(), elder_id)
     if not VisitActionForm().validate():
         return _render_card_admin(elder, 400)
     try:
-        card, code = cards.issue_card(elder, by=_me())
+        printed = cards.issue_card(elder, by=_me())
     except DomainError as error:
         return _render_card_admin(elder, refuse(error))
     commit()
-    # Rendered in this response, not after a redirect: the code is stored only hashed.
-    return render_template(
-        "timebank/rounds/card_print.html", elder=elder, card=card, code=code, qr=_qr_svg(code)
-    )
+    # Rendered in this response, not after a redirect: the codes are stored only hashed.
+    return render_template("timebank/rounds/card_print.html", elder=elder, printed=printed)
 
 
 @bp.post("/cards/<int:elder_id>/revoke")
@@ -306,7 +317,7 @@ def revoke_card(elder_id: int):
     except DomainError as error:
         return _render_card_admin(elder, refuse(error))
     commit()
-    flash(_("The card is revoked. Its code no longer confirms visits."), "success")
+    flash(_("The card is revoked. Its codes no longer confirm visits."), "success")
     return redirect(url_for("visits.card_admin", elder_id=elder.id))
 
 
