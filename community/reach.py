@@ -260,5 +260,16 @@ def agrees_for(actor: User, member: User) -> bool:
 def may_see_contact(actor: User, member: User) -> bool:
     """True if ``actor``'s work with ``member`` needs their phone number: ``member``
     themself, family acting for them, or their coordinators. (A volunteer with a visit
-    planned to them is the time bank's to add: timebank.scheduling.recipient_phone_for.)"""
+    planned to them is the time bank's to add: timebank.visit_access.recipient_phone_for.)"""
     return reaches_any(actor, member, CONTACT_PERMISSIONS)
+
+
+def street_communities(actor: User) -> list[Community]:
+    """The communities of ``actor``'s street, by name (for choosing one to look in)."""
+    return list(
+        db.session.scalars(
+            select(Community)
+            .where(Community.street_id == street_id_of(actor))
+            .order_by(Community.name, Community.id)
+        )
+    )

@@ -1,5 +1,5 @@
-"""Confirmation cards (口令卡) for elders without phones, and confirmation by a coordinator's
-call-back.
+"""Confirmation cards (口令卡) for elders without phones (the other way for them is a
+coordinator's call-back: timebank.callbacks).
 
 A coordinator prints an elder a card of CODES_PER_CARD numbered boxes, each a
 6-digit one-time code, like the bank code cards elders know. The codes are shown
@@ -33,10 +33,10 @@ from community.audit import Action
 from community.models import User, utcnow
 from community.reach import coordinated_member_ids, coordinates
 from extensions import db
-from timebank.errors import AlreadySettled, InvalidVisit, NotAllowed, NotFound, TimebankError
+from timebank.errors import AlreadySettled, NotAllowed, NotFound, TimebankError
 from timebank.models import RecordStatus, ServiceRecord
 from timebank.visit_models import CardAttempt, CardCode, ConfirmationCard, Visit
-from timebank.visits import confirm_visit, post_confirmation
+from timebank.visits import post_confirmation
 
 CODES_PER_CARD = 20
 CODE_DIGITS = 6
@@ -362,21 +362,7 @@ def confirm_with_card(visit: Visit, code: str, *, by: User, now: datetime | None
     return post_confirmation(record, by=by, method="card")
 
 
-# --- the coordinator: cards and call-backs -------------------------------------------------
-
-
-def confirm_by_callback(record: ServiceRecord, *, by: User, note: str) -> int:
-    """A coordinator of the elder phoned them, and they confirmed the visit; post the hours.
-
-    Recorded as method "callback" with the coordinator's note of the call (and in
-    the audit log, as acting for the elder). Raises NotAllowed, InvalidVisit (no
-    note), AlreadySettled and the ledger's errors.
-    """
-    if by.id == record.volunteer_id or not coordinates(by, record.recipient):
-        raise NotAllowed(_l("Only a coordinator of this community can confirm by call-back."))
-    if not (note or "").strip():
-        raise InvalidVisit(_l("Write down when you called and what was said."))
-    return confirm_visit(record, by=by, method="callback", note=note)
+# --- the coordinator's cards -------------------------------------------------------------
 
 
 def card_for(actor: User, card_id: int) -> ConfirmationCard:
@@ -395,16 +381,3 @@ def elder_for_cards(actor: User, elder_id: int) -> User:
         raise NotFound(_l("This member does not exist."))
     _check_coordinator(actor, elder)
     return elder
-
-
-def record_for_callback(actor: User, record_id: int) -> ServiceRecord:
-    """The logged visit ``record_id`` that ``actor`` may confirm by call-back.
-
-    Raises NotFound, NotAllowed.
-    """
-    record = db.session.get(ServiceRecord, record_id)
-    if record is None:
-        raise NotFound(_l("This visit does not exist."))
-    if actor.id == record.volunteer_id or not coordinates(actor, record.recipient):
-        raise NotAllowed(_l("Only a coordinator of this community can confirm by call-back."))
-    return record

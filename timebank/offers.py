@@ -63,10 +63,15 @@ def _apply(offer: Offer, details: OfferDetails) -> None:
     offer.available_until = details.available_until
 
 
+def check_may_offer(actor: User) -> None:
+    """Raise NotAllowed unless ``actor`` is an active volunteer (who may offer help)."""
+    if not actor.is_volunteer or not actor.is_active_member:
+        raise NotAllowed(_l("Only volunteers can offer help."))
+
+
 def publish_offer(details: OfferDetails, *, by: User) -> Offer:
     """A volunteer publishes what they can do. Raises NotAllowed (not a volunteer), InvalidRequest."""
-    if not by.is_volunteer or not by.is_active_member:
-        raise NotAllowed(_l("Only volunteers can offer help."))
+    check_may_offer(by)
     _check_details(details)
     offer = Offer(volunteer_id=by.id, active=True)
     _apply(offer, details)
@@ -109,6 +114,13 @@ def offer_for(actor: User, offer_id: int) -> Offer:
         raise NotFound(_l("This offer is paused."))
     if not in_street(actor, offer.volunteer.community):
         raise NotAllowed(_l("This offer is in another street."))
+    return offer
+
+
+def own_offer_for(actor: User, offer_id: int) -> Offer:
+    """The offer ``offer_id`` if it is ``actor``'s own, to change. Raises NotFound, NotAllowed."""
+    offer = offer_for(actor, offer_id)
+    _check_owner(offer, actor)
     return offer
 
 

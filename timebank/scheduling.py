@@ -14,21 +14,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from community.models import User, utcnow
 from community.reach import (
-    CONTACT_PERMISSIONS,
     agrees_for,
     coordinates,
-    may_see_contact,
-    reaches_any,
     same_street,
 )
 from extensions import db
 from timebank.categories import BY_CODE
 from timebank.clock import LOCAL_ZONE, local_today
-from timebank.errors import InvalidVisit, NotAllowed, NotFound
+from timebank.errors import InvalidVisit, NotAllowed
 from timebank.models import ServiceRecord
 from timebank.signals import visit_scheduled
 from timebank.staff_audit import acted_for
@@ -187,63 +184,6 @@ def schedule_agreed_visit(
     db.session.flush()
     visit_scheduled.send(visit)
     return visit
-
-
-# --- who may see a visit ------------------------------------------------------------------
-
-
-def may_view_scheduled(actor: User, visit: Visit) -> bool:
-    """True for the volunteer, the recipient, whoever scheduled it, the recipient's family
-    (allowed to book or confirm), and coordinators of either person's community (the
-    volunteer's coordinator sees the visit; only the recipient's acts on it)."""
-    if actor.id in (visit.volunteer_id, visit.recipient_id, visit.entered_by_id):
-        return True
-    return reaches_any(actor, visit.recipient, CONTACT_PERMISSIONS) or coordinates(
-        actor, visit.volunteer
-    )
-
-
-def recipient_phone_for(actor: User, visit: Visit) -> str | None:
-    """The phone number of the person visited, if ``actor``'s work needs it: the
-    person, family acting for them, their coordinators, and the visit's volunteer
-    while the visit is planned or under way. None otherwise (or without a phone)."""
-    recipient = visit.recipient
-    visiting = actor.id == visit.volunteer_id and visit.status in (
-        VisitStatus.SCHEDULED,
-        VisitStatus.IN_PROGRESS,
-    )
-    if visiting or may_see_contact(actor, recipient):
-        return recipient.phone
-    return None
-
-
-def scheduled_visit_for(actor: User, visit_id: int) -> Visit:
-    """The visit ``visit_id`` as seen by ``actor``. Raises NotFound, NotAllowed."""
-    visit = db.session.get(Visit, visit_id)
-    if visit is None:
-        raise NotFound(_l("This visit does not exist."))
-    if not may_view_scheduled(actor, visit):
-        raise NotAllowed(_l("You may not see this visit."))
-    return visit
-
-
-def rounds_of(volunteer: User, *, today: date | None = None, limit: int = 50) -> list[Visit]:
-    """The volunteer's visits from today on that are still to do or under way, soonest first."""
-    day = today or local_today()
-    return list(
-        db.session.scalars(
-            select(Visit)
-            .where(
-                Visit.volunteer_id == volunteer.id,
-                or_(
-                    Visit.status == VisitStatus.IN_PROGRESS,
-                    (Visit.status == VisitStatus.SCHEDULED) & (Visit.scheduled_date >= day),
-                ),
-            )
-            .order_by(Visit.scheduled_date, Visit.scheduled_time, Visit.id)
-            .limit(limit)
-        )
-    )
 
 
 # --- check-in, check-out, recording ------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Who may see a logged visit, and the lists of logged visits each person is shown
-(deciding on a visit is timebank.visits.may_decide).
+"""Who may see a visit, planned or logged, and the lists of them each person is shown
+(acting on a planned visit is timebank.scheduling's, deciding on a logged one
+timebank.visits.may_decide).
 
 A visit has two sides: its volunteer's and the person served. Both sides' people
 may see it; only the person served's side answers it (community.reach).
@@ -7,20 +8,25 @@ may see it; only the person served's side answers it (community.reach).
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from community.models import User
 from community.reach import (
     CONTACT_PERMISSIONS,
     coordinated_member_ids,
     coordinates,
+    may_see_contact,
     member_condition,
     reaches_any,
 )
 from extensions import db
+from timebank.clock import local_today
 from timebank.errors import NotAllowed, NotFound
 from timebank.models import RecordStatus, ServiceRecord
+from timebank.visit_models import Visit, VisitStatus
 
 
 def may_view_visit(actor: User, record: ServiceRecord) -> bool:
@@ -117,6 +123,63 @@ def visits_logged_by(volunteer: User, limit: int = 50) -> list[ServiceRecord]:
             select(ServiceRecord)
             .where(ServiceRecord.volunteer_id == volunteer.id)
             .order_by(ServiceRecord.service_date.desc(), ServiceRecord.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- planned visits ------------------------------------------------------------------------
+
+
+def may_view_scheduled(actor: User, visit: Visit) -> bool:
+    """True for the volunteer, the recipient, whoever scheduled it, the recipient's family
+    (allowed to book or confirm), and coordinators of either person's community (the
+    volunteer's coordinator sees the visit; only the recipient's acts on it)."""
+    if actor.id in (visit.volunteer_id, visit.recipient_id, visit.entered_by_id):
+        return True
+    return reaches_any(actor, visit.recipient, CONTACT_PERMISSIONS) or coordinates(
+        actor, visit.volunteer
+    )
+
+
+def recipient_phone_for(actor: User, visit: Visit) -> str | None:
+    """The phone number of the person visited, if ``actor``'s work needs it: the
+    person, family acting for them, their coordinators, and the visit's volunteer
+    while the visit is planned or under way. None otherwise (or without a phone)."""
+    recipient = visit.recipient
+    visiting = actor.id == visit.volunteer_id and visit.status in (
+        VisitStatus.SCHEDULED,
+        VisitStatus.IN_PROGRESS,
+    )
+    if visiting or may_see_contact(actor, recipient):
+        return recipient.phone
+    return None
+
+
+def scheduled_visit_for(actor: User, visit_id: int) -> Visit:
+    """The visit ``visit_id`` as seen by ``actor``. Raises NotFound, NotAllowed."""
+    visit = db.session.get(Visit, visit_id)
+    if visit is None:
+        raise NotFound(_l("This visit does not exist."))
+    if not may_view_scheduled(actor, visit):
+        raise NotAllowed(_l("You may not see this visit."))
+    return visit
+
+
+def rounds_of(volunteer: User, *, today: date | None = None, limit: int = 50) -> list[Visit]:
+    """The volunteer's visits from today on that are still to do or under way, soonest first."""
+    day = today or local_today()
+    return list(
+        db.session.scalars(
+            select(Visit)
+            .where(
+                Visit.volunteer_id == volunteer.id,
+                or_(
+                    Visit.status == VisitStatus.IN_PROGRESS,
+                    (Visit.status == VisitStatus.SCHEDULED) & (Visit.scheduled_date >= day),
+                ),
+            )
+            .order_by(Visit.scheduled_date, Visit.scheduled_time, Visit.id)
             .limit(limit)
         )
     )

@@ -17,7 +17,7 @@ from community.reach import find_in_street
 from errors import DomainError
 from extensions import db
 from storage import writes_on_get
-from timebank import cards, scheduling
+from timebank import callbacks, cards, scheduling, visit_access
 from timebank.clock import local_today
 from timebank.errors import AlreadySettled
 from timebank.formatting import format_minutes
@@ -47,7 +47,7 @@ def rounds():
     """The signed-in volunteer's visits today and ahead, each with its one next step."""
     return render_template(
         "timebank/rounds/index.html",
-        visits=scheduling.rounds_of(_me()),
+        visits=visit_access.rounds_of(_me()),
         today=local_today(),
         form=VisitActionForm(formdata=None),
     )
@@ -106,7 +106,7 @@ def _render_visit(visit: Visit, status: int = 200):
         today=local_today(),
         is_volunteer=me.id == visit.volunteer_id,
         may_call_off=scheduling.may_call_off(me, visit),
-        recipient_phone=scheduling.recipient_phone_for(me, visit),
+        recipient_phone=visit_access.recipient_phone_for(me, visit),
         may_record=scheduling.may_record(me, visit),
         form=VisitActionForm(formdata=None),
     )
@@ -116,13 +116,13 @@ def _render_visit(visit: Visit, status: int = 200):
 @bp.get("/visits/<int:visit_id>")
 @login_required
 def visit(visit_id: int):
-    return _render_visit(scheduling.scheduled_visit_for(_me(), visit_id))
+    return _render_visit(visit_access.scheduled_visit_for(_me(), visit_id))
 
 
 @bp.post("/visits/<int:visit_id>/check-in")
 @login_required
 def check_in(visit_id: int):
-    visit = scheduling.scheduled_visit_for(_me(), visit_id)
+    visit = visit_access.scheduled_visit_for(_me(), visit_id)
     if not VisitActionForm().validate():
         return _render_visit(visit, 400)
     try:
@@ -137,7 +137,7 @@ def check_in(visit_id: int):
 @bp.post("/visits/<int:visit_id>/check-out")
 @login_required
 def check_out(visit_id: int):
-    visit = scheduling.scheduled_visit_for(_me(), visit_id)
+    visit = visit_access.scheduled_visit_for(_me(), visit_id)
     if not VisitActionForm().validate():
         return _render_visit(visit, 400)
     try:
@@ -155,7 +155,7 @@ def check_out(visit_id: int):
 
 
 def _call_off(visit_id: int, service, message: str):
-    visit = scheduling.scheduled_visit_for(_me(), visit_id)
+    visit = visit_access.scheduled_visit_for(_me(), visit_id)
     form = VisitActionForm()
     if not form.validate():
         return _render_visit(visit, 400)
@@ -201,7 +201,7 @@ def _render_card_code(entry, form: CardCodeForm, status: int = 200, *, visit=Non
 @login_required
 def card_code(visit_id: int):
     """After check-out the volunteer asks the elder to read out one box of their card."""
-    visit = scheduling.scheduled_visit_for(_me(), visit_id)
+    visit = visit_access.scheduled_visit_for(_me(), visit_id)
     form = CardCodeForm()
     try:
         entry = cards.card_entry_for(_me(), visit)
@@ -250,7 +250,7 @@ def _render_record(visit: Visit, form: RecordVisitForm, status: int = 200):
 @login_required
 def record(visit_id: int):
     """A coordinator records a planned visit's times afterwards, for the volunteer."""
-    visit = scheduling.scheduled_visit_for(_me(), visit_id)
+    visit = visit_access.scheduled_visit_for(_me(), visit_id)
     scheduling.check_may_record(_me(), visit)
     form = RecordVisitForm()
     if not form.is_submitted():
@@ -329,14 +329,14 @@ def _render_callback(record, form: CallbackForm, status: int = 200):
 @login_required
 def callback(record_id: int):
     """A coordinator phoned the elder and confirms the visit for them."""
-    record = cards.record_for_callback(_me(), record_id)
+    record = callbacks.record_for_callback(_me(), record_id)
     form = CallbackForm()
     if not form.is_submitted():
         return _render_callback(record, form)
     if not form.validate():
         return _render_callback(record, form, 400)
     try:
-        cards.confirm_by_callback(record, by=_me(), note=form.note.data)
+        callbacks.confirm_by_callback(record, by=_me(), note=form.note.data)
     except DomainError as error:
         return _render_callback(record, form, refuse(error))
     commit()

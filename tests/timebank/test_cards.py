@@ -14,6 +14,7 @@ from community.audit_models import AuditEntry
 from community.models import Role, utcnow
 from community.services import link_family
 from extensions import db
+from timebank.callbacks import confirm_by_callback
 from timebank.cards import (
     CODES_PER_CARD,
     ENTRY_WINDOW,
@@ -27,7 +28,6 @@ from timebank.cards import (
     boxes_left,
     card_entry_for,
     cards_running_low,
-    confirm_by_callback,
     confirm_with_card,
     issue_card,
     revoke_card,

@@ -13,7 +13,8 @@ from datetime import time, timedelta
 import pytest
 
 from community.models import GiftPolicy
-from timebank.cards import confirm_by_callback, issue_card
+from timebank.callbacks import confirm_by_callback
+from timebank.cards import issue_card
 from timebank.care_plans import PlanDetails, create_plan
 from timebank.clock import local_today
 from timebank.errors import NotAllowed
@@ -24,11 +25,10 @@ from timebank.scheduling import (
     check_out,
     record_visit,
     schedule_visit,
-    scheduled_visit_for,
     to_utc,
 )
 from timebank.transfers import gift_hours
-from timebank.visit_access import visit_for
+from timebank.visit_access import scheduled_visit_for, visit_for
 from timebank.visits import confirm_visit, dispute_visit, log_visit, settle_dispute
 
 from .support import balance, key, top_up

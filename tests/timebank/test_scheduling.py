@@ -18,12 +18,12 @@ from timebank.scheduling import (
     check_in,
     check_out,
     record_visit,
-    rounds_of,
     schedule_visit,
     skip_visit,
     to_utc,
 )
 from timebank.signals import visit_scheduled
+from timebank.visit_access import rounds_of
 from timebank.visit_models import VisitStatus
 from timebank.visits import confirm_visit, log_visit
 

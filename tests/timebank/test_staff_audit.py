@@ -15,7 +15,7 @@ from community.audit_models import AuditEntry
 from community.models import Role, utcnow
 from extensions import db
 from timebank.accounts import member_account
-from timebank.cards import confirm_by_callback
+from timebank.callbacks import confirm_by_callback
 from timebank.care_plans import PlanDetails, create_plan, end_plan, pause_plan, resume_plan
 from timebank.clock import local_today
 from timebank.group_sessions import log_group_session
