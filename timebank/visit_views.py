@@ -69,10 +69,11 @@ def _find(field) -> User | None:
 @bp.route("/schedule", methods=["GET", "POST"])
 @login_required
 def schedule():
-    """Plan a visit: a volunteer for themself, or a coordinator or family member for others."""
+    """Plan a visit: the person visited, family allowed to book for them, or their coordinator."""
     form = ScheduleVisitForm()
     if not form.is_submitted():
-        form.volunteer.data = current_user.login_name if current_user.is_volunteer else ""
+        # the visited person's side plans: a member plans for themself by default
+        form.recipient.data = "" if current_user.is_coordinator else current_user.login_name
         form.scheduled_date.data = local_today()
         return _render_schedule(form)
     if not form.validate():
