@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from community.errors import CommunityError, InvalidMember, NotPermitted
-from community.models import Community, FamilyLink, LinkStatus, Role, User, utcnow
+from community.models import FamilyLink, LinkStatus, User, utcnow
 from community.notifications import notify
-from community.reach import FAMILY_PERMISSIONS, coordinates
+from community.reach import FAMILY_PERMISSIONS, coordinated_member_ids, coordinates, same_street
 from community.services import link_family, revoke_family_link
 from extensions import db
 
@@ -52,10 +52,13 @@ def request_family_link(
 
     The link waits (status requested) for the elder's or a coordinator's answer;
     the elder is notified. Raises InvalidMember (self, closed account, nothing
-    asked) and LinkAlreadyAnswered (already linked or already asked).
+    asked), NotPermitted (another street: family links never cross one) and
+    LinkAlreadyAnswered (already linked or already asked).
     """
     if elder.id == by.id:
         raise InvalidMember(_l("A member cannot be linked to themself."))
+    if not same_street(by, elder):
+        raise NotPermitted(_l("Family links are made only between members of one street."))
     if not elder.is_active_member:
         raise InvalidMember(_l("This member's account is closed."))
     if not (may_book or may_confirm or may_receive_gifts):
@@ -226,11 +229,7 @@ def pending_link_requests(coordinator: User, limit: int = 100) -> list[FamilyLin
     """
     if not coordinator.is_coordinator:
         raise NotPermitted()
-    elders = select(User.id).join(Community, Community.id == User.community_id)
-    if coordinator.role == Role.STREET_ADMIN:
-        elders = elders.where(Community.street_id == coordinator.community.street_id)
-    else:
-        elders = elders.where(User.community_id == coordinator.community_id)
+    elders = coordinated_member_ids(coordinator)
     return list(
         db.session.scalars(
             select(FamilyLink)

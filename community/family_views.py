@@ -81,8 +81,6 @@ def answer(link_id: int):
     answering = may_answer(me, link) and link.status == LinkStatus.REQUESTED
     status = 200
     if request.method == "POST":
-        if not may_answer(me, link):
-            abort(403)
         decision = request.form.get("decision")
         try:
             if not form.validate_on_submit():

@@ -282,3 +282,65 @@ def coordinated_member_condition(actor: User, member_id_column) -> ColumnElement
     if communities is None:
         return false()
     return member_id_column.in_(select(User.id).where(User.community_id.in_(communities)))
+
+
+# --- the time bank and family links (issue 9) -----------------------------------------------
+# Two-sided records (a volunteer of one community visiting an elder of another): everyone
+# on either side may see the record; only the elder's side acts on it.
+
+CONTACT_PERMISSIONS = ("may_book", "may_confirm")  # family who act for the elder
+
+
+def in_street(actor: User, community: Community) -> bool:
+    """True if ``community`` belongs to ``actor``'s street."""
+    return community.street_id == street_id_of(actor)
+
+
+def in_street_condition(actor: User, community_id_column) -> ColumnElement[bool]:
+    """SQL: the row's community (``community_id_column``) is in ``actor``'s street
+    (for anyone: what a volunteer may browse; ``street_condition`` is the admin's reach)."""
+    street = select(Community.id).where(Community.street_id == street_id_of(actor))
+    return community_id_column.in_(street)
+
+
+def coordinated_member_ids(actor: User) -> Select:
+    """A query of the ids of the members ``actor`` coordinates (none for a member)."""
+    return coordinated_members(actor).with_only_columns(User.id)
+
+
+def reaches_any(actor: User, member: User, permissions: tuple[str, ...]) -> bool:
+    """True if ``actor`` is ``member``, coordinates them, or holds an active family link to
+    them granting any of ``permissions`` (one query for the link at most)."""
+    if actor.id == member.id or coordinates(actor, member):
+        return True
+    if any(permission not in FAMILY_PERMISSIONS for permission in permissions):
+        raise ValueError(permissions)
+    link = active_link(member, actor)
+    return link is not None and any(getattr(link, p) for p in permissions)
+
+
+def agrees_for(actor: User, member: User) -> bool:
+    """True if ``actor`` may agree to a visit with ``member`` on their side: ``member``
+    themself, family allowed to book for them, or a coordinator of their community.
+
+    A volunteer does not agree for the person they visit: the request flow asks that side.
+    """
+    return reaches(actor, member, "may_book")
+
+
+def may_see_contact(actor: User, member: User) -> bool:
+    """True if ``actor``'s work with ``member`` needs their phone number: ``member``
+    themself, family acting for them, or their coordinators. (A volunteer with a visit
+    planned to them is the time bank's to add: timebank.visit_access.recipient_phone_for.)"""
+    return reaches_any(actor, member, CONTACT_PERMISSIONS)
+
+
+def street_communities(actor: User) -> list[Community]:
+    """The communities of ``actor``'s street, by name (for choosing one to look in)."""
+    return list(
+        db.session.scalars(
+            select(Community)
+            .where(Community.street_id == street_id_of(actor))
+            .order_by(Community.name, Community.id)
+        )
+    )

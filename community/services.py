@@ -8,10 +8,12 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 
+from community import audit
+from community.audit import Action
 from community.errors import InvalidMember, MemberNotFound, NotPermitted
 from community.models import Community, FamilyLink, LinkStatus, Role, User, normalise_phone, utcnow
 from community.passwords import check_new_password
-from community.reach import coordinated_members, coordinates, coordinates_community
+from community.reach import coordinated_members, coordinates, coordinates_community, same_street
 from community.signals import community_founded, member_joined
 from extensions import db
 
@@ -90,7 +92,8 @@ def create_member(
     """Create a member of ``community`` (with an hour account, via member_joined).
 
     ``by`` is the coordinator creating the account (None for the CLI and
-    self-registration). Elders without a phone get neither phone nor password.
+    self-registration; a coordinator's is recorded in the audit log as
+    MEMBER_CREATED). Elders without a phone get neither phone nor password.
     Raises NotPermitted and InvalidMember (WeakPassword for a password that
     community.passwords refuses).
     """
@@ -126,6 +129,14 @@ def create_member(
     db.session.add(user)
     db.session.flush()
     member_joined.send(user)
+    if by is not None:
+        audit.record(
+            Action.MEMBER_CREATED,
+            actor=by,
+            subject=user,
+            target=f"user:{user.id}",
+            after=_member_facts(user) | {"role": user.role, "signs_in": bool(password)},
+        )
     return user
 
 
@@ -142,12 +153,16 @@ def link_family(
     """Record that ``relative`` may act for ``elder``, with consent.
 
     Consent is given by the elder themself, or by a coordinator who checked
-    in person. Raises NotPermitted and InvalidMember.
+    in person (recorded in the audit log as FAMILY_LINK_CONSENTED). Both live in
+    one street: family links never cross a street. Raises NotPermitted and
+    InvalidMember.
     """
     if elder.id == relative.id:
         raise InvalidMember(_l("A member cannot be linked to themself."))
     if by.id != elder.id and not coordinates(by, elder):
         raise NotPermitted(_l("Only the elder or a coordinator can agree to a family link."))
+    if not same_street(elder, relative):
+        raise NotPermitted(_l("Family links are made only between members of one street."))
     link = db.session.scalar(
         select(FamilyLink).where(
             FamilyLink.elder_id == elder.id, FamilyLink.relative_id == relative.id
@@ -163,16 +178,36 @@ def link_family(
     link.consented_by_id = by.id
     link.revoked_at = None
     db.session.flush()
+    if by.id != elder.id:
+        audit.record(
+            Action.FAMILY_LINK_CONSENTED,
+            actor=by,
+            subject=elder,
+            target=f"family_link:{link.id}",
+            after={"relative": relative.id, "relation": link.relation, **_rights(link)},
+        )
     return link
 
 
 def revoke_family_link(link: FamilyLink, *, by: User) -> None:
-    """End a family link. The elder, the relative or a coordinator may. Raises NotPermitted."""
+    """End a family link (or decline a request). The elder, the relative or a coordinator
+    of the elder may; a coordinator's is recorded in the audit log as FAMILY_LINK_ENDED.
+    Raises NotPermitted."""
     if by.id not in (link.elder_id, link.relative_id) and not coordinates(by, link.elder):
         raise NotPermitted()
+    before = {"status": link.status, **_rights(link)}
     link.status = LinkStatus.REVOKED
     link.revoked_at = utcnow()
     db.session.flush()
+    if by.id not in (link.elder_id, link.relative_id):
+        audit.record(
+            Action.FAMILY_LINK_ENDED,
+            actor=by,
+            subject=link.elder,
+            target=f"family_link:{link.id}",
+            before=before | {"relative": link.relative_id},
+            after={"status": link.status},
+        )
 
 
 def found_community(*, street_id: int, name: str, **policy) -> Community:
@@ -211,11 +246,13 @@ def update_member_flags(
     """A coordinator marks a member as volunteer, priority elder (重点关爱对象) or in hardship,
     and records a birth date that was missing or wrong (None keeps the one on file).
 
+    A change is recorded in the audit log (MEMBER_FLAGS_CHANGED, before and after).
     Raises NotPermitted unless ``by`` coordinates the member's community, and
     InvalidMember for an impossible birth date.
     """
     if not coordinates(by, member):
         raise NotPermitted(_l("Only this community's coordinators may change a member's details."))
+    before = _member_facts(member)
     if birth_date is not None:
         _check_new_member(None, None, birth_date)
         member.birth_date = birth_date
@@ -223,7 +260,35 @@ def update_member_flags(
     member.is_priority = is_priority
     member.has_hardship = has_hardship
     db.session.flush()
+    after = _member_facts(member)
+    if after != before:
+        audit.record(
+            Action.MEMBER_FLAGS_CHANGED,
+            actor=by,
+            subject=member,
+            target=f"user:{member.id}",
+            before={k: v for k, v in before.items() if after[k] != v},
+            after={k: v for k, v in after.items() if before[k] != v},
+        )
     return member
+
+
+def _member_facts(member: User) -> dict:
+    """What a coordinator sets about a member, as the audit log keeps it."""
+    return {
+        "is_volunteer": member.is_volunteer,
+        "is_priority": member.is_priority,
+        "has_hardship": member.has_hardship,
+        "birth_date": member.birth_date.isoformat() if member.birth_date else None,
+    }
+
+
+def _rights(link: FamilyLink) -> dict:
+    return {
+        "may_book": link.may_book,
+        "may_confirm": link.may_confirm,
+        "may_receive_gifts": link.may_receive_gifts,
+    }
 
 
 def family_links_of(member: User) -> tuple[list[FamilyLink], list[FamilyLink]]:

@@ -25,7 +25,9 @@ def _load():
 def missing() -> dict[str, str]:
     catalog = _load()
     return {
-        m.id: "" for m in catalog if m.id and isinstance(m.id, str) and (not m.string or m.fuzzy)
+        (m.id[0] if isinstance(m.id, tuple) else m.id): ""
+        for m in catalog
+        if m.id and (not any(m.string) if isinstance(m.string, tuple) else not m.string or m.fuzzy)
     }
 
 
@@ -33,8 +35,11 @@ def fill(mapping: dict[str, str]) -> int:
     catalog = _load()
     filled = 0
     for message in catalog:
-        if message.id in mapping and mapping[message.id]:
-            message.string = mapping[message.id]
+        # a plural message is filled under its singular msgid (Chinese has one form)
+        plural = isinstance(message.id, tuple)
+        msgid = message.id[0] if plural else message.id
+        if msgid in mapping and mapping[msgid]:
+            message.string = (mapping[msgid],) if plural else mapping[msgid]
             message.flags.discard("fuzzy")
             filled += 1
     with CATALOGUE.open("wb") as f:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from flask_babel import lazy_gettext as _l
 
 from community.models import User
-from community.reach import coordinates, family_elder_ids, family_may
+from community.reach import agrees_for, coordinates, family_may, in_street, members_reached
 from extensions import db
 from timebank.aid_models import AidRequest, RequestStatus
 from timebank.errors import NotAllowed, NotFound
@@ -21,21 +21,13 @@ from timebank.visit_models import Visit, VisitStatus
 
 def on_requester_side(actor: User, requester: User) -> bool:
     """True if ``actor`` is the requester, family allowed to book for them, or their coordinator."""
-    return requester.id in requesters_on_side(actor, [requester])
+    return agrees_for(actor, requester)
 
 
 def requesters_on_side(actor: User, requesters: Iterable[User]) -> set[int]:
     """The ids of ``requesters`` whose side ``actor`` is on (as in ``on_requester_side``),
     with one family query however many there are (none for ``actor`` alone)."""
-    requesters = list(requesters)
-    family: set[int] = set()
-    if any(requester.id != actor.id for requester in requesters):
-        family = family_elder_ids(actor, "may_book")
-    return {
-        requester.id
-        for requester in requesters
-        if requester.id == actor.id or requester.id in family or coordinates(actor, requester)
-    }
+    return members_reached(actor, requesters, "may_book")
 
 
 def check_may_post_for(actor: User, requester: User) -> None:
@@ -73,7 +65,7 @@ def may_view_request(actor: User, request: AidRequest) -> bool:
     return (
         request.status == RequestStatus.OPEN
         and actor.is_volunteer
-        and actor.community.street_id == request.community.street_id
+        and in_street(actor, request.community)
     )
 
 
@@ -104,7 +96,7 @@ def may_take(actor: User, request: AidRequest) -> bool:
         request.status == RequestStatus.OPEN
         and actor.is_volunteer
         and actor.id != request.requester_id
-        and actor.community.street_id == request.community.street_id
+        and in_street(actor, request.community)
     )
 
 

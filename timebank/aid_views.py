@@ -9,13 +9,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from wtforms import SelectChoice
 
-from community.models import Community, User
+from community.models import User
+from community.reach import street_communities
 from errors import DomainError
-from extensions import db
-from timebank import aid_access, offers, requests
+from timebank import aid_access, offers, request_lists, requests
 from timebank.aid_forms import (
     WEEKDAY_LABELS,
     ActionForm,
@@ -26,7 +25,6 @@ from timebank.aid_forms import (
 )
 from timebank.aid_models import AidRequest, Offer, RequestStatus
 from timebank.clock import local_today
-from timebank.errors import NotAllowed
 from views_common import commit, new_idempotency_key, refuse
 
 bp = Blueprint("aid", __name__, url_prefix="/aid")
@@ -92,13 +90,8 @@ def new_request():
 
 
 def _community_choices(me: User) -> list[SelectChoice]:
-    communities = db.session.scalars(
-        select(Community)
-        .where(Community.street_id == me.community.street_id)
-        .order_by(Community.name)
-    )
     return [SelectChoice("", _("All communities"))] + [
-        SelectChoice(str(c.id), c.name) for c in communities
+        SelectChoice(str(c.id), c.name) for c in street_communities(me)
     ]
 
 
@@ -106,13 +99,12 @@ def _community_choices(me: User) -> list[SelectChoice]:
 def open_list():
     """Open requests in the street, for volunteers and coordinators, with filters."""
     me = _me()
-    if not (me.is_volunteer or me.is_coordinator):
-        raise NotAllowed(_("Only volunteers can see requests for help."))
+    request_lists.check_may_see_open_requests(me)
     form = RequestFilterForm(formdata=request.args)
     form.community.choices = _community_choices(me)
     found, status = [], 200
     if form.validate():
-        found = requests.open_requests(
+        found = request_lists.open_requests(
             me,
             category=form.category.data or None,
             community_id=int(form.community.data) if form.community.data else None,
@@ -218,7 +210,7 @@ def my_requests():
     me = _me()
     return render_template(
         "timebank/aid/my.html",
-        mine=requests.requests_of(me),
+        mine=request_lists.requests_of(me),
         my_offers=offers.offers_of(me) if me.is_volunteer else [],
     )
 
@@ -227,7 +219,7 @@ def my_requests():
 def unclaimed():
     """The coordinator's list of open requests nobody has taken, flagged first."""
     return render_template(
-        "timebank/aid/unclaimed.html", waiting=requests.unclaimed_requests(_me())
+        "timebank/aid/unclaimed.html", waiting=request_lists.unclaimed_requests(_me())
     )
 
 
@@ -271,8 +263,7 @@ def _render_offer_form(form: OfferForm, offer: Offer | None = None, status: int 
 
 @bp.route("/offers/new", methods=["GET", "POST"])
 def new_offer():
-    if not _me().is_volunteer:
-        raise NotAllowed(_("Only volunteers can offer help."))
+    offers.check_may_offer(_me())
     form = OfferForm()
     if request.method == "GET" or not form.validate():
         return _render_offer_form(form, status=200 if request.method == "GET" else 400)
@@ -286,10 +277,7 @@ def new_offer():
 
 
 def _my_offer(offer_id: int) -> Offer:
-    offer = offers.offer_for(_me(), offer_id)
-    if offer.volunteer_id != current_user.id:
-        raise NotAllowed(_("Only the volunteer who made this offer can change it."))
-    return offer
+    return offers.own_offer_for(_me(), offer_id)
 
 
 @bp.route("/offers/<int:offer_id>/edit", methods=["GET", "POST"])

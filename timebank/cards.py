@@ -1,45 +1,62 @@
-"""Confirmation cards for elders without phones, and confirmation by a coordinator's call-back.
+"""Confirmation cards (口令卡) for elders without phones (the other way for them is a
+coordinator's call-back: timebank.callbacks).
 
-A coordinator issues an elder a printed card with a 6-digit code; the code is
-stored hashed and shown only once, right after issuing. At the end of a visit
-the volunteer types the code in as the elder's confirmation. Guessing is
-limited: at most MAX_ATTEMPTS_PER_HOUR tries per elder an hour, counted in
-card_attempts — a refused try keeps its attempt row (see WrongCardCode).
+A coordinator prints an elder a card of CODES_PER_CARD numbered boxes, each a
+6-digit one-time code, like the bank code cards elders know. The codes are shown
+once, when printed, and stored only as keyed hashes. At the end of a visit its
+volunteer, after checking out and within ENTRY_WINDOW of it, asks the elder to
+read out one box: a random box no visit was asked for before, fixed for this
+visit so that retrying cannot try other boxes. The code of that box confirms
+this visit and never another, so a photographed card, or an overheard code,
+confirms nothing later; and only a visit the elder's side agreed to, checked
+in and out, asks for a box at all.
+
+Guessing is limited: at most MAX_ATTEMPTS_PER_HOUR tries per elder an hour.
+Every try is counted (a refused one too) while the elder's row is locked, so
+simultaneous tries all count; the caller commits a counted try (CountedCardTry).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
-import community.models as community_models
+from community import audit
+from community.audit import Action
 from community.models import User, utcnow
-from community.reach import coordinates
+from community.reach import coordinated_member_ids, coordinates
 from extensions import db
-from timebank.errors import AlreadySettled, InvalidVisit, NotAllowed, NotFound, TimebankError
+from timebank.errors import AlreadySettled, NotAllowed, NotFound, TimebankError
 from timebank.models import RecordStatus, ServiceRecord
-from timebank.visit_models import CardAttempt, ConfirmationCard, Visit
-from timebank.visits import confirm_visit, post_confirmation
+from timebank.visit_models import CardAttempt, CardCode, ConfirmationCard, Visit
+from timebank.visits import post_confirmation
 
+CODES_PER_CARD = 20
 CODE_DIGITS = 6
+LOW_CODES = 5  # at this many boxes left, the coordinator is told to print a new card
 MAX_ATTEMPTS_PER_HOUR = 5
+ENTRY_WINDOW = timedelta(hours=1)  # after check-out, the card can confirm the visit
 
 
-class WrongCardCode(TimebankError):
-    """The code does not match the elder's active card (or the card was revoked).
+class CountedCardTry(TimebankError):
+    """A try of the card that was counted: its attempt row is flushed, and the caller
+    commits it (nothing else was written) so that it counts against the hourly limit."""
 
-    The attempt was counted and flushed: the caller commits it (and nothing
-    else was written) so that wrong guesses count against the hourly limit.
-    """
+
+class WrongCardCode(CountedCardTry):
+    """The code is not the one in the box this visit asks for."""
 
     http_status = 400
 
 
-class TooManyCardAttempts(TimebankError):
+class TooManyCardAttempts(CountedCardTry):
     http_status = 429
 
     def __init__(self) -> None:
@@ -51,9 +68,36 @@ class TooManyCardAttempts(TimebankError):
         )
 
 
-def _hash_code(code: str) -> str:
-    # read at call time: the test suite swaps in a cheap method
-    return generate_password_hash(code, method=community_models.PASSWORD_HASH_METHOD)
+class CardNotUsable(TimebankError):
+    """No card in use, every box used, or the time to enter the card is over."""
+
+    http_status = 409
+
+
+# --- the keyed hash --------------------------------------------------------------------------
+
+
+def _code_key() -> bytes:
+    """The key the codes are hashed with, derived from the app's secret key: a copy of
+    the database alone does not give the codes away (a million guesses would)."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, b"linli confirmation card codes", hashlib.sha256).digest()
+
+
+def _hash_code(card_id: int, position: int, code: str) -> str:
+    message = f"{card_id}:{position}:{code}".encode()
+    return hmac.new(_code_key(), message, hashlib.sha256).hexdigest()
+
+
+# --- issuing and revoking ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrintedCard:
+    """A new card and its codes by box number, to print now: they are never shown again."""
+
+    card: ConfirmationCard
+    codes: list[tuple[int, str]]
 
 
 def active_card(elder: User) -> ConfirmationCard | None:
@@ -65,15 +109,35 @@ def active_card(elder: User) -> ConfirmationCard | None:
     )
 
 
+def boxes_left(card: ConfirmationCard) -> int:
+    """How many of the card's boxes no visit has asked for yet."""
+    return db.session.scalar(
+        select(func.count(CardCode.id)).where(
+            CardCode.card_id == card.id, CardCode.asked_for_record_id.is_(None)
+        )
+    )
+
+
 def _check_coordinator(by: User, elder: User) -> None:
     if not coordinates(by, elder):
         raise NotAllowed(_l("Only a coordinator of this member's community can manage the card."))
 
 
-def issue_card(elder: User, *, by: User) -> tuple[ConfirmationCard, str]:
-    """Issue the elder a new card and return it with its code (shown now, never again).
+def _new_codes() -> list[str]:
+    """CODES_PER_CARD different random 6-digit codes."""
+    codes: list[str] = []
+    while len(codes) < CODES_PER_CARD:
+        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+        if code not in codes:
+            codes.append(code)
+    return codes
 
-    Issuing again revokes the card in use first. Raises NotAllowed.
+
+def issue_card(elder: User, *, by: User) -> PrintedCard:
+    """Issue the elder a new card and return it with its codes (shown now, never again).
+
+    Issuing again revokes the card in use first. Recorded in the audit log
+    (CARD_ISSUED). Raises NotAllowed.
     """
     _check_coordinator(by, elder)
     old = active_card(elder)
@@ -81,27 +145,167 @@ def issue_card(elder: User, *, by: User) -> tuple[ConfirmationCard, str]:
         old.revoked_at = utcnow()
         old.revoked_by_id = by.id
         db.session.flush()  # the partial unique index allows one active card
-    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-    card = ConfirmationCard(elder_id=elder.id, code_hash=_hash_code(code), issued_by_id=by.id)
+    card = ConfirmationCard(elder_id=elder.id, issued_by_id=by.id)
     db.session.add(card)
     db.session.flush()
-    return card, code
+    codes = list(enumerate(_new_codes(), start=1))
+    db.session.add_all(
+        CardCode(card_id=card.id, position=position, code_hash=_hash_code(card.id, position, code))
+        for position, code in codes
+    )
+    db.session.flush()
+    audit.record(
+        Action.CARD_ISSUED,
+        actor=by,
+        subject=elder,
+        target=f"card:{card.id}",
+        before={"card": old.id} if old is not None else None,
+        after={"card": card.id, "boxes": CODES_PER_CARD},
+    )
+    return PrintedCard(card, codes)
 
 
 def revoke_card(card: ConfirmationCard, *, by: User) -> ConfirmationCard:
-    """Revoke a lost card: its code no longer confirms. Raises NotAllowed, AlreadySettled."""
+    """Revoke a lost card: none of its codes confirms any more. Recorded in the audit log
+    (CARD_REVOKED). Raises NotAllowed, AlreadySettled."""
     _check_coordinator(by, card.elder)
     if card.revoked_at is not None:
         raise AlreadySettled(_l("This card was already revoked."))
     card.revoked_at = utcnow()
     card.revoked_by_id = by.id
     db.session.flush()
+    audit.record(
+        Action.CARD_REVOKED,
+        actor=by,
+        subject=card.elder,
+        target=f"card:{card.id}",
+        before={"card": card.id, "boxes_left": boxes_left(card)},
+        after={"revoked": True},
+    )
     return card
 
 
-def attempts_in_last_hour(elder: User) -> int:
-    """How many times the elder's card code was tried in the last hour."""
-    since = utcnow() - timedelta(hours=1)
+def cards_running_low(actor: User) -> list[tuple[User, int]]:
+    """Elders ``actor`` coordinates whose card in use has LOW_CODES boxes left or fewer,
+    with how many, fewest first (for the desk: print them a new card)."""
+    left = func.count(CardCode.id).filter(CardCode.asked_for_record_id.is_(None))
+    rows = db.session.execute(
+        select(User, left)
+        .join(ConfirmationCard, ConfirmationCard.elder_id == User.id)
+        .join(CardCode, CardCode.card_id == ConfirmationCard.id)
+        .where(
+            ConfirmationCard.revoked_at.is_(None),
+            User.id.in_(coordinated_member_ids(actor)),
+        )
+        .group_by(User.id)
+        .having(left <= LOW_CODES)
+        .order_by(left, User.display_name)
+    )
+    return [(elder, count) for elder, count in rows]
+
+
+# --- the volunteer enters the elder's code -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardEntry:
+    """What the volunteer's page asks for: the box of the elder's card to read out."""
+
+    visit: Visit
+    record: ServiceRecord
+    card: ConfirmationCard
+    position: int
+    closes_at: datetime  # naive UTC: after this the card no longer confirms the visit
+
+
+def _checked_out_record(actor: User, visit: Visit, now: datetime) -> ServiceRecord:
+    """The visit's logged record, if ``actor`` may still enter the card code for it.
+
+    Raises NotAllowed (not the visit's volunteer), NotFound (not checked out yet),
+    AlreadySettled (answered already), CardNotUsable (the time is over).
+    """
+    if actor.id != visit.volunteer_id:
+        raise NotAllowed(_l("Only the volunteer of this visit can enter the card code."))
+    record = visit.service_record
+    if record is None or visit.checked_out_at is None:
+        raise NotFound(_l("Check out of the visit first."))
+    if record.status != RecordStatus.PENDING:
+        raise AlreadySettled(_l("This visit has already been answered."))
+    if now > visit.checked_out_at + ENTRY_WINDOW:
+        raise CardNotUsable(
+            _l(
+                "The card confirms a visit only within an hour of checking out. "
+                "%(name)s or their family can confirm online, or a coordinator will call.",
+                name=visit.recipient.display_name,
+            )
+        )
+    return record
+
+
+def _lock_elder(elder: User) -> None:
+    """Lock the elder's row: their card's tries and boxes are counted one at a time
+    (SQLite: writers are serialised already)."""
+    db.session.execute(select(User.id).where(User.id == elder.id).with_for_update())
+
+
+def _box_for(record: ServiceRecord, card: ConfirmationCard) -> CardCode:
+    """The box of ``card`` this visit asks for: chosen at random among the boxes no visit
+    was asked for, the first time, and the same ever after. Call with the elder locked.
+
+    Raises CardNotUsable when every box has been asked for.
+    """
+    box = db.session.scalar(
+        select(CardCode).where(
+            CardCode.card_id == card.id, CardCode.asked_for_record_id == record.id
+        )
+    )
+    if box is not None:
+        return box
+    free = db.session.scalars(
+        select(CardCode).where(CardCode.card_id == card.id, CardCode.asked_for_record_id.is_(None))
+    ).all()
+    if not free:
+        raise CardNotUsable(
+            _l(
+                "Every box of %(name)s's card has been used. A coordinator prints a new card; "
+                "until then %(name)s or their family can confirm online.",
+                name=record.recipient.display_name,
+            )
+        )
+    box = secrets.choice(free)
+    box.asked_for_record_id = record.id
+    box.asked_at = utcnow()
+    db.session.flush()
+    return box
+
+
+def _card_in_use(record: ServiceRecord) -> ConfirmationCard:
+    card = active_card(record.recipient)
+    if card is None:
+        raise CardNotUsable(
+            _l(
+                "%(name)s has no confirmation card in use. They or their family can confirm "
+                "online, or a coordinator will call them.",
+                name=record.recipient.display_name,
+            )
+        )
+    return card
+
+
+def card_entry_for(actor: User, visit: Visit, *, now: datetime | None = None) -> CardEntry:
+    """The box of the elder's card the visit's volunteer asks for (chosen and kept the
+    first time: this writes). Raises NotAllowed, NotFound, AlreadySettled, CardNotUsable."""
+    now = now or utcnow()
+    record = _checked_out_record(actor, visit, now)
+    _lock_elder(record.recipient)
+    card = _card_in_use(record)
+    box = _box_for(record, card)
+    return CardEntry(visit, record, card, box.position, visit.checked_out_at + ENTRY_WINDOW)
+
+
+def attempts_in_last_hour(elder: User, now: datetime | None = None) -> int:
+    """How many times the elder's card was tried in the hour before ``now``."""
+    since = (now or utcnow()) - timedelta(hours=1)
     return db.session.scalar(
         select(func.count(CardAttempt.id)).where(
             CardAttempt.elder_id == elder.id, CardAttempt.created_at > since
@@ -109,48 +313,56 @@ def attempts_in_last_hour(elder: User) -> int:
     )
 
 
-def confirm_with_card(record: ServiceRecord, code: str, *, by: User) -> int:
-    """The volunteer enters the elder's card code as the elder's confirmation; post the hours.
+def confirm_with_card(visit: Visit, code: str, *, by: User, now: datetime | None = None) -> int:
+    """The visit's volunteer enters the code the elder read out from the box asked for,
+    as the elder's confirmation; post the hours. The box is spent.
 
     Recorded as decided by the volunteer on behalf of the elder, method "card".
     Returns the transfer's id. Raises NotAllowed (not this visit's volunteer),
-    AlreadySettled, TooManyCardAttempts (429: the 6th try within an hour, even
-    with the right code), WrongCardCode (wrong code, or no card in use; the
-    attempt is counted) and the ledger's errors.
+    NotFound (not checked out), AlreadySettled, CardNotUsable (no card, no box
+    left, the hour after check-out is over: nothing counted), TooManyCardAttempts
+    (429: the 6th try within an hour, even with the right code) and WrongCardCode
+    (counted: both are CountedCardTry) and the ledger's errors.
     """
-    if by.id != record.volunteer_id:
-        raise NotAllowed(_l("Only the volunteer of this visit can enter the card code."))
-    if record.status != RecordStatus.PENDING:
-        raise AlreadySettled(_l("This visit has already been answered."))
+    now = now or utcnow()
+    record = _checked_out_record(by, visit, now)
     elder = record.recipient
-    if attempts_in_last_hour(elder) >= MAX_ATTEMPTS_PER_HOUR:
-        raise TooManyCardAttempts()
-    card = active_card(elder)
-    code = (code or "").strip().replace(" ", "")
-    matches = card is not None and check_password_hash(card.code_hash, code)
-    attempt = CardAttempt(
-        elder_id=elder.id, attempted_by_id=by.id, service_record_id=record.id, succeeded=matches
+    _lock_elder(elder)
+    card = _card_in_use(record)
+    too_many = attempts_in_last_hour(elder, now) >= MAX_ATTEMPTS_PER_HOUR
+    box = _box_for(record, card)
+    entered = (code or "").strip().replace(" ", "")
+    matches = (
+        not too_many
+        and box.used_at is None
+        and hmac.compare_digest(box.code_hash, _hash_code(card.id, box.position, entered))
     )
-    db.session.add(attempt)
+    db.session.add(
+        CardAttempt(
+            elder_id=elder.id,
+            attempted_by_id=by.id,
+            service_record_id=record.id,
+            succeeded=matches,
+            created_at=now,
+        )
+    )
     db.session.flush()
+    if too_many:
+        raise TooManyCardAttempts()
     if not matches:
         raise WrongCardCode(
-            _l("This code does not match %(name)s's card.", name=elder.display_name)
+            _l(
+                "This is not the number in box %(box)s of %(name)s's card.",
+                box=box.position,
+                name=elder.display_name,
+            )
         )
+    box.used_at = now
+    db.session.flush()
     return post_confirmation(record, by=by, method="card")
 
 
-def confirm_by_callback(record: ServiceRecord, *, by: User, note: str) -> int:
-    """A coordinator phoned the elder, who confirmed the visit; post the hours.
-
-    Recorded as method "callback" with the coordinator's note of the call.
-    Raises NotAllowed, InvalidVisit (no note), AlreadySettled and the ledger's errors.
-    """
-    if by.id == record.volunteer_id or not coordinates(by, record.recipient):
-        raise NotAllowed(_l("Only a coordinator of this community can confirm by call-back."))
-    if not (note or "").strip():
-        raise InvalidVisit(_l("Write down when you called and what was said."))
-    return confirm_visit(record, by=by, method="callback", note=note)
+# --- the coordinator's cards -------------------------------------------------------------
 
 
 def card_for(actor: User, card_id: int) -> ConfirmationCard:
@@ -169,28 +381,3 @@ def elder_for_cards(actor: User, elder_id: int) -> User:
         raise NotFound(_l("This member does not exist."))
     _check_coordinator(actor, elder)
     return elder
-
-
-def record_for_callback(actor: User, record_id: int) -> ServiceRecord:
-    """The logged visit ``record_id`` that ``actor`` may confirm by call-back.
-
-    Raises NotFound, NotAllowed.
-    """
-    record = db.session.get(ServiceRecord, record_id)
-    if record is None:
-        raise NotFound(_l("This visit does not exist."))
-    if actor.id == record.volunteer_id or not coordinates(actor, record.recipient):
-        raise NotAllowed(_l("Only a coordinator of this community can confirm by call-back."))
-    return record
-
-
-def record_for_card_entry(actor: User, visit: Visit) -> ServiceRecord:
-    """The logged record of a checked-out visit, for its volunteer to enter the elder's code.
-
-    Raises NotAllowed (not the visit's volunteer), NotFound (not checked out yet).
-    """
-    if actor.id != visit.volunteer_id:
-        raise NotAllowed(_l("Only the volunteer of this visit can enter the card code."))
-    if visit.service_record is None:
-        raise NotFound(_l("Check out of the visit first."))
-    return visit.service_record

@@ -17,7 +17,7 @@ from community.models import User
 from community.reach import find_in_street
 from errors import DomainError
 from extensions import db
-from timebank import care_plans, scheduling
+from timebank import care_plans, scheduling, visit_access
 from timebank.care_plan_forms import WEEKDAY_LABELS, CarePlanForm, PlanActionForm
 from timebank.care_plan_models import CarePlan
 from timebank.clock import local_today
@@ -139,7 +139,7 @@ def _render_plan(plan: CarePlan, status: int = 200):
         plan=plan,
         visits=care_plans.upcoming_visits(plan),
         may_manage=care_plans.may_manage(me, plan.elder),
-        may_arrange=scheduling.may_arrange(me, plan.volunteer, plan.elder),
+        may_call_off=care_plans.may_skip_visits(me, plan),
         weekday_labels=WEEKDAY_LABELS,
         form=PlanActionForm(formdata=None),
     )
@@ -191,7 +191,7 @@ def end(plan_id: int):
 def skip_visit(plan_id: int, visit_id: int):
     """Skip one visit of the plan; the others stay."""
     plan = care_plans.plan_for(_me(), plan_id)
-    visit = scheduling.scheduled_visit_for(_me(), visit_id)
+    visit = visit_access.scheduled_visit_for(_me(), visit_id)
     if visit.care_plan_id != plan.id:
         raise NotFound(_("This visit is not part of this care plan."))
     if not PlanActionForm().validate():

@@ -1,7 +1,8 @@
 """Recurring care plans: create one, generate its visits ahead, pause, resume or end it.
 
-A plan's visits are ordinary scheduled visits (timebank.scheduling.schedule_visit),
-so every scheduling rule applies to each; skipping one occurrence is
+A plan's visits are ordinary scheduled visits (timebank.scheduling.schedule_agreed_visit,
+once the plan's creator is found still on the elder's side), so every scheduling rule
+applies to each; skipping one occurrence is
 scheduling.skip_visit. Generation is idempotent: a plan has at most one live
 visit a day (checked here, and by the unique index uq_visits_care_plan_day).
 """
@@ -14,14 +15,22 @@ from datetime import date, time, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from community.models import Community, Role, User
-from community.reach import coordinates, family_may
+from community.models import User
+from community.reach import (
+    CONTACT_PERMISSIONS,
+    agrees_for,
+    coordinated_member_ids,
+    coordinates,
+    reaches_any,
+    same_street,
+)
 from extensions import db
 from timebank.care_plan_models import WEEKDAYS, CarePlan, PlanStatus
 from timebank.categories import BY_CODE
 from timebank.clock import local_today
 from timebank.errors import InvalidVisit, NotAllowed, NotFound
-from timebank.scheduling import cancel_visit, schedule_visit
+from timebank.scheduling import cancel_visit, schedule_agreed_visit
+from timebank.staff_audit import acted_for
 from timebank.visit_models import Visit, VisitStatus
 
 DAYS_AHEAD = 14  # visits are generated this many days ahead
@@ -51,9 +60,10 @@ class Generated:
 
 
 def may_manage(actor: User, elder: User) -> bool:
-    """True if ``actor`` may create, pause, resume or end an elder's plans: the elder,
-    family allowed to book for them, or a coordinator of the elder's community."""
-    return actor.id == elder.id or family_may(actor, elder, "may_book") or coordinates(actor, elder)
+    """True if ``actor`` may create, pause, resume or end an elder's plans: the elder's
+    side (the elder, family allowed to book for them, or a coordinator of the elder's
+    community). The volunteer's coordinator sees the plan but does not change it."""
+    return agrees_for(actor, elder)
 
 
 def may_view(actor: User, plan: CarePlan) -> bool:
@@ -61,12 +71,13 @@ def may_view(actor: User, plan: CarePlan) -> bool:
     coordinators of the elder's or the volunteer's community."""
     if actor.id in (plan.elder_id, plan.volunteer_id, plan.created_by_id):
         return True
-    return (
-        family_may(actor, plan.elder, "may_book")
-        or family_may(actor, plan.elder, "may_confirm")
-        or coordinates(actor, plan.elder)
-        or coordinates(actor, plan.volunteer)
-    )
+    return reaches_any(actor, plan.elder, CONTACT_PERMISSIONS) or coordinates(actor, plan.volunteer)
+
+
+def may_skip_visits(actor: User, plan: CarePlan) -> bool:
+    """True if ``actor`` may skip one of the plan's visits: its volunteer, or the elder's
+    side (as timebank.scheduling.may_call_off for each visit)."""
+    return actor.id == plan.volunteer_id or may_manage(actor, plan.elder)
 
 
 def plan_for(actor: User, plan_id: int) -> CarePlan:
@@ -105,13 +116,16 @@ def create_plan(
 
     The elder, family allowed to book for them or a coordinator of the elder's
     community may create one; anyone else acting is recorded as on the elder's
-    behalf. Raises NotAllowed, InvalidVisit (no weekday, unknown category, the
-    volunteer is the elder, a start in the past, an end before the start).
+    behalf (a coordinator also in the audit log). Raises NotAllowed (anyone else;
+    a volunteer of another street), InvalidVisit (no weekday, unknown category,
+    the volunteer is the elder, a start in the past, an end before the start).
     """
     _check_may_manage(by, elder)
     today = today or local_today()
     if volunteer.id == elder.id:
         raise InvalidVisit(_l("A volunteer cannot visit themselves."))
+    if not same_street(volunteer, elder):
+        raise NotAllowed(_l("Visits are planned only with members of your own street."))
     if not (volunteer.is_active_member and elder.is_active_member):
         raise InvalidVisit(_l("This member's account is closed."))
     if details.category not in BY_CODE:
@@ -135,7 +149,9 @@ def create_plan(
     )
     db.session.add(plan)
     db.session.flush()
-    return plan, generate_visits(plan, by=by, today=today)
+    generated = generate_visits(plan, by=by, today=today)
+    acted_for(by, elder, "plan_created", target=f"care_plan:{plan.id}")
+    return plan, generated
 
 
 def _taken_days(plan: CarePlan, first: date, last: date) -> set[date]:
@@ -159,8 +175,9 @@ def generate_visits(
 
     Does nothing for a paused or ended plan. A day that cannot be planned (e.g. the
     volunteer already has a visit then) is left out and reported, not fatal.
-    Raises NotAllowed if ``by`` may not arrange the plan's visits.
+    Raises NotAllowed if ``by`` is no longer on the elder's side (see may_manage).
     """
+    _check_may_manage(by, plan.elder)
     today = today or local_today()
     through = through or today + timedelta(days=DAYS_AHEAD)
     result = Generated()
@@ -176,16 +193,17 @@ def generate_visits(
     while day <= last:
         if plan.falls_on(day) and day not in taken:
             try:
-                visit = schedule_visit(
+                visit = schedule_agreed_visit(
                     volunteer=plan.volunteer,
                     recipient=plan.elder,
                     category=plan.category,
                     scheduled_date=day,
                     scheduled_time=plan.time_of_day,
                     by=by,
+                    on_behalf_of=None if by.id == plan.elder_id else plan.elder,
                     note=plan.note,
                 )
-            except InvalidVisit as error:
+            except (InvalidVisit, NotAllowed) as error:
                 result.skipped.append((day, str(error.message)))
             else:
                 visit.care_plan_id = plan.id
@@ -244,6 +262,7 @@ def pause_plan(plan: CarePlan, *, by: User, today: date | None = None) -> CarePl
     plan.status = PlanStatus.PAUSED
     _call_off_upcoming(plan, by, str(_l("The care plan is paused.")), today or local_today())
     db.session.flush()
+    acted_for(by, plan.elder, "plan_paused", target=f"care_plan:{plan.id}")
     return plan
 
 
@@ -257,7 +276,9 @@ def resume_plan(plan: CarePlan, *, by: User, today: date | None = None) -> Gener
         raise InvalidVisit(_l("Only a paused care plan can be resumed."))
     plan.status = PlanStatus.ACTIVE
     db.session.flush()
-    return generate_visits(plan, by=by, today=today)
+    generated = generate_visits(plan, by=by, today=today)
+    acted_for(by, plan.elder, "plan_resumed", target=f"care_plan:{plan.id}")
+    return generated
 
 
 def end_plan(plan: CarePlan, *, by: User, today: date | None = None) -> CarePlan:
@@ -274,6 +295,7 @@ def end_plan(plan: CarePlan, *, by: User, today: date | None = None) -> CarePlan
     plan.end_date = last if plan.end_date is None else min(plan.end_date, last)
     _call_off_upcoming(plan, by, str(_l("The care plan has ended.")), today)
     db.session.flush()
+    acted_for(by, plan.elder, "plan_ended", target=f"care_plan:{plan.id}")
     return plan
 
 
@@ -301,7 +323,7 @@ def plans_of_elder(elder: User, *, by: User) -> list[CarePlan]:
 
     Raises NotAllowed.
     """
-    if not (may_manage(by, elder) or family_may(by, elder, "may_confirm")):
+    if not reaches_any(by, elder, CONTACT_PERMISSIONS):
         raise NotAllowed(_l("You may not see this member's care plans."))
     return _listed(CarePlan.elder_id == elder.id)
 
@@ -318,14 +340,9 @@ def plans_of_community(*, by: User) -> list[CarePlan]:
 
     Raises NotAllowed for anyone else.
     """
-    if by.role == Role.STREET_ADMIN:
-        communities = select(Community.id).where(Community.street_id == by.community.street_id)
-    elif by.role == Role.COORDINATOR:
-        communities = select(Community.id).where(Community.id == by.community_id)
-    else:
+    if not by.is_coordinator:
         raise NotAllowed(_l("Only a coordinator can see the community's care plans."))
-    elders = select(User.id).where(User.community_id.in_(communities))
-    return _listed(CarePlan.elder_id.in_(elders))
+    return _listed(CarePlan.elder_id.in_(coordinated_member_ids(by)))
 
 
 def member_for_plans(member_id: int) -> User:

@@ -15,12 +15,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from community.models import User, utcnow
-from community.reach import coordinates, coordinates_community
+from community.models import utcnow
 from community.services import member_for, new_members
 from errors import DomainError
 from extensions import db
 from timebank.accounts import community_account, member_account
+from timebank.cards import cards_running_low
 from timebank.desk_forms import (
     SETTLE_POST_FEWER,
     SETTLE_REJECT,
@@ -29,15 +29,21 @@ from timebank.desk_forms import (
     ReverseForm,
     SettleForm,
 )
-from timebank.models import AccountKind, RecordStatus, ServiceRecord, Transfer
+from timebank.models import AccountKind, ServiceRecord, Transfer
 from timebank.statements import (
     StatementFilter,
     counterparty_label,
     entered_label,
     statement_lines,
 )
-from timebank.transfers import grant_hours, reverse_transfer
-from timebank.visits import disputes_for, settle_dispute, visits_awaiting
+from timebank.transfers import grant_hours, may_reverse, reverse_transfer, transfer_for
+from timebank.visit_access import (
+    disputed_visit_for,
+    disputes_for,
+    pending_visits_to,
+    visits_awaiting,
+)
+from timebank.visits import settle_dispute
 from views_common import commit, new_idempotency_key, refuse
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -61,37 +67,6 @@ def _with_fresh_key(form: IdempotentForm) -> IdempotentForm:
     return form
 
 
-def _transfer_in_my_care(transfer_id: int) -> Transfer:
-    """The transfer if the coordinator looks after either side's community; else 404/403."""
-    transfer = db.get_or_404(Transfer, transfer_id)
-    communities = (transfer.from_account.community, transfer.to_account.community)
-    if not any(coordinates_community(current_user, c) for c in communities):
-        abort(403)
-    return transfer
-
-
-def _visit_in_my_care(record_id: int) -> ServiceRecord:
-    """The visit if the coordinator looks after its recipient's community; else 404/403."""
-    record = db.get_or_404(ServiceRecord, record_id)
-    if not coordinates(current_user, record.recipient) or current_user.id == record.volunteer_id:
-        abort(403)
-    return record
-
-
-def _pending_visits_to(member: User) -> list[ServiceRecord]:
-    """Visits to ``member`` still waiting for their side to confirm, oldest first."""
-    return list(
-        db.session.scalars(
-            select(ServiceRecord)
-            .where(
-                ServiceRecord.recipient_id == member.id,
-                ServiceRecord.status == RecordStatus.PENDING,
-            )
-            .order_by(ServiceRecord.service_date, ServiceRecord.id)
-        )
-    )
-
-
 @bp.get("/")
 def index():
     """The desk home: what waits, the community's pools, finding and adding members."""
@@ -102,6 +77,7 @@ def index():
         fund=community_account(current_user.community_id, AccountKind.FUND),
         guarantee=community_account(current_user.community_id, AccountKind.GUARANTEE),
         new_members=new_members(current_user, since=utcnow() - NEW_MEMBER_DAYS),
+        low_cards=cards_running_low(current_user),
     )
 
 
@@ -115,7 +91,7 @@ def member(user_id: int):
         person=person,
         account=account,
         lines=statement_lines(account.id, StatementFilter(), limit=RECENT_TRANSFERS),
-        pending=_pending_visits_to(person),
+        pending=pending_visits_to(person, by=current_user),
         counterparty=counterparty_label,
         entered=entered_label,
     )
@@ -156,7 +132,7 @@ def grant(user_id: int):
 @bp.get("/transfers/<int:transfer_id>")
 def transfer(transfer_id: int):
     """One transfer: who entered it for whom, what it reverses or was reversed by."""
-    shown = _transfer_in_my_care(transfer_id)
+    shown = transfer_for(current_user, transfer_id)
     return _render_transfer(shown, ReverseForm(), 200)
 
 
@@ -168,6 +144,7 @@ def _render_transfer(shown: Transfer, form: ReverseForm, status: int):
         transfer=shown,
         reversed_by=reversed_by,
         original=original,
+        may_reverse=may_reverse(current_user, shown),
         form=_with_fresh_key(form),
     ), status
 
@@ -175,7 +152,7 @@ def _render_transfer(shown: Transfer, form: ReverseForm, status: int):
 @bp.post("/transfers/<int:transfer_id>/reverse")
 def reverse(transfer_id: int):
     """Undo a mistaken transfer with a reversal naming it, and a reason."""
-    original = _transfer_in_my_care(transfer_id)
+    original = transfer_for(current_user, transfer_id)
     form = ReverseForm()
     if not form.validate_on_submit():
         return _render_transfer(original, form, 400)
@@ -203,7 +180,7 @@ def disputes():
 @bp.route("/disputes/<int:record_id>", methods=["GET", "POST"])
 def settle(record_id: int):
     """Decide a disputed visit: post all, post fewer minutes, or reject — with a note."""
-    record = _visit_in_my_care(record_id)
+    record = disputed_visit_for(current_user, record_id)
     form = SettleForm()
     status = 200
     if form.validate_on_submit():

@@ -20,6 +20,7 @@ from sqlalchemy import and_, case, extract, func, select
 from sqlalchemy.orm import aliased
 
 from community.models import ELDER_AGE, Community, Role, User
+from community.reach import coordinated_community_ids
 from extensions import db
 from timebank.errors import NotAllowed
 from timebank.models import Account, AccountKind, RecordStatus, ServiceRecord
@@ -57,16 +58,17 @@ def figures_scope(by: User) -> FigureScope:
 
     Raises NotAllowed for anyone else.
     """
-    if by.role == Role.STREET_ADMIN:
-        communities = db.session.scalars(
-            select(Community)
-            .where(Community.street_id == by.community.street_id)
-            .order_by(Community.name, Community.id)
-        )
-        return FigureScope(tuple(communities), street_wide=True)
+    communities = coordinated_community_ids(by)
+    if communities is None:
+        raise NotAllowed(_l("Only coordinators and street admins see figures and reports."))
     if by.role == Role.COORDINATOR:
         return FigureScope((by.community,), street_wide=False)
-    raise NotAllowed(_l("Only coordinators and street admins see figures and reports."))
+    scope = db.session.scalars(
+        select(Community)
+        .where(Community.id.in_(communities))
+        .order_by(Community.name, Community.id)
+    )
+    return FigureScope(tuple(scope), street_wide=True)
 
 
 def years_before(day: date, years: int) -> date:

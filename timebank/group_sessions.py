@@ -20,9 +20,11 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from community import audit
+from community.audit import Action
 from community.errors import MemberNotFound
-from community.models import Community, Role, User
-from community.reach import coordinates_community, find_in_street
+from community.models import Community, User
+from community.reach import community_condition, coordinates_community, find_in_street
 from extensions import db
 from timebank.accounts import community_account, member_account
 from timebank.categories import BY_CODE
@@ -231,7 +233,8 @@ def log_group_session(
 
     Each participant gets ONE service transfer (memo: the title, entered by
     ``by``, key ``group:<session>:<volunteer>``). Nothing is posted unless every
-    participant passes. Raises NotAllowed, InvalidGroupSession, UnknownParticipant,
+    participant passes. The session is recorded in the audit log (ACTED_FOR, with
+    each participant's minutes). Raises NotAllowed, InvalidGroupSession, UnknownParticipant,
     InvalidAmount, DailyCapReached, AboveCap and AlreadySubmitted (a replayed form).
     """
     check_may_log(by, community)
@@ -282,15 +285,19 @@ def log_group_session(
         )
     db.session.flush()
     db.session.expire(session, ["participants"])
+    audit.record(
+        Action.ACTED_FOR,
+        actor=by,
+        community=community,
+        target=f"group_session:{session.id}",
+        after={
+            "did": "group_session_logged",
+            "title": session.title,
+            "held_on": held_on.isoformat(),
+            "participants": {str(p.volunteer.id): p.minutes for p in participants},
+        },
+    )
     return session
-
-
-def _visible_communities(actor: User):
-    """A condition on GroupSession.community_id: the communities ``actor`` coordinates."""
-    if actor.role == Role.STREET_ADMIN:
-        street = select(Community.id).where(Community.street_id == actor.community.street_id)
-        return GroupSession.community_id.in_(street)
-    return GroupSession.community_id == actor.community_id
 
 
 def sessions_for(actor: User, limit: int = 100) -> list[GroupSession]:
@@ -300,7 +307,7 @@ def sessions_for(actor: User, limit: int = 100) -> list[GroupSession]:
     return list(
         db.session.scalars(
             select(GroupSession)
-            .where(_visible_communities(actor))
+            .where(community_condition(actor, GroupSession.community_id))
             .order_by(GroupSession.held_on.desc(), GroupSession.id.desc())
             .limit(limit)
         )

@@ -15,13 +15,15 @@ from datetime import date, time
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from community.models import Community, User, utcnow
+from community.models import User, utcnow
+from community.reach import in_street, in_street_condition
 from extensions import db
 from timebank.aid_models import WEEKDAYS, AidRequest, Offer, RequestStatus
 from timebank.categories import BY_CODE
 from timebank.errors import InvalidRequest, NotAllowed, NotFound
 from timebank.requests import Need, new_request
 from timebank.signals import request_posted
+from timebank.staff_audit import acted_for
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,15 @@ def _apply(offer: Offer, details: OfferDetails) -> None:
     offer.available_until = details.available_until
 
 
+def check_may_offer(actor: User) -> None:
+    """Raise NotAllowed unless ``actor`` is an active volunteer (who may offer help)."""
+    if not actor.is_volunteer or not actor.is_active_member:
+        raise NotAllowed(_l("Only volunteers can offer help."))
+
+
 def publish_offer(details: OfferDetails, *, by: User) -> Offer:
     """A volunteer publishes what they can do. Raises NotAllowed (not a volunteer), InvalidRequest."""
-    if not by.is_volunteer or not by.is_active_member:
-        raise NotAllowed(_l("Only volunteers can offer help."))
+    check_may_offer(by)
     _check_details(details)
     offer = Offer(volunteer_id=by.id, active=True)
     _apply(offer, details)
@@ -105,8 +112,15 @@ def offer_for(actor: User, offer_id: int) -> Offer:
         return offer
     if not offer.active:
         raise NotFound(_l("This offer is paused."))
-    if offer.volunteer.community.street_id != actor.community.street_id:
+    if not in_street(actor, offer.volunteer.community):
         raise NotAllowed(_l("This offer is in another street."))
+    return offer
+
+
+def own_offer_for(actor: User, offer_id: int) -> Offer:
+    """The offer ``offer_id`` if it is ``actor``'s own, to change. Raises NotFound, NotAllowed."""
+    offer = offer_for(actor, offer_id)
+    _check_owner(offer, actor)
     return offer
 
 
@@ -117,11 +131,10 @@ def list_offers(
     query = (
         select(Offer)
         .join(User, User.id == Offer.volunteer_id)
-        .join(Community, Community.id == User.community_id)
         .where(
             Offer.active.is_(True),
             User.is_active_member.is_(True),
-            Community.street_id == viewer.community.street_id,
+            in_street_condition(viewer, User.community_id),
         )
     )
     if category:
@@ -146,7 +159,7 @@ def check_may_ask(offer: Offer, requester: User) -> None:
         raise NotFound(_l("This offer is paused."))
     if offer.volunteer_id == requester.id:
         raise NotAllowed(_l("You cannot ask for your own offer."))
-    if offer.volunteer.community.street_id != requester.community.street_id:
+    if not in_street(requester, offer.volunteer.community):
         raise NotAllowed(_l("This offer is in another street."))
 
 
@@ -178,4 +191,5 @@ def ask_for_offer(
     request.taken_at = utcnow()
     db.session.flush()
     request_posted.send(request)
+    acted_for(by, requester, "offer_asked", target=f"aid_request:{request.id}", offer=offer.id)
     return request

@@ -15,18 +15,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import select, update
 
-from community.models import Community, User, utcnow
-from community.reach import coordinates_community
+from community.models import User, utcnow
+from community.reach import in_street
 from extensions import db
 from timebank.aid_access import check_may_post_for, may_approve, on_requester_side
 from timebank.aid_models import AidRequest, RequestStatus, Urgency
 from timebank.categories import BY_CODE
 from timebank.clock import local_today
 from timebank.errors import AlreadySettled, AlreadySubmitted, InvalidRequest, NotAllowed
-from timebank.scheduling import cancel_visit, schedule_visit
+from timebank.scheduling import cancel_visit, schedule_agreed_visit
 from timebank.signals import request_posted, request_taken, visit_confirmed
+from timebank.staff_audit import acted_for
 from timebank.visit_models import Visit, VisitStatus
 
 MAX_REQUEST_MINUTES = 12 * 60
@@ -119,119 +120,8 @@ def post_request(
     )
     db.session.flush()
     request_posted.send(request)
+    acted_for(by, requester, "request_posted", target=f"aid_request:{request.id}")
     return request
-
-
-# --- what volunteers and coordinators see -----------------------------------------
-
-
-@dataclass(frozen=True)
-class OpenRequest:
-    """An open request as a volunteer sees it: no private notes, no one's phone."""
-
-    id: int
-    category: str
-    requester_name: str
-    community_name: str
-    needed_on: date | None
-    window_start: time | None
-    window_end: time | None
-    flexible: bool
-    building: str
-    estimated_minutes: int
-    urgency: str
-    created_at: datetime
-
-
-def _summary(request: AidRequest) -> OpenRequest:
-    return OpenRequest(
-        id=request.id,
-        category=request.category,
-        requester_name=request.requester.display_name,
-        community_name=request.community.name,
-        needed_on=request.needed_on,
-        window_start=request.window_start,
-        window_end=request.window_end,
-        flexible=request.flexible,
-        building=request.building,
-        estimated_minutes=request.estimated_minutes,
-        urgency=request.urgency,
-        created_at=request.created_at,
-    )
-
-
-def open_requests(
-    viewer: User,
-    *,
-    category: str | None = None,
-    community_id: int | None = None,
-    on_date: date | None = None,
-    today: date | None = None,
-    limit: int = 200,
-) -> list[OpenRequest]:
-    """Open requests in the viewer's street, not their own, not past; urgent first, then by date.
-
-    ``on_date`` keeps requests needed that day and flexible ones. Private notes are never
-    part of the result.
-    """
-    today = today or local_today()
-    query = (
-        select(AidRequest)
-        .join(Community, Community.id == AidRequest.community_id)
-        .where(
-            AidRequest.status == RequestStatus.OPEN,
-            Community.street_id == viewer.community.street_id,
-            AidRequest.requester_id != viewer.id,
-            or_(AidRequest.needed_on.is_(None), AidRequest.needed_on >= today),
-        )
-    )
-    if category:
-        query = query.where(AidRequest.category == category)
-    if community_id:
-        query = query.where(AidRequest.community_id == community_id)
-    if on_date:
-        query = query.where(or_(AidRequest.needed_on == on_date, AidRequest.flexible.is_(True)))
-    urgent_first = case((AidRequest.urgency == Urgency.URGENT, 0), else_=1)
-    query = query.order_by(
-        urgent_first, AidRequest.needed_on.is_(None), AidRequest.needed_on, AidRequest.id
-    )
-    return [_summary(r) for r in db.session.scalars(query.limit(limit))]
-
-
-def requests_of(member: User, limit: int = 100) -> list[AidRequest]:
-    """Requests ``member`` asked for, posted for someone, or took as a volunteer; newest first."""
-    return list(
-        db.session.scalars(
-            select(AidRequest)
-            .where(
-                or_(
-                    AidRequest.requester_id == member.id,
-                    AidRequest.entered_by_id == member.id,
-                    AidRequest.volunteer_id == member.id,
-                )
-            )
-            .order_by(AidRequest.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def unclaimed_requests(coordinator: User, limit: int = 200) -> list[AidRequest]:
-    """Open requests in the communities ``coordinator`` looks after: flagged ones first,
-    then oldest first. Raises NotAllowed for anyone who is not a coordinator."""
-    if not coordinator.is_coordinator:
-        raise NotAllowed()
-    candidates = db.session.scalars(
-        select(AidRequest)
-        .join(Community, Community.id == AidRequest.community_id)
-        .where(
-            AidRequest.status == RequestStatus.OPEN,
-            Community.street_id == coordinator.community.street_id,
-        )
-        .order_by(AidRequest.flagged_at.is_(None), AidRequest.created_at, AidRequest.id)
-    )
-    mine = [r for r in candidates if coordinates_community(coordinator, r.community)]
-    return mine[:limit]
 
 
 # --- taking, approving, declining, cancelling -----------------------------------------
@@ -247,7 +137,7 @@ def take_request(request: AidRequest, *, volunteer: User) -> AidRequest:
         raise NotAllowed(_l("Only volunteers can take a request."))
     if volunteer.id == request.requester_id:
         raise NotAllowed(_l("You cannot take your own request."))
-    if volunteer.community.street_id != request.community.street_id:
+    if not in_street(volunteer, request.community):
         raise NotAllowed(_l("This request is in another street."))
     now = utcnow()
     # One conditional UPDATE: of two volunteers taking at once, only one matches.
@@ -289,14 +179,20 @@ def approve_take(
         raise InvalidRequest(_l("Choose the date of the visit."))
     if day < (today or local_today()):
         raise InvalidRequest(_l("The date cannot be in the past."))
-    assert request.volunteer is not None
-    visit = schedule_visit(
-        volunteer=request.volunteer,
-        recipient=request.requester,
+    volunteer, requester = request.volunteer, request.requester
+    assert volunteer is not None
+    # The request is the requester's side's agreement: they posted it (or asked for the
+    # offer) and, for a take, approve it now.
+    for_requester = on_requester_side(by, requester)
+    acting_for = requester if for_requester else volunteer
+    visit = schedule_agreed_visit(
+        volunteer=volunteer,
+        recipient=requester,
         category=request.category,
         scheduled_date=day,
         scheduled_time=scheduled_time or request.window_start,
         by=by,
+        on_behalf_of=None if by.id in (volunteer.id, requester.id) else acting_for,
         note=f"aid request #{request.id}",
     )
     request.visit_id = visit.id
@@ -304,6 +200,9 @@ def approve_take(
     request.approved_by_id = by.id
     request.approved_at = utcnow()
     db.session.flush()
+    acted_for(
+        by, acting_for, "request_approved", target=f"aid_request:{request.id}", visit=visit.id
+    )
     return request
 
 
@@ -323,6 +222,7 @@ def decline_take(request: AidRequest, *, by: User) -> AidRequest:
     request.offer_id = None
     request.flagged_at = None
     db.session.flush()
+    acted_for(by, request.requester, "request_declined", target=f"aid_request:{request.id}")
     return request
 
 
@@ -348,6 +248,7 @@ def cancel_request(request: AidRequest, *, by: User) -> AidRequest:
     request.cancelled_by_id = by.id
     request.cancelled_at = utcnow()
     db.session.flush()
+    acted_for(by, request.requester, "request_cancelled", target=f"aid_request:{request.id}")
     return request
 
 

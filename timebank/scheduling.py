@@ -1,9 +1,12 @@
 """Scheduled visits: plan one, check in and out (or a coordinator records the times), skip or cancel.
 
-Checking out logs the visit through timebank.visits.log_visit, so the daily cap
-and every logging rule apply; its hours still post only after the recipient's
-side confirms (timebank.visits.confirm_visit, or a card or call-back in
-timebank.cards).
+A visit needs the agreement of the side of the person visited (community.reach):
+they, family allowed to book for them, or their coordinator plan it, or approve a
+request (timebank.requests). Only that side's coordinators act on it; the
+volunteer's coordinator may see it. Checking out logs the visit through
+timebank.visits.write_visit_record, so the daily cap and every logging rule apply;
+its hours still post only after the recipient's side confirms
+(timebank.visits.confirm_visit, or a card or call-back in timebank.cards).
 """
 
 from __future__ import annotations
@@ -11,18 +14,23 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from community.models import User, utcnow
-from community.reach import coordinates, family_may
+from community.reach import (
+    agrees_for,
+    coordinates,
+    same_street,
+)
 from extensions import db
 from timebank.categories import BY_CODE
 from timebank.clock import LOCAL_ZONE, local_today
-from timebank.errors import InvalidVisit, NotAllowed, NotFound
+from timebank.errors import InvalidVisit, NotAllowed
 from timebank.models import ServiceRecord
 from timebank.signals import visit_scheduled
+from timebank.staff_audit import acted_for
 from timebank.visit_models import Visit, VisitStatus
-from timebank.visits import OPEN_STATUSES, log_visit
+from timebank.visits import OPEN_STATUSES, write_visit_record
 
 # How long a scheduled visit is taken to occupy its volunteer, to find clashes.
 SLOT_MINUTES = 60
@@ -80,13 +88,17 @@ def _overlaps_records(volunteer_id: int, day: date, start: int, end: int) -> boo
 
 
 def may_arrange(actor: User, volunteer: User, recipient: User) -> bool:
-    """True if ``actor`` may schedule, skip or cancel a visit between these two people."""
-    return (
-        actor.id in (volunteer.id, recipient.id)
-        or family_may(actor, recipient, "may_book")
-        or coordinates(actor, recipient)
-        or coordinates(actor, volunteer)
-    )
+    """True if ``actor`` may plan a visit by ``volunteer`` to ``recipient``: the
+    recipient's side agrees (the recipient, family allowed to book for them, or a
+    coordinator of the recipient's community). A volunteer alone may not: asking goes
+    through a request, which the recipient's side approves (timebank.requests)."""
+    return agrees_for(actor, recipient)
+
+
+def may_call_off(actor: User, visit: Visit) -> bool:
+    """True if ``actor`` may skip or cancel the visit: its volunteer (who may always
+    withdraw) or the recipient's side (see may_arrange)."""
+    return actor.id == visit.volunteer_id or agrees_for(actor, visit.recipient)
 
 
 def schedule_visit(
@@ -99,19 +111,54 @@ def schedule_visit(
     by: User,
     note: str = "",
 ) -> Visit:
-    """Schedule a visit (status 'scheduled') and send visit_scheduled.
+    """Plan a visit (status 'scheduled') for the recipient's side, and send visit_scheduled.
 
-    The volunteer, the recipient, family allowed to book for the recipient, or a
-    coordinator may schedule; someone acting for the recipient is recorded as
-    on their behalf. Raises NotAllowed, InvalidVisit (past date, unknown
-    category, a clash with the volunteer's other visits at that date and time).
+    The recipient, family allowed to book for them, or a coordinator of their
+    community may plan one (see may_arrange); someone acting for the recipient is
+    recorded as on their behalf, a coordinator also in the audit log. Raises
+    NotAllowed (anyone else; the two live in different streets), InvalidVisit
+    (past date, unknown category, a clash with the volunteer's other visits).
     """
     if not may_arrange(by, volunteer, recipient):
         raise NotAllowed(
-            _l("Only the people involved, their family or a coordinator can plan this visit.")
+            _l("Only the person visited, their family or their coordinator can plan this visit.")
         )
+    visit = schedule_agreed_visit(
+        volunteer=volunteer,
+        recipient=recipient,
+        category=category,
+        scheduled_date=scheduled_date,
+        scheduled_time=scheduled_time,
+        by=by,
+        on_behalf_of=None if by.id == recipient.id else recipient,
+        note=note,
+    )
+    acted_for(by, recipient, "visit_scheduled", target=f"visit:{visit.id}")
+    return visit
+
+
+def schedule_agreed_visit(
+    *,
+    volunteer: User,
+    recipient: User,
+    category: str,
+    scheduled_date: date,
+    scheduled_time: time | None,
+    by: User,
+    on_behalf_of: User | None,
+    note: str = "",
+) -> Visit:
+    """Plan a visit the recipient's side has agreed to, WITHOUT checking who ``by`` is.
+
+    The caller established the agreement (schedule_visit: ``by`` is on the
+    recipient's side; timebank.requests.approve_take: the request flow; a care
+    plan: its generation checks the plan's creator). Sends visit_scheduled.
+    Raises NotAllowed (different streets) and InvalidVisit.
+    """
     if volunteer.id == recipient.id:
         raise InvalidVisit(_l("A volunteer cannot visit themselves."))
+    if not same_street(volunteer, recipient):
+        raise NotAllowed(_l("Visits are planned only with members of your own street."))
     if not (volunteer.is_active_member and recipient.is_active_member):
         raise InvalidVisit(_l("This member's account is closed."))
     if category not in BY_CODE:
@@ -130,58 +177,13 @@ def schedule_visit(
         scheduled_time=scheduled_time,
         status=VisitStatus.SCHEDULED,
         entered_by_id=by.id,
-        on_behalf_of_id=None if by.id in (volunteer.id, recipient.id) else recipient.id,
+        on_behalf_of_id=on_behalf_of.id if on_behalf_of is not None else None,
         note=(note or "").strip()[:500],
     )
     db.session.add(visit)
     db.session.flush()
     visit_scheduled.send(visit)
     return visit
-
-
-# --- who may see a visit ------------------------------------------------------------------
-
-
-def may_view_scheduled(actor: User, visit: Visit) -> bool:
-    """True for the volunteer, the recipient, whoever scheduled it, the recipient's family
-    (allowed to book or confirm), and coordinators of either person's community."""
-    if actor.id in (visit.volunteer_id, visit.recipient_id, visit.entered_by_id):
-        return True
-    return (
-        family_may(actor, visit.recipient, "may_book")
-        or family_may(actor, visit.recipient, "may_confirm")
-        or coordinates(actor, visit.recipient)
-        or coordinates(actor, visit.volunteer)
-    )
-
-
-def scheduled_visit_for(actor: User, visit_id: int) -> Visit:
-    """The visit ``visit_id`` as seen by ``actor``. Raises NotFound, NotAllowed."""
-    visit = db.session.get(Visit, visit_id)
-    if visit is None:
-        raise NotFound(_l("This visit does not exist."))
-    if not may_view_scheduled(actor, visit):
-        raise NotAllowed(_l("You may not see this visit."))
-    return visit
-
-
-def rounds_of(volunteer: User, *, today: date | None = None, limit: int = 50) -> list[Visit]:
-    """The volunteer's visits from today on that are still to do or under way, soonest first."""
-    day = today or local_today()
-    return list(
-        db.session.scalars(
-            select(Visit)
-            .where(
-                Visit.volunteer_id == volunteer.id,
-                or_(
-                    Visit.status == VisitStatus.IN_PROGRESS,
-                    (Visit.status == VisitStatus.SCHEDULED) & (Visit.scheduled_date >= day),
-                ),
-            )
-            .order_by(Visit.scheduled_date, Visit.scheduled_time, Visit.id)
-            .limit(limit)
-        )
-    )
 
 
 # --- check-in, check-out, recording ------------------------------------------------------
@@ -194,14 +196,21 @@ def _lock_visit(visit: Visit) -> None:
 
 
 def _may_do_rounds(actor: User, visit: Visit) -> bool:
-    return actor.id == visit.volunteer_id or coordinates(actor, visit.volunteer)
+    """The volunteer, or a coordinator of the person visited (the elder's side)."""
+    return actor.id == visit.volunteer_id or coordinates(actor, visit.recipient)
+
+
+def _acted(by: User, visit: Visit, did: str) -> None:
+    """Audit a coordinator's step in someone else's visit (the volunteer's own: nothing)."""
+    if by.id != visit.volunteer_id:
+        acted_for(by, visit.recipient, did, target=f"visit:{visit.id}")
 
 
 def check_in(visit: Visit, *, by: User, at: datetime | None = None) -> Visit:
     """The volunteer arrives: the visit is under way from ``at`` (naive UTC, default now).
 
-    Only the volunteer (or a coordinator recording it), only on the scheduled
-    (local) day, and not while the volunteer is checked in elsewhere.
+    Only the volunteer (or a coordinator of the person visited, recording it), only
+    on the scheduled (local) day, and not while the volunteer is checked in elsewhere.
     Raises NotAllowed, InvalidVisit.
     """
     if not _may_do_rounds(by, visit):
@@ -224,6 +233,7 @@ def check_in(visit: Visit, *, by: User, at: datetime | None = None) -> Visit:
     visit.status = VisitStatus.IN_PROGRESS
     visit.checked_in_at = at
     db.session.flush()
+    _acted(by, visit, "visit_checked_in")
     return visit
 
 
@@ -241,7 +251,7 @@ def visit_minutes(visit: Visit, checked_in_at: datetime, checked_out_at: datetim
 def _log(visit: Visit, by: User, checked_in_at: datetime, checked_out_at: datetime) -> Visit:
     """Log the finished visit as a ServiceRecord (every logging rule applies) and link it."""
     minutes = visit_minutes(visit, checked_in_at, checked_out_at)
-    record = log_visit(
+    record = write_visit_record(
         volunteer=visit.volunteer,
         recipient=visit.recipient,
         category=visit.category,
@@ -268,7 +278,7 @@ def check_out(visit: Visit, *, by: User, at: datetime | None = None) -> Visit:
     category's standard) as waiting for the recipient's side to confirm.
 
     Raises NotAllowed, InvalidVisit (not checked in, check-out before check-in),
-    DailyCapReached and the other errors of timebank.visits.log_visit.
+    DailyCapReached and the other errors of timebank.visits.write_visit_record.
     """
     if not _may_do_rounds(by, visit):
         raise NotAllowed(_l("Only the volunteer or a coordinator can check out."))
@@ -276,12 +286,14 @@ def check_out(visit: Visit, *, by: User, at: datetime | None = None) -> Visit:
     _lock_visit(visit)
     if visit.status != VisitStatus.IN_PROGRESS or visit.checked_in_at is None:
         raise InvalidVisit(_l("Check in before checking out."))
-    return _log(visit, by, visit.checked_in_at, at)
+    _log(visit, by, visit.checked_in_at, at)
+    _acted(by, visit, "visit_checked_out")
+    return visit
 
 
 def may_record(actor: User, visit: Visit) -> bool:
-    """True if ``actor`` coordinates the visit's volunteer (and is not them)."""
-    return actor.id != visit.volunteer_id and coordinates(actor, visit.volunteer)
+    """True if ``actor`` coordinates the person visited (and is not the volunteer)."""
+    return actor.id != visit.volunteer_id and coordinates(actor, visit.recipient)
 
 
 def check_may_record(actor: User, visit: Visit) -> None:
@@ -291,10 +303,10 @@ def check_may_record(actor: User, visit: Visit) -> None:
 
 
 def record_visit(visit: Visit, *, by: User, started_at: time, ended_at: time) -> Visit:
-    """A coordinator records a planned visit's times afterwards, for the volunteer.
+    """A coordinator of the person visited records a planned visit's times afterwards.
 
     The result is the same as checking in and out at those (local) times on the
-    scheduled day. Raises NotAllowed, InvalidVisit and log_visit's errors.
+    scheduled day. Raises NotAllowed, InvalidVisit and write_visit_record's errors.
     """
     check_may_record(by, visit)
     _lock_visit(visit)
@@ -309,14 +321,16 @@ def record_visit(visit: Visit, *, by: User, started_at: time, ended_at: time) ->
         raise InvalidVisit(
             _l("%(name)s already has a visit at that time.", name=visit.volunteer.display_name)
         )
-    return _log(visit, by, checked_in_at, checked_out_at)
+    _log(visit, by, checked_in_at, checked_out_at)
+    _acted(by, visit, "visit_recorded")
+    return visit
 
 
 # --- skipping and cancelling ---------------------------------------------------------------
 
 
 def _call_off(visit: Visit, by: User, status: str, reason: str) -> Visit:
-    if not may_arrange(by, visit.volunteer, visit.recipient):
+    if not may_call_off(by, visit):
         raise NotAllowed(
             _l("Only the people involved, their family or a coordinator can change this visit.")
         )
@@ -328,6 +342,7 @@ def _call_off(visit: Visit, by: User, status: str, reason: str) -> Visit:
     if reason:
         visit.note = f"{visit.note} / {reason}"[:500] if visit.note else reason[:500]
     db.session.flush()
+    _acted(by, visit, f"visit_{status}")
     return visit
 
 

@@ -9,14 +9,17 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from community import audit
+from community.audit import Action
 from community.models import GiftPolicy, User
-from community.reach import active_link, are_family, coordinates, coordinates_community
+from community.reach import active_link, are_family, coordinates, coordinates_community, same_street
 from extensions import db
 from timebank.accounts import community_account, member_account
 from timebank.errors import AlreadySettled, InvalidAmount, NotAllowed, NotFound, SelfTransfer
 from timebank.ledger import post_transfer
-from timebank.models import Account, AccountKind, Transfer, TransferKind
+from timebank.models import AccountKind, Transfer, TransferKind
 from timebank.signals import gift_received
+from timebank.staff_audit import acted_for
 
 
 def _acting_for(by: User, member: User) -> User | None:
@@ -39,13 +42,16 @@ def gift_hours(
 ) -> int:
     """Give hours from ``giver`` to ``recipient``; return the transfer's id.
 
-    The giver's community decides whether gifts go to family only or to anyone;
-    an elder's family link may exclude gifts to that relative (may_receive_gifts).
-    Raises NotAllowed, SelfTransfer and the ledger's errors.
+    The giver's community decides whether gifts go to family only or to anyone (of
+    the street: gifts never cross a street); an elder's family link may exclude
+    gifts to that relative (may_receive_gifts). Raises NotAllowed, SelfTransfer and
+    the ledger's errors.
     """
     on_behalf_of = _acting_for(by, giver)
     if giver.id == recipient.id:
         raise SelfTransfer()
+    if not same_street(giver, recipient):
+        raise NotAllowed(_l("Hours can be given only to members of your own street."))
     if not recipient.is_active_member:
         raise NotAllowed(_l("This member's account is closed."))
     link = active_link(giver, recipient)  # the recipient is a relative of the giving elder
@@ -65,6 +71,14 @@ def gift_hours(
         memo=memo,
     )
     gift_received.send(recipient, giver=giver, minutes=minutes, transfer_id=transfer_id)
+    acted_for(
+        by,
+        giver,
+        "hours_given",
+        target=f"transfer:{transfer_id}",
+        to=recipient.id,
+        minutes=minutes,
+    )
     return transfer_id
 
 
@@ -76,7 +90,7 @@ def donate_hours(
     Raises NotAllowed and the ledger's errors.
     """
     on_behalf_of = _acting_for(by, member)
-    return post_transfer(
+    transfer_id = post_transfer(
         from_account_id=member_account(member).id,
         to_account_id=community_account(member.community_id, AccountKind.FUND).id,
         minutes=minutes,
@@ -86,6 +100,8 @@ def donate_hours(
         on_behalf_of=on_behalf_of,
         memo=memo,
     )
+    acted_for(by, member, "hours_donated", target=f"transfer:{transfer_id}", minutes=minutes)
+    return transfer_id
 
 
 GRANT_SOURCES = (AccountKind.FUND, AccountKind.GUARANTEE)
@@ -100,7 +116,8 @@ def grant_hours(
     memo: str,
     idempotency_key: str,
 ) -> int:
-    """A coordinator grants hours from the fund or the guarantee account to a priority elder.
+    """A coordinator grants hours from the fund or the guarantee account to a priority elder
+    (recorded in the audit log as HOURS_GRANTED).
 
     Raises NotAllowed, InvalidAmount and the ledger's errors (the fund cannot go below zero).
     """
@@ -112,7 +129,7 @@ def grant_hours(
         raise InvalidAmount(_l("Choose where the hours come from."))
     if not (memo or "").strip():
         raise InvalidAmount(_l("Write down why the hours are granted."))
-    return post_transfer(
+    transfer_id = post_transfer(
         from_account_id=community_account(elder.community_id, source).id,
         to_account_id=member_account(elder).id,
         minutes=minutes,
@@ -121,20 +138,27 @@ def grant_hours(
         entered_by=by,
         memo=memo,
     )
+    audit.record(
+        Action.HOURS_GRANTED,
+        actor=by,
+        subject=elder,
+        target=f"transfer:{transfer_id}",
+        after={"minutes": minutes, "source": str(source), "memo": memo.strip()},
+    )
+    return transfer_id
 
 
 def reverse_transfer(transfer: Transfer, *, by: User, reason: str, idempotency_key: str) -> int:
     """Undo a mistaken transfer with an opposite transfer naming it; return its id.
 
-    Nothing is deleted. A transfer is reversed at most once, and reversals are
-    not themselves reversed (post a new transfer instead). Raises NotAllowed,
-    AlreadySettled, InvalidAmount and the ledger's errors (e.g. the receiver
-    has already spent the hours: BelowFloor).
+    Both accounts' communities must be ``by``'s to coordinate (a reversal takes
+    hours back from one side and returns them to the other). Nothing is deleted.
+    A transfer is reversed at most once, and reversals are not themselves reversed
+    (post a new transfer instead). Recorded in the audit log (TRANSFER_REVERSED).
+    Raises NotAllowed, AlreadySettled, InvalidAmount and the ledger's errors (e.g.
+    the receiver has already spent the hours: BelowFloor).
     """
-    source = db.session.get(Account, transfer.from_account_id)
-    if source is None:
-        raise NotFound()
-    if not (by.is_coordinator and coordinates_community(by, source.community)):
+    if not may_reverse(by, transfer):
         raise NotAllowed(_l("Only a coordinator of this community can reverse a transfer."))
     if transfer.kind == TransferKind.REVERSAL:
         raise AlreadySettled(_l("A reversal cannot be reversed; make a new transfer instead."))
@@ -145,7 +169,7 @@ def reverse_transfer(transfer: Transfer, *, by: User, reason: str, idempotency_k
     # reverses_id still guards the race between two coordinators.
     if db.session.scalar(select(Transfer.id).where(Transfer.reverses_id == transfer.id)):
         raise AlreadySettled(_l("This transfer was already reversed."))
-    return post_transfer(
+    reversal_id = post_transfer(
         from_account_id=transfer.to_account_id,
         to_account_id=transfer.from_account_id,
         minutes=transfer.amount_minutes,
@@ -155,3 +179,39 @@ def reverse_transfer(transfer: Transfer, *, by: User, reason: str, idempotency_k
         memo=reason,
         reverses_id=transfer.id,
     )
+    holder = transfer.to_account.user or transfer.from_account.user
+    audit.record(
+        Action.TRANSFER_REVERSED,
+        actor=by,
+        subject=holder,
+        community=None if holder else transfer.from_account.community,
+        target=f"transfer:{transfer.id}",
+        before={"transfer": transfer.id, "kind": transfer.kind, "minutes": transfer.amount_minutes},
+        after={"reversal": reversal_id, "reason": reason.strip()},
+    )
+    return reversal_id
+
+
+# --- who may see and undo a transfer -------------------------------------------------------
+
+
+def _communities(transfer: Transfer) -> tuple:
+    return (transfer.from_account.community, transfer.to_account.community)
+
+
+def may_reverse(actor: User, transfer: Transfer) -> bool:
+    """True if ``actor`` coordinates the communities of both of the transfer's accounts."""
+    return all(coordinates_community(actor, c) for c in _communities(transfer))
+
+
+def transfer_for(actor: User, transfer_id: int) -> Transfer:
+    """The transfer ``transfer_id`` for a coordinator of either account's community.
+
+    Raises NotFound, NotAllowed.
+    """
+    transfer = db.session.get(Transfer, transfer_id)
+    if transfer is None:
+        raise NotFound(_l("This transfer does not exist."))
+    if not any(coordinates_community(actor, c) for c in _communities(transfer)):
+        raise NotAllowed(_l("Only a coordinator of this community may see this."))
+    return transfer

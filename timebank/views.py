@@ -43,7 +43,7 @@ from timebank.forms import (
     StatementFilterForm,
 )
 from timebank.models import RecordStatus
-from timebank.visit_access import visit_for
+from timebank.visit_access import visit_for, visits_awaiting, visits_logged_by
 from views_common import commit, new_idempotency_key, refuse
 
 bp = Blueprint("timebank", __name__)
@@ -84,8 +84,8 @@ def home():
     return render_template(
         "timebank/home.html",
         account=member_account(me),
-        awaiting=visits.visits_awaiting(me, limit=6),
-        my_visits=visits.visits_logged_by(me, limit=5),
+        awaiting=visits_awaiting(me, limit=6),
+        my_visits=visits_logged_by(me, limit=5),
     )
 
 
@@ -209,7 +209,7 @@ def dispute_visit(record_id: int):
 @bp.get("/confirmations")
 @login_required
 def confirmations():
-    return render_template("timebank/confirmations.html", awaiting=visits.visits_awaiting(_me()))
+    return render_template("timebank/confirmations.html", awaiting=visits_awaiting(_me()))
 
 
 # --- Gifts and donations ------------------------------------------------------

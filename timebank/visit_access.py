@@ -1,29 +1,45 @@
-"""Who may see a logged visit (deciding on it is timebank.visits.may_decide)."""
+"""Who may see a visit, planned or logged, and the lists of them each person is shown
+(acting on a planned visit is timebank.scheduling's, deciding on a logged one
+timebank.visits.may_decide).
+
+A visit has two sides: its volunteer's and the person served. Both sides' people
+may see it; only the person served's side answers it (community.reach).
+"""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
 
 from community.models import User
-from community.reach import coordinates, family_may
+from community.reach import (
+    CONTACT_PERMISSIONS,
+    coordinated_member_ids,
+    coordinates,
+    may_see_contact,
+    member_condition,
+    reaches_any,
+)
 from extensions import db
+from timebank.clock import local_today
 from timebank.errors import NotAllowed, NotFound
-from timebank.models import ServiceRecord
+from timebank.models import RecordStatus, ServiceRecord
+from timebank.visit_models import Visit, VisitStatus
 
 
 def may_view_visit(actor: User, record: ServiceRecord) -> bool:
     """True if ``actor`` took part in the visit or looks after one of its people.
 
-    That is the volunteer, the recipient, whoever entered it, family allowed to
-    confirm for the recipient, and coordinators of the recipient's or the
-    volunteer's community.
+    That is the volunteer, the recipient, whoever entered it, the recipient's
+    family who act for them (booking or confirming), and coordinators of the
+    recipient's or the volunteer's community.
     """
     if actor.id in (record.volunteer_id, record.recipient_id, record.entered_by_id):
         return True
-    return (
-        family_may(actor, record.recipient, "may_confirm")
-        or coordinates(actor, record.recipient)
-        or coordinates(actor, record.volunteer)
+    return reaches_any(actor, record.recipient, CONTACT_PERMISSIONS) or coordinates(
+        actor, record.volunteer
     )
 
 
@@ -38,3 +54,132 @@ def visit_for(actor: User, record_id: int) -> ServiceRecord:
     if not may_view_visit(actor, record):
         raise NotAllowed(_l("You may not see this visit."))
     return record
+
+
+def disputed_visit_for(actor: User, record_id: int) -> ServiceRecord:
+    """The visit ``record_id`` for a coordinator of its recipient to settle (never its
+    volunteer). Raises NotFound, NotAllowed."""
+    record = db.session.get(ServiceRecord, record_id)
+    if record is None:
+        raise NotFound(_l("This visit does not exist."))
+    if actor.id == record.volunteer_id or not coordinates(actor, record.recipient):
+        raise NotAllowed(_l("Only a coordinator of this community can settle a dispute."))
+    return record
+
+
+def visits_awaiting(actor: User, limit: int = 100) -> list[ServiceRecord]:
+    """Pending visits ``actor`` may answer: their own, linked elders' (family allowed to
+    confirm), or (coordinators) those to their community's people. Never their own visits
+    as a volunteer."""
+    statement = (
+        select(ServiceRecord)
+        .where(
+            ServiceRecord.status == RecordStatus.PENDING,
+            ServiceRecord.volunteer_id != actor.id,
+            member_condition(actor, ServiceRecord.recipient_id, "may_confirm"),
+        )
+        .order_by(ServiceRecord.service_date, ServiceRecord.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(statement))
+
+
+def pending_visits_to(member: User, *, by: User) -> list[ServiceRecord]:
+    """Visits to ``member`` still waiting for their side to confirm, oldest first, for
+    someone who may answer for them. Raises NotAllowed."""
+    if not reaches_any(by, member, ("may_confirm",)):
+        raise NotAllowed(_l("You may not see this visit."))
+    return list(
+        db.session.scalars(
+            select(ServiceRecord)
+            .where(
+                ServiceRecord.recipient_id == member.id,
+                ServiceRecord.status == RecordStatus.PENDING,
+            )
+            .order_by(ServiceRecord.service_date, ServiceRecord.id)
+        )
+    )
+
+
+def disputes_for(actor: User) -> list[ServiceRecord]:
+    """Disputed visits to the people ``actor`` coordinates. Raises NotAllowed."""
+    if not actor.is_coordinator:
+        raise NotAllowed()
+    statement = (
+        select(ServiceRecord)
+        .where(
+            ServiceRecord.status == RecordStatus.DISPUTED,
+            ServiceRecord.recipient_id.in_(coordinated_member_ids(actor)),
+        )
+        .order_by(ServiceRecord.id)
+    )
+    return list(db.session.scalars(statement))
+
+
+def visits_logged_by(volunteer: User, limit: int = 50) -> list[ServiceRecord]:
+    """The volunteer's most recent visits, newest first."""
+    return list(
+        db.session.scalars(
+            select(ServiceRecord)
+            .where(ServiceRecord.volunteer_id == volunteer.id)
+            .order_by(ServiceRecord.service_date.desc(), ServiceRecord.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- planned visits ------------------------------------------------------------------------
+
+
+def may_view_scheduled(actor: User, visit: Visit) -> bool:
+    """True for the volunteer, the recipient, whoever scheduled it, the recipient's family
+    (allowed to book or confirm), and coordinators of either person's community (the
+    volunteer's coordinator sees the visit; only the recipient's acts on it)."""
+    if actor.id in (visit.volunteer_id, visit.recipient_id, visit.entered_by_id):
+        return True
+    return reaches_any(actor, visit.recipient, CONTACT_PERMISSIONS) or coordinates(
+        actor, visit.volunteer
+    )
+
+
+def recipient_phone_for(actor: User, visit: Visit) -> str | None:
+    """The phone number of the person visited, if ``actor``'s work needs it: the
+    person, family acting for them, their coordinators, and the visit's volunteer
+    while the visit is planned or under way. None otherwise (or without a phone)."""
+    recipient = visit.recipient
+    visiting = actor.id == visit.volunteer_id and visit.status in (
+        VisitStatus.SCHEDULED,
+        VisitStatus.IN_PROGRESS,
+    )
+    if visiting or may_see_contact(actor, recipient):
+        return recipient.phone
+    return None
+
+
+def scheduled_visit_for(actor: User, visit_id: int) -> Visit:
+    """The visit ``visit_id`` as seen by ``actor``. Raises NotFound, NotAllowed."""
+    visit = db.session.get(Visit, visit_id)
+    if visit is None:
+        raise NotFound(_l("This visit does not exist."))
+    if not may_view_scheduled(actor, visit):
+        raise NotAllowed(_l("You may not see this visit."))
+    return visit
+
+
+def rounds_of(volunteer: User, *, today: date | None = None, limit: int = 50) -> list[Visit]:
+    """The volunteer's visits from today on that are still to do or under way, soonest first."""
+    day = today or local_today()
+    return list(
+        db.session.scalars(
+            select(Visit)
+            .where(
+                Visit.volunteer_id == volunteer.id,
+                or_(
+                    Visit.status == VisitStatus.IN_PROGRESS,
+                    (Visit.status == VisitStatus.SCHEDULED) & (Visit.scheduled_date >= day),
+                ),
+            )
+            .order_by(Visit.scheduled_date, Visit.scheduled_time, Visit.id)
+            .limit(limit)
+        )
+    )

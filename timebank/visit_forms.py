@@ -45,13 +45,16 @@ class VisitActionForm(FlaskForm):
 
 
 class CardCodeForm(FlaskForm):
+    """The number the elder reads out from the box of their card the page asks for."""
+
     code = StringField(
-        _l("The 6 digits on the elder's card"),
+        _l("The number in the box"),
         validators=[
-            DataRequired(_l("Enter the 6 digits on the card.")),
-            Regexp(r"^\s*\d{6}\s*$", message=_l("The code has 6 digits.")),
+            DataRequired(_l("Enter the 6 digits the elder reads out.")),
+            # printed as "123 456": the space in the middle may be typed too
+            Regexp(r"^\s*\d{3} ?\d{3}\s*$", message=_l("The number has 6 digits.")),
         ],
-        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 8},
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 9},
     )
 
 

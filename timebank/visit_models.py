@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from community.models import User, utcnow
@@ -61,7 +61,7 @@ class Visit(db.Model):
 
 
 class ConfirmationCard(db.Model):
-    """An elder's printed card: its code (stored hashed) confirms a visit for them."""
+    """An elder's printed card of numbered one-time codes (口令卡, see CardCode)."""
 
     __tablename__ = "confirmation_cards"
     __table_args__ = (
@@ -77,7 +77,6 @@ class ConfirmationCard(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     elder_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    code_hash: Mapped[str] = mapped_column(String(255))
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
@@ -90,6 +89,36 @@ class ConfirmationCard(db.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class CardCode(db.Model):
+    """One numbered box of a card: a 6-digit code, stored as a keyed hash, that confirms
+    one visit and never another.
+
+    A visit's confirmation asks for one box (``asked_for_record_id``), fixed for that
+    visit so retries cannot try other boxes; ``used_at`` marks the box spent.
+    """
+
+    __tablename__ = "card_codes"
+    __table_args__ = (
+        UniqueConstraint("card_id", "position", name="uq_card_codes_card_position"),
+        # one box asked of a card per visit (NULLs: boxes not asked for yet)
+        UniqueConstraint("card_id", "asked_for_record_id", name="uq_card_codes_card_record"),
+        CheckConstraint("position >= 1", name="position_positive"),
+        CheckConstraint("used_at IS NULL OR asked_for_record_id IS NOT NULL", name="used_for"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("confirmation_cards.id"))
+    position: Mapped[int]
+    code_hash: Mapped[str] = mapped_column(String(64))
+    asked_for_record_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_records.id"), index=True
+    )
+    asked_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]
+
+    card: Mapped[ConfirmationCard] = relationship()
 
 
 class CardAttempt(db.Model):

@@ -7,21 +7,20 @@ service's refusal is shown again with the error's 4xx status.
 
 from __future__ import annotations
 
-import segno
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
 from community.errors import MemberNotFound
 from community.models import User
 from community.reach import find_in_street
 from errors import DomainError
 from extensions import db
-from timebank import cards, scheduling
+from storage import writes_on_get
+from timebank import callbacks, cards, scheduling, visit_access
 from timebank.clock import local_today
+from timebank.errors import AlreadySettled
 from timebank.formatting import format_minutes
-from timebank.models import RecordStatus
 from timebank.visit_forms import (
     CallbackForm,
     CardCodeForm,
@@ -48,7 +47,7 @@ def rounds():
     """The signed-in volunteer's visits today and ahead, each with its one next step."""
     return render_template(
         "timebank/rounds/index.html",
-        visits=scheduling.rounds_of(_me()),
+        visits=visit_access.rounds_of(_me()),
         today=local_today(),
         form=VisitActionForm(formdata=None),
     )
@@ -70,10 +69,11 @@ def _find(field) -> User | None:
 @bp.route("/schedule", methods=["GET", "POST"])
 @login_required
 def schedule():
-    """Plan a visit: a volunteer for themself, or a coordinator or family member for others."""
+    """Plan a visit: the person visited, family allowed to book for them, or their coordinator."""
     form = ScheduleVisitForm()
     if not form.is_submitted():
-        form.volunteer.data = current_user.login_name if current_user.is_volunteer else ""
+        # the visited person's side plans: a member plans for themself by default
+        form.recipient.data = "" if current_user.is_coordinator else current_user.login_name
         form.scheduled_date.data = local_today()
         return _render_schedule(form)
     if not form.validate():
@@ -106,7 +106,8 @@ def _render_visit(visit: Visit, status: int = 200):
         visit=visit,
         today=local_today(),
         is_volunteer=me.id == visit.volunteer_id,
-        may_arrange=scheduling.may_arrange(me, visit.volunteer, visit.recipient),
+        may_call_off=scheduling.may_call_off(me, visit),
+        recipient_phone=visit_access.recipient_phone_for(me, visit),
         may_record=scheduling.may_record(me, visit),
         form=VisitActionForm(formdata=None),
     )
@@ -116,13 +117,13 @@ def _render_visit(visit: Visit, status: int = 200):
 @bp.get("/visits/<int:visit_id>")
 @login_required
 def visit(visit_id: int):
-    return _render_visit(scheduling.scheduled_visit_for(_me(), visit_id))
+    return _render_visit(visit_access.scheduled_visit_for(_me(), visit_id))
 
 
 @bp.post("/visits/<int:visit_id>/check-in")
 @login_required
 def check_in(visit_id: int):
-    visit = scheduling.scheduled_visit_for(_me(), visit_id)
+    visit = visit_access.scheduled_visit_for(_me(), visit_id)
     if not VisitActionForm().validate():
         return _render_visit(visit, 400)
     try:
@@ -137,7 +138,7 @@ def check_in(visit_id: int):
 @bp.post("/visits/<int:visit_id>/check-out")
 @login_required
 def check_out(visit_id: int):
-    visit = scheduling.scheduled_visit_for(_me(), visit_id)
+    visit = visit_access.scheduled_visit_for(_me(), visit_id)
     if not VisitActionForm().validate():
         return _render_visit(visit, 400)
     try:
@@ -155,7 +156,7 @@ def check_out(visit_id: int):
 
 
 def _call_off(visit_id: int, service, message: str):
-    visit = scheduling.scheduled_visit_for(_me(), visit_id)
+    visit = visit_access.scheduled_visit_for(_me(), visit_id)
     form = VisitActionForm()
     if not form.validate():
         return _render_visit(visit, 400)
@@ -183,34 +184,51 @@ def cancel(visit_id: int):
 # --- the elder's card code at the end of a visit -----------------------------------------
 
 
-def _render_card_code(visit: Visit, form: CardCodeForm, status: int = 200):
-    page = render_template("timebank/rounds/card_code.html", visit=visit, form=form)
+def _render_card_code(entry, form: CardCodeForm, status: int = 200, *, visit=None, problem=None):
+    if entry is not None:
+        form.code.label.text = _("The number in box %(box)s", box=entry.position)
+    page = render_template(
+        "timebank/rounds/card_code.html",
+        entry=entry,
+        visit=visit or entry.visit,
+        form=form,
+        problem=problem,
+    )
     return page, status
 
 
 @bp.route("/visits/<int:visit_id>/card", methods=["GET", "POST"])
+@writes_on_get  # the first look chooses the box of the card this visit asks for
 @login_required
 def card_code(visit_id: int):
-    """After check-out the volunteer types in the elder's card code as their confirmation."""
-    visit = scheduling.scheduled_visit_for(_me(), visit_id)
-    record = cards.record_for_card_entry(_me(), visit)
+    """After check-out the volunteer asks the elder to read out one box of their card."""
+    visit = visit_access.scheduled_visit_for(_me(), visit_id)
     form = CardCodeForm()
-    if record.status != RecordStatus.PENDING:
-        return redirect(url_for("timebank.visit", record_id=record.id))
-    if form.is_submitted() and not form.validate():
-        return _render_card_code(visit, form, 400)
-    if not form.is_submitted():
-        return _render_card_code(visit, form)
     try:
-        cards.confirm_with_card(record, form.code.data, by=_me())
-    except cards.WrongCardCode as error:
+        entry = cards.card_entry_for(_me(), visit)
+    except AlreadySettled:
+        db.session.rollback()
+        return redirect(url_for("timebank.visit", record_id=visit.service_record_id))
+    except cards.CardNotUsable as error:
+        db.session.rollback()
+        status = error.http_status if form.is_submitted() else 200
+        return _render_card_code(None, form, status, visit=visit, problem=error.message)
+    commit()  # the box asked for is kept: a reload asks for the same one
+    if not form.is_submitted():
+        return _render_card_code(entry, form)
+    if not form.validate():
+        return _render_card_code(entry, form, 400)
+    try:
+        cards.confirm_with_card(visit, form.code.data, by=_me())
+    except cards.CountedCardTry as error:
         commit()  # only the counted try was written: it must count against the hourly limit
         flash(str(error.message), "error")
         form.code.data = ""
-        return _render_card_code(visit, form, error.http_status)
+        return _render_card_code(entry, form, error.http_status)
     except DomainError as error:
-        return _render_card_code(visit, form, refuse(error))
+        return _render_card_code(entry, form, refuse(error))
     commit()
+    record = entry.record
     flash(
         _(
             "Confirmed with %(name)s's card. %(time)s are yours. Thank you!",
@@ -233,7 +251,7 @@ def _render_record(visit: Visit, form: RecordVisitForm, status: int = 200):
 @login_required
 def record(visit_id: int):
     """A coordinator records a planned visit's times afterwards, for the volunteer."""
-    visit = scheduling.scheduled_visit_for(_me(), visit_id)
+    visit = visit_access.scheduled_visit_for(_me(), visit_id)
     scheduling.check_may_record(_me(), visit)
     form = RecordVisitForm()
     if not form.is_submitted():
@@ -252,10 +270,13 @@ def record(visit_id: int):
 
 
 def _render_card_admin(elder: User, status: int = 200):
+    card = cards.active_card(elder)
     page = render_template(
         "timebank/rounds/card_admin.html",
         elder=elder,
-        card=cards.active_card(elder),
+        card=card,
+        boxes_left=cards.boxes_left(card) if card else 0,
+        low=cards.LOW_CODES,
         form=VisitActionForm(formdata=None),
     )
     return page, status
@@ -268,29 +289,21 @@ def card_admin(elder_id: int):
     return _render_card_admin(cards.elder_for_cards(_me(), elder_id))
 
 
-def _qr_svg(code: str) -> Markup:
-    svg = segno.make(code, micro=False).svg_inline(
-        border=2, dark="#000", light="#fff", omitsize=True
-    )
-    return Markup(svg)  # segno writes the SVG itself; it holds only the digits
-
-
 @bp.post("/cards/<int:elder_id>/issue")
 @login_required
 def issue_card(elder_id: int):
-    """Issue (or reissue) a card and show it once, ready to print; the code is never shown again."""
+    """Issue (or reissue) a card and show it once, ready to print; its codes are never shown
+    again."""
     elder = cards.elder_for_cards(_me(), elder_id)
     if not VisitActionForm().validate():
         return _render_card_admin(elder, 400)
     try:
-        card, code = cards.issue_card(elder, by=_me())
+        printed = cards.issue_card(elder, by=_me())
     except DomainError as error:
         return _render_card_admin(elder, refuse(error))
     commit()
-    # Rendered in this response, not after a redirect: the code is stored only hashed.
-    return render_template(
-        "timebank/rounds/card_print.html", elder=elder, card=card, code=code, qr=_qr_svg(code)
-    )
+    # Rendered in this response, not after a redirect: the codes are stored only hashed.
+    return render_template("timebank/rounds/card_print.html", elder=elder, printed=printed)
 
 
 @bp.post("/cards/<int:elder_id>/revoke")
@@ -305,7 +318,7 @@ def revoke_card(elder_id: int):
     except DomainError as error:
         return _render_card_admin(elder, refuse(error))
     commit()
-    flash(_("The card is revoked. Its code no longer confirms visits."), "success")
+    flash(_("The card is revoked. Its codes no longer confirm visits."), "success")
     return redirect(url_for("visits.card_admin", elder_id=elder.id))
 
 
@@ -317,14 +330,14 @@ def _render_callback(record, form: CallbackForm, status: int = 200):
 @login_required
 def callback(record_id: int):
     """A coordinator phoned the elder and confirms the visit for them."""
-    record = cards.record_for_callback(_me(), record_id)
+    record = callbacks.record_for_callback(_me(), record_id)
     form = CallbackForm()
     if not form.is_submitted():
         return _render_callback(record, form)
     if not form.validate():
         return _render_callback(record, form, 400)
     try:
-        cards.confirm_by_callback(record, by=_me(), note=form.note.data)
+        callbacks.confirm_by_callback(record, by=_me(), note=form.note.data)
     except DomainError as error:
         return _render_callback(record, form, refuse(error))
     commit()

@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
-from community.models import Community, ElderPayer, FamilyLink, LinkStatus, Role, User, utcnow
-from community.reach import coordinates, family_may
+from community import audit
+from community.audit import Action
+from community.models import ElderPayer, User, utcnow
+from community.reach import coordinates, family_may, reaches, same_street
 from extensions import db
 from timebank.accounts import community_account, member_account
 from timebank.categories import BY_CODE
@@ -29,6 +31,7 @@ from timebank.errors import (
 from timebank.ledger import check_minutes, lock_accounts, post_transfer
 from timebank.models import AccountKind, RecordStatus, ServiceRecord, TransferKind
 from timebank.signals import visit_confirmed, visit_logged
+from timebank.staff_audit import acted_for
 
 MAX_VISIT_MINUTES = 12 * 60
 LATE_LOG_DAYS = 60  # visits older than this are entered by a coordinator as an adjustment
@@ -90,13 +93,54 @@ def log_visit(
 ) -> ServiceRecord:
     """Record a visit the volunteer made; it waits for the recipient's side to confirm.
 
-    A coordinator may enter it for the volunteer (recorded as on their behalf).
-    Raises NotAllowed, InvalidVisit, InvalidAmount, DailyCapReached, AlreadySubmitted.
+    A coordinator of the volunteer may enter it for them (recorded as on their
+    behalf, and in the audit log). Raises NotAllowed (someone else; a recipient
+    of another street), InvalidVisit, InvalidAmount, DailyCapReached, AlreadySubmitted.
     """
     if entered_by.id != volunteer.id and not coordinates(entered_by, volunteer):
         raise NotAllowed(_l("Only the volunteer or a coordinator can log this visit."))
+    record = write_visit_record(
+        volunteer=volunteer,
+        recipient=recipient,
+        category=category,
+        service_date=service_date,
+        entered_by=entered_by,
+        idempotency_key=idempotency_key,
+        minutes=minutes,
+        started_at=started_at,
+        ended_at=ended_at,
+        note=note,
+        today=today,
+    )
+    acted_for(entered_by, volunteer, "visit_logged", target=f"service_record:{record.id}")
+    return record
+
+
+def write_visit_record(
+    *,
+    volunteer: User,
+    recipient: User,
+    category: str,
+    service_date: date,
+    entered_by: User,
+    idempotency_key: str,
+    minutes: int | None = None,
+    started_at: time | None = None,
+    ended_at: time | None = None,
+    note: str = "",
+    today: date | None = None,
+) -> ServiceRecord:
+    """Log a visit WITHOUT checking who enters it; every other rule of logging applies.
+
+    The caller has checked ``entered_by`` (log_visit: the volunteer or their
+    coordinator; timebank.scheduling: the volunteer or the recipient's coordinator).
+    Raises NotAllowed (the two live in different streets), InvalidVisit,
+    InvalidAmount, DailyCapReached, AlreadySubmitted.
+    """
     if recipient.id == volunteer.id:
         raise InvalidVisit(_l("You cannot log a visit to yourself."))
+    if not same_street(volunteer, recipient):
+        raise NotAllowed(_l("Visits are logged only with members of your own street."))
     if not recipient.is_active_member:
         raise InvalidVisit(_l("This member's account is closed."))
     if category not in BY_CODE:
@@ -139,15 +183,10 @@ def log_visit(
 
 
 def may_decide(actor: User, record: ServiceRecord) -> bool:
-    """True if ``actor`` may confirm, reject or dispute the visit for its recipient."""
-    if actor.id == record.volunteer_id:
-        return False
-    recipient = record.recipient
-    return (
-        actor.id == recipient.id
-        or family_may(actor, recipient, "may_confirm")
-        or coordinates(actor, recipient)
-    )
+    """True if ``actor`` may confirm, reject or dispute the visit for its recipient: the
+    recipient, family allowed to confirm, or a coordinator of the recipient (never the
+    volunteer's own coordinator as such, and never the volunteer)."""
+    return actor.id != record.volunteer_id and reaches(actor, record.recipient, "may_confirm")
 
 
 def payer_account_id(recipient: User, day: date) -> int:
@@ -231,9 +270,18 @@ def confirm_visit(
     """
     if not may_decide(by, record):
         raise NotAllowed(_l("Only the person served, their family or a coordinator can confirm."))
-    return post_confirmation(
-        record, by=by, method=method or _confirmation_method(by, record), note=note
+    method = method or _confirmation_method(by, record)
+    transfer_id = post_confirmation(record, by=by, method=method, note=note)
+    acted_for(
+        by,
+        record.recipient,
+        "visit_confirmed",
+        target=f"service_record:{record.id}",
+        method=method,
+        minutes=record.minutes,
+        transfer=transfer_id,
     )
+    return transfer_id
 
 
 def post_confirmation(record: ServiceRecord, *, by: User, method: str, note: str = "") -> int:
@@ -265,6 +313,7 @@ def reject_visit(record: ServiceRecord, *, by: User, reason: str = "") -> None:
         raise AlreadySettled(_l("This visit has already been answered."))
     _decide(record, by, RecordStatus.REJECTED, reason)
     db.session.flush()
+    acted_for(by, record.recipient, "visit_rejected", target=f"service_record:{record.id}")
 
 
 def dispute_visit(record: ServiceRecord, *, by: User, reason: str) -> None:
@@ -278,6 +327,13 @@ def dispute_visit(record: ServiceRecord, *, by: User, reason: str) -> None:
         raise AlreadySettled(_l("This visit has already been answered."))
     _decide(record, by, RecordStatus.DISPUTED, reason)
     db.session.flush()
+    acted_for(
+        by,
+        record.recipient,
+        "visit_disputed",
+        target=f"service_record:{record.id}",
+        reason=record.decision_note,
+    )
 
 
 def settle_dispute(
@@ -288,7 +344,8 @@ def settle_dispute(
     note: str,
     minutes: int | None = None,
 ) -> int | None:
-    """A coordinator decides a disputed visit: post (all or fewer minutes) or reject.
+    """A coordinator of the recipient decides a disputed visit: post (all or fewer
+    minutes) or reject. Recorded in the audit log (VISIT_DISPUTE_SETTLED).
 
     Returns the transfer's id when hours post. Raises NotAllowed, AlreadySettled,
     InvalidVisit, InvalidAmount and the ledger's errors.
@@ -301,86 +358,34 @@ def settle_dispute(
     if record.status != RecordStatus.DISPUTED:
         raise AlreadySettled(_l("This visit is not in dispute."))
     dispute_note = record.decision_note
+    before = {"status": record.status, "minutes": record.minutes, "dispute": dispute_note}
+    transfer_id = None
     if not accept:
         _decide(record, by, RecordStatus.REJECTED, f"{note} / {dispute_note}")
         db.session.flush()
-        return None
-    settled = record.minutes if minutes is None else minutes
-    check_minutes(settled)
-    if settled > record.minutes:
-        raise InvalidVisit(_l("A coordinator can post at most the minutes that were logged."))
-    transfer_id = _post_visit(record, by, settled)
-    _decide(record, by, RecordStatus.CONFIRMED, f"{note} / {dispute_note}")
-    record.confirmation_method = "coordinator"
-    record.minutes = settled
-    record.transfer_id = transfer_id
-    db.session.flush()
-    visit_confirmed.send(record, transfer_id=transfer_id)
-    return transfer_id
-
-
-def visits_awaiting(actor: User, limit: int = 100) -> list[ServiceRecord]:
-    """Pending visits ``actor`` may answer: their own, linked elders', or (coordinators) their community's."""
-    recipient_ids = select(FamilyLink.elder_id).where(
-        FamilyLink.relative_id == actor.id,
-        FamilyLink.status == LinkStatus.ACTIVE,
-        FamilyLink.may_confirm.is_(True),
-    )
-    who = [ServiceRecord.recipient_id == actor.id, ServiceRecord.recipient_id.in_(recipient_ids)]
-    if actor.role == Role.COORDINATOR:
-        who.append(
-            ServiceRecord.recipient_id.in_(
-                select(User.id).where(User.community_id == actor.community_id)
-            )
-        )
-    elif actor.role == Role.STREET_ADMIN:
-        street_communities = select(Community.id).where(
-            Community.street_id == actor.community.street_id
-        )
-        who.append(
-            ServiceRecord.recipient_id.in_(
-                select(User.id).where(User.community_id.in_(street_communities))
-            )
-        )
-    statement = (
-        select(ServiceRecord)
-        .where(
-            ServiceRecord.status == RecordStatus.PENDING,
-            ServiceRecord.volunteer_id != actor.id,
-            or_(*who),
-        )
-        .order_by(ServiceRecord.service_date, ServiceRecord.id)
-        .limit(limit)
-    )
-    return list(db.session.scalars(statement))
-
-
-def disputes_for(actor: User) -> list[ServiceRecord]:
-    """Disputed visits in the communities ``actor`` coordinates. Raises NotAllowed."""
-    if not actor.is_coordinator:
-        raise NotAllowed()
-    statement = (
-        select(ServiceRecord)
-        .join(User, User.id == ServiceRecord.recipient_id)
-        .where(ServiceRecord.status == RecordStatus.DISPUTED)
-        .order_by(ServiceRecord.id)
-    )
-    if actor.role == Role.COORDINATOR:
-        statement = statement.where(User.community_id == actor.community_id)
     else:
-        statement = statement.join(Community, Community.id == User.community_id).where(
-            Community.street_id == actor.community.street_id
-        )
-    return list(db.session.scalars(statement))
-
-
-def visits_logged_by(volunteer: User, limit: int = 50) -> list[ServiceRecord]:
-    """The volunteer's most recent visits, newest first."""
-    return list(
-        db.session.scalars(
-            select(ServiceRecord)
-            .where(ServiceRecord.volunteer_id == volunteer.id)
-            .order_by(ServiceRecord.service_date.desc(), ServiceRecord.id.desc())
-            .limit(limit)
-        )
+        settled = record.minutes if minutes is None else minutes
+        check_minutes(settled)
+        if settled > record.minutes:
+            raise InvalidVisit(_l("A coordinator can post at most the minutes that were logged."))
+        transfer_id = _post_visit(record, by, settled)
+        _decide(record, by, RecordStatus.CONFIRMED, f"{note} / {dispute_note}")
+        record.confirmation_method = "coordinator"
+        record.minutes = settled
+        record.transfer_id = transfer_id
+        db.session.flush()
+        visit_confirmed.send(record, transfer_id=transfer_id)
+    audit.record(
+        Action.VISIT_DISPUTE_SETTLED,
+        actor=by,
+        subject=record.recipient,
+        target=f"service_record:{record.id}",
+        before=before,
+        after={
+            "status": record.status,
+            "minutes": record.minutes,
+            "note": (note or "").strip()[:500],
+            "transfer": transfer_id,
+        },
     )
+    return transfer_id

@@ -186,3 +186,40 @@ def test_pending_requests_for_the_coordinators_of_the_elders_community(
     assert pending_link_requests(street_admin) == [asked, far]
     with pytest.raises(NotPermitted):
         pending_link_requests(volunteer)
+
+
+# --- nothing crosses a street ---------------------------------------------------------------
+
+
+@pytest.fixture
+def far_relative(make_member, far_people):
+    return make_member("远方亲戚", age=48, community=far_people["far_coordinator"].community)
+
+
+def test_a_family_link_request_never_crosses_a_street(far_relative, elder):
+    with pytest.raises(NotPermitted):
+        request_family_link(by=far_relative, elder=elder, relation="侄女")
+    assert inbox(elder) == []
+
+
+def test_a_family_link_is_never_made_across_streets(far_relative, elder, coordinator):
+    from community.services import link_family
+
+    for by in (elder, coordinator):
+        with pytest.raises(NotPermitted):
+            link_family(by=by, elder=elder, relative=far_relative, relation="侄女")
+    assert not family_may(far_relative, elder, "may_book")
+
+
+def test_another_streets_staff_answer_no_family_request(asked, far_people):
+    for who in far_people.values():
+        with pytest.raises(NotPermitted):
+            consent_family_link(
+                asked,
+                by=who,
+                may_book=True,
+                may_confirm=True,
+                may_receive_gifts=False,
+                checked_in_person=True,
+            )
+        assert asked not in pending_link_requests(who)

@@ -7,11 +7,17 @@ import pytest
 from community.models import Role, Street
 from community.reach import (
     active_link,
+    agrees_for,
     are_family,
+    coordinated_member_ids,
     coordinates,
     coordinates_community,
     family_may,
+    in_street,
     linked_elders,
+    may_see_contact,
+    reaches_any,
+    street_communities,
 )
 from community.services import found_community, link_family, revoke_family_link
 from extensions import db
@@ -72,3 +78,39 @@ def test_unknown_permission_is_a_programming_error(elder, volunteer):
         family_may(volunteer, elder, "may_spend")
     with pytest.raises(ValueError):
         linked_elders(volunteer, "is_admin")
+
+
+# --- the time bank's additions -----------------------------------------------------------------
+
+
+def test_agreeing_for_a_member_is_their_side_only(people, make_member):
+    elder = people["elder"]
+    helper = make_member("只能确认的亲戚", age=50)
+    link_family(by=elder, elder=elder, relative=helper, may_book=False, may_confirm=True)
+    on_side = {"elder", "family", "coordinator", "street_admin"}
+    for who, person in people.items():
+        assert agrees_for(person, elder) == (who in on_side), who
+    assert not agrees_for(helper, elder)  # may confirm, not book
+    assert reaches_any(helper, elder, ("may_book", "may_confirm"))
+    assert not reaches_any(helper, elder, ("may_book",))
+    with pytest.raises(ValueError):
+        reaches_any(people["volunteer"], elder, ("may_spend",))
+
+
+def test_a_phone_is_for_the_member_family_acting_for_them_and_their_coordinators(people):
+    elder = people["elder"]
+    may_see = {who for who, person in people.items() if may_see_contact(person, elder)}
+    assert may_see == {"elder", "family", "coordinator", "street_admin"}
+
+
+def test_the_street_is_the_actors(people, far_people, community, other_community):
+    far = far_people["far_coordinator"]
+    assert in_street(people["elder"], other_community)
+    assert not in_street(far, community)
+    assert street_communities(people["volunteer"]) == sorted(
+        [community, other_community], key=lambda c: (c.name, c.id)
+    )
+    assert street_communities(far) == [far.community]
+    ids = set(db.session.scalars(coordinated_member_ids(people["other_coordinator"])))
+    assert people["other_coordinator"].id in ids and people["elder"].id not in ids
+    assert set(db.session.scalars(coordinated_member_ids(people["elder"]))) == set()

@@ -154,7 +154,7 @@ def test_a_clash_with_the_volunteers_other_visit_is_left_out_and_reported(
         category="companionship",
         scheduled_date=first_friday,
         scheduled_time=time(11, 30),
-        by=volunteer,
+        by=other_elder,
     )
     plan, generated = new_plan(elder, volunteer, coordinator)
     assert [day for day, _ in generated.skipped] == [first_friday]

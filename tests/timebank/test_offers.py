@@ -19,7 +19,8 @@ from timebank.offers import (
     set_offer_active,
     update_offer,
 )
-from timebank.requests import Need, approve_take, decline_take, open_requests
+from timebank.request_lists import open_requests
+from timebank.requests import Need, approve_take, decline_take
 from timebank.visit_models import Visit
 
 from .support import key

@@ -20,16 +20,15 @@ from timebank.errors import (
     InvalidVisit,
     NotAllowed,
 )
+from timebank.request_lists import open_requests, unclaimed_requests
 from timebank.requests import (
     Need,
     approve_take,
     cancel_request,
     decline_take,
     flag_unclaimed,
-    open_requests,
     post_request,
     take_request,
-    unclaimed_requests,
 )
 from timebank.scheduling import cancel_visit, check_in, check_out
 from timebank.signals import request_posted, request_taken

@@ -18,12 +18,12 @@ from timebank.scheduling import (
     check_in,
     check_out,
     record_visit,
-    rounds_of,
     schedule_visit,
     skip_visit,
     to_utc,
 )
 from timebank.signals import visit_scheduled
+from timebank.visit_access import rounds_of
 from timebank.visit_models import VisitStatus
 from timebank.visits import confirm_visit, log_visit
 
@@ -33,13 +33,14 @@ pytestmark = pytest.mark.usefixtures("english")
 
 
 def plan(volunteer, recipient, *, by=None, day=None, at=time(10, 0), category="meal"):
+    """A visit planned by ``by``, by default the person visited (their side agrees)."""
     return schedule_visit(
         volunteer=volunteer,
         recipient=recipient,
         category=category,
         scheduled_date=day or local_today(),
         scheduled_time=at,
-        by=by or volunteer,
+        by=by or recipient,
     )
 
 
@@ -51,8 +52,18 @@ def test_schedule_creates_a_scheduled_visit_and_tells_listeners(volunteer, elder
     with visit_scheduled.connected_to(lambda sender: heard.append(sender)):
         visit = plan(volunteer, elder, day=local_today() + timedelta(days=2))
     assert visit.status == VisitStatus.SCHEDULED
-    assert visit.entered_by_id == volunteer.id and visit.on_behalf_of_id is None
+    assert visit.entered_by_id == elder.id and visit.on_behalf_of_id is None
     assert heard == [visit]
+
+
+def test_a_volunteer_alone_cannot_plan_a_visit(volunteer, elder, make_member):
+    """The person visited's side agrees: a volunteer asks through a request (issue 9)."""
+    with pytest.raises(NotAllowed):
+        plan(volunteer, elder, by=volunteer)
+    son = make_member("王建国", age=50)
+    link_family(elder=elder, relative=son, by=elder, may_book=False, may_confirm=True)
+    with pytest.raises(NotAllowed):
+        plan(volunteer, elder, by=son)  # family who may only confirm do not book
 
 
 def test_a_coordinator_scheduling_acts_for_the_elder(volunteer, elder, coordinator):

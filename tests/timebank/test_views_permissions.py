@@ -28,7 +28,7 @@ from timebank.clock import local_today
 from timebank.group_sessions import log_group_session
 from timebank.offers import OfferDetails, publish_offer
 from timebank.requests import Need, approve_take, post_request, take_request
-from timebank.scheduling import check_in, check_out, schedule_visit, to_utc
+from timebank.scheduling import check_in, check_out, schedule_visit
 from timebank.transfers import donate_hours
 from timebank.visit_models import Visit
 
@@ -70,11 +70,12 @@ def _visit_at(scene, at: time, day=TODAY) -> Visit:
 
 
 def _finished(scene) -> Visit:
-    """Checked out, its record waiting for the elder's card code (the card is issued)."""
+    """Checked out just now (the card confirms within the hour after check-out), its record
+    waiting for the elder's card code (the card is issued)."""
     scene["card"]
-    visit = _visit_at(scene, time(12, 0))
-    check_in(visit, by=scene.people["volunteer"], at=to_utc(TODAY, time(12, 0)))
-    return check_out(visit, by=scene.people["volunteer"], at=to_utc(TODAY, time(12, 40)))
+    visit = _visit_at(scene, time(12, 0), day=local_today())
+    check_in(visit, by=scene.people["volunteer"], at=utcnow())
+    return check_out(visit, by=scene.people["volunteer"], at=utcnow() + timedelta(minutes=40))
 
 
 def _under_way(scene) -> Visit:
@@ -162,7 +163,7 @@ BUILDERS: dict[str, Callable] = {
     "under_way": _under_way,
     "finished": _finished,
     "record": lambda scene: db.session.get(Visit, scene["finished"]).service_record,
-    "card": lambda scene: issue_card(scene.people["elder"], by=scene.people["coordinator"])[0],
+    "card": lambda scene: issue_card(scene.people["elder"], by=scene.people["coordinator"]).card,
     "carded_elder": _carded_elder,
     "plan": lambda scene: _plan(scene, time(11, 0)),
     "paused": _paused_plan,
@@ -336,7 +337,8 @@ ROUTES = [
     # rounds, cards and call-backs (/rounds)
     (GET, "/rounds/", nothing, only(ALL, 200)),
     (GET, "/rounds/schedule", nothing, only(ALL, 200)),
-    (POST, "/rounds/schedule", schedule_form, only(VISIT_PEOPLE, 302)),
+    # the elder's side agrees to a visit: a volunteer alone may no longer plan one (issue 9)
+    (POST, "/rounds/schedule", schedule_form, only(REQUESTER_SIDE, 302)),
     (GET, "/rounds/visits/{plain}", nothing, only(VISIT_PEOPLE, 200)),
     (POST, "/rounds/visits/{plain}/check-in", nothing, only(DOERS, 302)),
     (POST, "/rounds/visits/{under_way}/check-out", nothing, only(DOERS, 302)),

@@ -21,14 +21,13 @@ from timebank.errors import (
     RedeemAgeNotReached,
 )
 from timebank.models import RecordStatus, ServiceRecord, Transfer, TransferKind
+from timebank.visit_access import disputes_for, visits_awaiting
 from timebank.visits import (
     confirm_visit,
     dispute_visit,
-    disputes_for,
     log_visit,
     reject_visit,
     settle_dispute,
-    visits_awaiting,
 )
 
 from .support import assert_ledger_clean, balance, guarantee, key, top_up, transfer_count
