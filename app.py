@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from babel import Locale
-from flask import Flask, has_request_context, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -67,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     follow_environment(app.config)
     check_production(app.config)
     INSTANCE_DIR.mkdir(exist_ok=True)
+    register_request_boundary(app)  # first: its hooks run before any that reads the database
     register_security(app)
     register_extensions(app)
     register_blueprints(app)
@@ -136,24 +137,38 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(marketplace_bp)
 
 
+def register_request_boundary(app: Flask) -> None:
+    """What each request sets before any hook or view touches the database, and unsets
+    after it: whether it may write, and where it came from (for the audit log)."""
+
+    @app.before_request
+    def open_request() -> None:
+        view = app.view_functions.get(request.endpoint)
+        writes = request.method not in ("GET", "HEAD", "OPTIONS") or getattr(
+            view, "writes_on_get", False
+        )
+        g.request_context_tokens = (
+            # Reads begin a deferred SQLite transaction; writes BEGIN IMMEDIATE.
+            storage.write_intent.set(writes),
+            # Audit entries record where a staff action came from (ProxyFix set the address).
+            audit_origin.set(request.remote_addr or "-"),
+        )
+
+    @app.teardown_request
+    def close_request(_error=None) -> None:
+        # A worker thread (or a test) serves the next request, or runs a CLI command, in
+        # the same context: leave the defaults (may write, "cli") behind, not this request's.
+        tokens = g.pop("request_context_tokens", None)
+        if tokens is not None:
+            write_token, origin_token = tokens
+            storage.write_intent.reset(write_token)
+            audit_origin.reset(origin_token)
+
+
 def register_request_hooks(app: Flask) -> None:
     register_filters(app)
     register_marketplace_filters(app)
     register_page_frame(app)
-
-    @app.before_request
-    def note_client_address() -> None:
-        # Audit entries record where a staff action came from (ProxyFix set the address).
-        audit_origin.set(request.remote_addr or "-")
-
-    @app.before_request
-    def mark_read_only_requests() -> None:
-        # Reads begin a deferred SQLite transaction; writes BEGIN IMMEDIATE.
-        view = app.view_functions.get(request.endpoint)
-        storage.write_intent.set(
-            request.method not in ("GET", "HEAD", "OPTIONS")
-            or getattr(view, "writes_on_get", False)
-        )
 
     @app.context_processor
     def inject_page_settings() -> dict:

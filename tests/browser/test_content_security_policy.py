@@ -106,8 +106,11 @@ def test_the_print_pages_keep_their_styles(new_context, app, demo_street):  # no
     with page.expect_navigation():
         page.locator(f"form[action$='/cards/{elder_id}/issue'] button").click()
     assert violations_on(page) == []
-    # the inline style of the card (with the request's nonce) applied: a big code
-    size = page.eval_on_selector(".confirmation-card__code", "e => getComputedStyle(e).fontSize")
-    assert float(size.rstrip("px")) >= 40
+    # the card's inline style applied (its codes in large type, 1.6 times the text) and its
+    # script ran (the print button, hidden without JavaScript, shows)
+    size = page.eval_on_selector(".code-card__code", "e => getComputedStyle(e).fontSize")
+    text = page.eval_on_selector("body", "e => getComputedStyle(e).fontSize")
+    assert float(size.rstrip("px")) >= 1.5 * float(text.rstrip("px"))
+    assert page.locator("button[data-print]").is_visible()
     page.goto("/certificate")
     assert violations_on(page) == []
