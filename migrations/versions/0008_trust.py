@@ -17,7 +17,6 @@ Create Date: 2026-12-06
 """
 
 import hashlib
-from datetime import datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -44,17 +43,15 @@ CHAINED_COLUMNS = (
 )
 
 
-def _part(value):
-    if value is None:
-        return "~"
-    if isinstance(value, datetime):
-        value = value.isoformat(timespec="microseconds")
-    text = str(value)
-    return f"{len(text)}:{text}"
-
-
-def _digest(previous, fields):
-    material = "|".join(previous) + "#" + ",".join(_part(value) for value in fields)
+def _digest(from_head, to_head, values):
+    """timebank.chain.digest_of as it was written (a frozen copy)."""
+    source, target, minutes, kind, memo, entered, behalf, key, reverses, created = values
+    none = lambda value: "" if value is None else value  # noqa: E731
+    material = (
+        f"{from_head}|{to_head}#{source},{target},{minutes},{kind},"
+        f"{none(entered)},{none(behalf)},{none(reverses)},"
+        f"{created:%Y-%m-%d %H:%M:%S.%f},{len(key)}:{key},{memo}"
+    )
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -121,7 +118,7 @@ def _chain_existing_transfers():
     digests = []
     for transfer_id, *values in rows:
         source, target = int(values[0]), int(values[1])
-        digest = _digest((heads.get(source, ""), heads.get(target, "")), values)
+        digest = _digest(heads.get(source, ""), heads.get(target, ""), values)
         heads[source] = heads[target] = digest
         digests.append({"transfer": transfer_id, "digest": digest})
     _append_only("transfers", TRANSFER_TRIGGER_MESSAGE, create=False)
