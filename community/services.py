@@ -21,18 +21,6 @@ PHONE_RE = re.compile(r"^1\d{10}$")  # mainland mobile numbers
 USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,39}$")
 
 
-def authenticate(login: str, password: str) -> User | None:
-    """The active member whose phone number or username and password match, or None."""
-    login = (login or "").strip()
-    if not login or not password:
-        return None
-    phone = normalise_phone(login)
-    user = db.session.scalar(select(User).where(or_(User.phone == phone, User.username == login)))
-    if user is None or not user.is_active or not user.check_password(password):
-        return None
-    return user
-
-
 def _members_coordinated_by(actor: User) -> Select:
     """A query of the members of the communities ``actor`` coordinates. Raises NotPermitted."""
     if not actor.is_coordinator:

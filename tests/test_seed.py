@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
+from community.account_errors import WrongCredentials
 from community.models import Community, FamilyLink, LinkStatus, Role, Street, User
-from community.services import authenticate, create_member
+from community.services import create_member
+from community.sign_in import authenticate
 from extensions import db
 from marketplace.booking_models import SubsidyRule
 from marketplace.models import MealMenu, Provider, ProviderStatus
@@ -105,11 +108,10 @@ def test_seed_demo_builds_a_believable_street_and_prints_working_logins(app):
     assert len(set(logins)) == 5, result.output
     roles = set()
     for login in set(logins):
-        user = authenticate(login, DEMO_PASSWORD)
-        assert user is not None, login
-        roles.add(user.role)
+        roles.add(authenticate(login, DEMO_PASSWORD).role)
     assert roles == {Role.MEMBER, Role.COORDINATOR, Role.STREET_ADMIN}
-    assert authenticate("13900000001", "wrong-password") is None
+    with pytest.raises(WrongCredentials):
+        authenticate("13900000001", "wrong-password")
 
 
 def test_if_empty_leaves_a_seeded_street_alone(app):

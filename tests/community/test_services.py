@@ -6,11 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from community.account_errors import AccountSuspended, WrongCredentials
 from community.errors import InvalidMember, MemberNotFound, NotPermitted
 from community.models import FamilyLink, LinkStatus, Role, Street
 from community.reach import find_in_street
 from community.services import (
-    authenticate,
     create_member,
     family_links_of,
     found_community,
@@ -20,6 +20,7 @@ from community.services import (
     search_members,
     update_member_flags,
 )
+from community.sign_in import authenticate
 from extensions import db
 from timebank.accounts import community_account, member_account
 from timebank.models import Account, AccountKind
@@ -51,25 +52,31 @@ def test_sign_in_by_phone_however_typed_or_by_username(community, subtests):
             assert authenticate(typed, PASSWORD) == member
 
 
-def test_wrong_password_or_unknown_login_signs_no_one_in(community):
+def test_wrong_password_or_unknown_login_signs_no_one_in(community, subtests):
     new_member(community, phone="13912345678", password=PASSWORD)
-    assert authenticate("13912345678", "wrong-one") is None
-    assert authenticate("13900000000", PASSWORD) is None
-    assert authenticate("", PASSWORD) is None
-    assert authenticate("13912345678", "") is None
+    for login, password in (
+        ("13912345678", "wrong-one"),
+        ("13900000000", PASSWORD),
+        ("", PASSWORD),
+        ("13912345678", ""),
+    ):
+        with subtests.test(login=login, password=password), pytest.raises(WrongCredentials):
+            authenticate(login, password)
 
 
 def test_closed_account_cannot_sign_in(community):
     member = new_member(community, phone="13912345678", password=PASSWORD)
     member.is_active_member = False
-    assert authenticate("13912345678", PASSWORD) is None
+    with pytest.raises(AccountSuspended):
+        authenticate("13912345678", PASSWORD)
 
 
 def test_elder_without_password_cannot_sign_in(community):
     elder = new_member(community, display_name="没手机的老人")
     assert elder.password_hash is None
-    assert authenticate(elder.login_name, "") is None
-    assert authenticate(elder.login_name, "anything") is None
+    for password in ("", "anything"):
+        with pytest.raises(WrongCredentials):
+            authenticate(elder.login_name, password)
 
 
 # --- opening accounts -----------------------------------------------------------------
