@@ -20,6 +20,7 @@ from sqlalchemy import case, or_, select, update
 from community.models import Community, User, utcnow
 from community.reach import coordinates_community
 from extensions import db
+from idempotency import add_once
 from timebank.aid_access import check_may_post_for, may_approve, on_requester_side
 from timebank.aid_models import AidRequest, RequestStatus, Urgency
 from timebank.categories import BY_CODE
@@ -103,7 +104,7 @@ def new_request(
         status=RequestStatus.OPEN,
         **need.__dict__,
     )
-    db.session.add(request)
+    add_once(request, AlreadySubmitted)  # the same form sent twice at once
     return request
 
 

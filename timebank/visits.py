@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 from community.models import Community, ElderPayer, FamilyLink, LinkStatus, Role, User, utcnow
 from community.reach import coordinates, family_may
 from extensions import db
+from idempotency import add_once
 from timebank.accounts import community_account, member_account
 from timebank.categories import BY_CODE
 from timebank.clock import local_today
@@ -132,8 +133,7 @@ def log_visit(
         on_behalf_of_id=volunteer.id if entered_by.id != volunteer.id else None,
         idempotency_key=idempotency_key,
     )
-    db.session.add(record)
-    db.session.flush()
+    add_once(record, AlreadySubmitted)
     visit_logged.send(record)
     return record
 
