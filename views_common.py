@@ -12,13 +12,23 @@ from extensions import db
 
 
 def http_error_message(status: int) -> str:
-    return {
+    """What an HTTP error status means, in the reader's language."""
+    known = {
         400: _("Something in the request was not right."),
         403: _("You may not see or do this."),
         404: _("This page does not exist."),
         405: _("This page cannot be used that way."),
         409: _("This conflicts with something already recorded."),
-    }.get(status, _("Something went wrong on our side. Nothing was changed."))
+        413: _(
+            "What you sent is too large. Nothing was saved. Please go back and send less at a time."
+        ),
+        429: _("Too many tries in a short time. Please wait a few minutes and try again."),
+    }
+    if status in known:
+        return known[status]
+    if status < 500:
+        return known[400]
+    return _("Something went wrong on our side. Nothing was changed.")
 
 
 def render_error(status: int, message) -> tuple[str, int]:

@@ -16,6 +16,7 @@ from wtforms import SelectChoice
 from community.models import User
 from community.reach import find_in_street, linked_elders
 from errors import DomainError
+from input_guard import as_id, query_id
 from marketplace import reviews, subsidies
 from marketplace.access import resident_for
 from marketplace.booking_forms import FULFILMENT_LABELS, BookingForm
@@ -45,12 +46,7 @@ def _me() -> User:
 
 
 def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    if raw == "":
-        return None
-    if not raw.isdigit() or len(raw) > 9:
-        abort(404)
-    return int(raw)
+    return query_id(name)
 
 
 def _day_arg(item: ServiceItem, today: date) -> date:
@@ -89,9 +85,10 @@ def _chosen_resident_id(form: BookingForm) -> int | None:
     ticked = form.for_member.data or ""
     if ticked == "":
         return None
-    if not ticked.isdigit():
+    member_id = as_id(ticked)
+    if member_id is None:
         raise InvalidInput(_("Choose who it is for."))
-    return int(ticked)
+    return member_id
 
 
 def _page_resident(me: User, form: BookingForm) -> User:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -28,6 +27,7 @@ from community.reach import find_in_street
 from community.services import family_links_of, member_for
 from errors import DomainError
 from extensions import db
+from input_guard import query_id
 from timebank import statements, transfers, visits
 from timebank.accounts import member_account
 from timebank.clock import local_today
@@ -58,12 +58,10 @@ def _member_from_query(name: str) -> User:
 
     Raises MemberNotFound (404) and NotPermitted (403) through member_for.
     """
-    raw = request.args.get(name)
-    if raw is None or raw == "":
+    member_id = query_id(name)
+    if member_id is None:
         return _me()
-    if not raw.isdigit():
-        abort(404)
-    return member_for(_me(), int(raw), allow_self=True)
+    return member_for(_me(), member_id, allow_self=True)
 
 
 def _acting_args(member: User) -> dict:
