@@ -14,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from form_limits import id_range
 from marketplace.bookings import MAX_QUANTITY
 
 FULFILMENT_LABELS = {"pickup": _l("I collect it at the canteen"), "delivery": _l("Bring it to me")}
@@ -26,7 +27,9 @@ class BookingForm(FlaskForm):
     item's openings; an unknown value is the service's to refuse.
     """
 
-    slot = IntegerField(_l("Time"), validators=[InputRequired(_l("Choose a time."))])
+    slot = IntegerField(
+        _l("Time"), validators=[InputRequired(_l("Choose a time.")), id_range(_l("Choose a time."))]
+    )
     quantity = IntegerField(
         _l("How many"),
         validators=[

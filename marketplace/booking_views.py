@@ -16,6 +16,7 @@ from wtforms import SelectChoice
 from community.models import User
 from community.reach import find_in_street, linked_elders
 from errors import DomainError
+from form_limits import CALENDAR_DAY
 from input_guard import as_id, query_id
 from marketplace import reviews, subsidies
 from marketplace.access import resident_for
@@ -54,9 +55,13 @@ def _day_arg(item: ServiceItem, today: date) -> date:
     raw = request.args.get("day", "")
     if raw:
         try:
-            return date.fromisoformat(raw)
+            day = date.fromisoformat(raw)
         except ValueError:
             raise InvalidInput(_("Choose a day from the list.")) from None
+        first, last = CALENDAR_DAY.bounds(today)
+        if not first <= day <= last:  # e.g. year 9999: there is no day after it
+            raise InvalidInput(_("Choose a day from the list."))
+        return day
     days = bookable_days(item, today, DAYS_SHOWN)
     return days[0] if days else today
 

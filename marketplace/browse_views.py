@@ -15,11 +15,12 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.routing import BuildError
-from wtforms import DateField, DecimalField, SelectChoice, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms import DateField, SelectChoice, SelectField, StringField
+from wtforms.validators import Length, Optional
 
 from community.models import Community, User
 from extensions import db
+from form_limits import CALENDAR_DAY, yuan_field
 from marketplace import browse as browsing
 from marketplace.access import oversees_provider, runs_provider
 from marketplace.browse_cache import browse_cache
@@ -63,11 +64,12 @@ class BrowseForm(FlaskForm):
         validators=[Optional()],
     )
     community = SelectField(_l("Community"), choices=[], validators=[Optional()])
-    day = DateField(_l("Day"), validators=[Optional()])
-    max_price = DecimalField(
+    day = DateField(_l("Day"), validators=[Optional(), CALENDAR_DAY])
+    max_price = yuan_field(
         _l("Highest price (yuan)"),
-        places=2,
-        validators=[Optional(), NumberRange(min=0, max=100000)],
+        minimum="0",
+        maximum="100000",
+        validators=[Optional()],
         render_kw={"inputmode": "decimal"},
     )
     min_stars = SelectField(

@@ -338,13 +338,14 @@ def statement():
     member = _member_from_query("member")
     account = member_account(member)
     form = StatementFilterForm(formdata=request.args)
-    page_number = max(request.args.get("page", 1, type=int), 1)
+    page_number = max(request.args.get("page", 1, type=int), 1)  # not a number: the first
     size = current_app.config["STATEMENT_PAGE_SIZE"]
+    offset = statements.page_offset(page_number, size)  # too far back: InvalidStatementFilter
     lines: list[statements.StatementLine] = []
     status = 200
     if form.validate():
         lines = statements.statement_lines(
-            account.id, _statement_filter(form), limit=size + 1, offset=(page_number - 1) * size
+            account.id, _statement_filter(form), limit=size + 1, offset=offset
         )
     else:
         status = 400
