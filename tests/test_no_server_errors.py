@@ -19,20 +19,25 @@ import itertools
 import os
 import re
 import string
+from dataclasses import dataclass
 from datetime import date, timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 from flask_wtf import FlaskForm
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, MonthField, TimeField
 
 import storage
 from extensions import db
 from form_limits import BIRTH_DATE
+from marketplace.models import Provider
 from tests.conftest import csrf_token, login
+from tests.form_harvest import PageForm, harvest
+from tests.marketplace.conftest import make_booking, make_item  # noqa: F401  (fixtures)
 from tests.test_form_limits import _fields, _forms
 from timebank.clock import local_today
 from timebank.requests import Need, post_request
@@ -135,11 +140,9 @@ def _values(draw, names, huge: bool = False) -> dict[str, str]:
     return values
 
 
-def _encode(pairs: dict[str, str]) -> str:
+def _encode(pairs: list[tuple[str, str]]) -> str:
     """URL-encoded, lone surrogates and all (the test client would refuse to encode them)."""
-    return "&".join(
-        f"{_quote(name)}={_quote(value)}" for name, value in pairs.items() if value is not None
-    )
+    return "&".join(f"{_quote(name)}={_quote(value)}" for name, value in pairs)
 
 
 @functools.lru_cache(maxsize=64)  # the huge texts are quoted once
@@ -176,8 +179,9 @@ def changed_tables(before: dict, after: dict) -> list[str]:
 
 
 @pytest.fixture
-def scene(app, people):
-    """A few rows for the small ids to find: a request for help and a logged visit."""
+def scene(app, people, request):
+    """A few rows for the small ids to find (a request for help, a logged visit, a menu
+    item and a booking), signed-in clients, and the forms their pages show."""
     tomorrow = local_today() + timedelta(days=1)
     post_request(
         Need(category="meal", estimated_minutes=60, needed_on=tomorrow),
@@ -194,12 +198,19 @@ def scene(app, people):
         idempotency_key="scene-visit",
         minutes=60,
     )
+    provider = db.session.scalar(select(Provider).where(Provider.owner_id == people["provider"].id))
+    item = request.getfixturevalue("make_item")(provider)
+    request.getfixturevalue("make_booking")(item, people["elder"])
     db.session.commit()
-    clients, tokens = {}, {}
+    clients, tokens, forms = {}, {}, {}
     for name in PEOPLE:
         client = app.test_client()
         login(client, people[name])
         clients[name], tokens[name] = client, csrf_token(client, "/")
+        for form in harvest(client, _pages(app)):
+            endpoint = _endpoint(app, form)
+            if endpoint is not None:
+                forms.setdefault((name, endpoint, form.method), []).append(form)
     # who a form names (a recipient, a relative…): people who exist, so services are reached
     known = {
         "recipient": people["elder"].phone,
@@ -211,7 +222,35 @@ def scene(app, people):
         "communities": str(people["elder"].community_id),
         "community": str(people["elder"].community_id),
     }
-    return clients, tokens, known
+    return Scene(clients, tokens, known, forms)
+
+
+@dataclass
+class Scene:
+    clients: dict
+    tokens: dict
+    known: dict[str, str]
+    forms: dict[tuple[str, str, str], list[PageForm]]  # (who, endpoint, method) → forms
+
+
+def _pages(app) -> list[str]:
+    """Every page with ids 1 and 2 (the scene's rows), to read their forms."""
+    pages = set()
+    for rule in app.url_map.iter_rules():
+        if "GET" in rule.methods and rule.endpoint not in SKIPPED:
+            for number in ("1", "2"):
+                pages.add(ROUTE_ARGUMENT.sub(lambda part, n=number: n, rule.rule))
+    return sorted(pages)
+
+
+def _endpoint(app, form: PageForm) -> str | None:
+    try:
+        endpoint, _args = app.url_map.bind("localhost").match(
+            urlsplit(form.action).path, method=form.method
+        )
+    except HTTPException:
+        return None
+    return endpoint
 
 
 def _routes(app) -> list[tuple[str, str]]:
@@ -224,7 +263,7 @@ def _routes(app) -> list[tuple[str, str]]:
     )
 
 
-def _fuzzer(rule, method: str, clients: dict, tokens: dict, known: dict):
+def _fuzzer(rule, method: str, scene: Scene):
     """A hypothesis test of one route and method (run by calling it)."""
 
     @settings(
@@ -239,22 +278,35 @@ def _fuzzer(rule, method: str, clients: dict, tokens: dict, known: dict):
     @given(data=st.data())
     def fuzz(data) -> None:
         who = data.draw(st.sampled_from(PEOPLE), label="who")
-        url = ROUTE_ARGUMENT.sub(lambda part: _path_value(part["converter"], data.draw), rule.rule)
-        query = _encode(data.draw(_values(QUERY_NAMES + tuple(FIELD_NAMES)), "query"))
-        if query:
-            url = f"{url}?{query}"
-        sent = f"{method} {url[:300]} as {who}"
+        client = scene.clients[who]
+        shown = scene.forms.get((who, rule.endpoint, method), [])
+        page_form = data.draw(st.sampled_from([*shown, None]), label="form on a page")
+        if page_form is not None:  # the form as its page offers it, a few fields fuzzed
+            url, base = page_form.target, page_form.fields
+        else:  # ids and fields of any form, anywhere
+            url = ROUTE_ARGUMENT.sub(
+                lambda part: _path_value(part["converter"], data.draw), rule.rule
+            )
+            base = (
+                []
+                if method == "GET"
+                else list({**data.draw(_plausible_form()), **scene.known}.items())
+            )
+        names = QUERY_NAMES + tuple(FIELD_NAMES) if method == "GET" else tuple(FIELD_NAMES)
+        fuzzed = data.draw(_values(names, huge=method == "POST"), label="fuzzed")
+        pairs = [(k, v) for k, v in base if k not in fuzzed and k != "csrf_token"]
+        pairs += list(fuzzed.items())
+        sent = f"{method} {url[:300]} as {who} with " + ", ".join(
+            f"{k}={v[:40]!r}" for k, v in fuzzed.items()
+        )
         before = snapshot()
         if method == "GET":
-            response = clients[who].get(url)
+            query = _encode(pairs)
+            response = client.get(f"{url}{'&' if '?' in url else '?'}{query}" if query else url)
         else:
-            fuzzed = data.draw(_values(FIELD_NAMES, huge=True), label="form")
-            sent += " with " + ", ".join(f"{k}={v[:40]!r}" for k, v in fuzzed.items())
-            plausible = data.draw(_plausible_form(), label="plausible")
-            form = {**plausible, **known, "idempotency_key": f"fuzz-{next(KEYS)}", **fuzzed}
-            form["csrf_token"] = tokens[who]
-            response = clients[who].post(
-                url, data=_encode(form), content_type="application/x-www-form-urlencoded"
+            pairs += [("csrf_token", scene.tokens[who]), ("idempotency_key", f"fuzz-{next(KEYS)}")]
+            response = client.post(
+                url, data=_encode(pairs), content_type="application/x-www-form-urlencoded"
             )
         status = response.status_code
         response.get_data()  # read a streamed body (CSV) to its end, as a browser would
@@ -268,11 +320,10 @@ def _fuzzer(rule, method: str, clients: dict, tokens: dict, known: dict):
 
 
 def test_no_input_makes_a_server_error_and_a_refusal_writes_nothing(app, scene, subtests):
-    clients, tokens, known = scene
     rules = {rule.rule: rule for rule in app.url_map.iter_rules()}
     routes = _routes(app)
     assert len(routes) > 150  # every route of every blueprint
 
     for path, method in routes:
         with subtests.test(route=f"{method} {path}"):
-            _fuzzer(rules[path], method, clients, tokens, known)()
+            _fuzzer(rules[path], method, scene)()
