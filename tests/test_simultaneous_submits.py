@@ -21,8 +21,12 @@ from werkzeug.serving import make_server
 
 from extensions import db
 from tests.conftest import csrf_token, login
+from timebank.accounts import community_account, member_account
 from timebank.aid_models import AidRequest
 from timebank.clock import local_today
+from timebank.group_session_models import GroupSession
+from timebank.ledger import post_transfer
+from timebank.models import AccountKind, ServiceRecord, Transfer, TransferKind
 
 SUBMITS = 10
 
@@ -77,24 +81,74 @@ def post_at_once(url: str, body: bytes, cookie: str, times: int) -> list[tuple[i
     return answers
 
 
-def test_ten_simultaneous_submits_of_one_need_save_it_once(app, client, live_server, people):
-    elder = people["elder"]
-    login(client, elder)
+def _need(people) -> dict:
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
+    return {"category": "meal", "needed_on": tomorrow, "estimated_minutes": "60", "unit": "201"}
+
+
+def _visit(people) -> dict:
+    today = local_today().isoformat()
+    return {
+        "recipient": people["elder"].phone,
+        "category": "meal",
+        "service_date": today,
+        "minutes": "45",
+        "note": "送饭上门",
+    }
+
+
+def _group_session(people) -> dict:
+    return {
+        "title": "重阳节包饺子",
+        "category": "meal",
+        "held_on": local_today().isoformat(),
+        "minutes": "90",
+        "participants": people["volunteer"].phone,
+    }
+
+
+def _gift(people) -> dict:
+    """Two hours for the elder to give from, then half an hour to her daughter."""
+    post_transfer(
+        from_account_id=community_account(people["elder"].community_id, AccountKind.GUARANTEE).id,
+        to_account_id=member_account(people["elder"]).id,
+        minutes=120,
+        kind=TransferKind.GRANT,
+        idempotency_key="hours-to-give",
+        entered_by=people["coordinator"],
+        memo="test",
+    )
+    return {"recipient": people["family"].phone, "minutes": "30", "memo": "给女儿"}
+
+
+# (who sends it, the form's page, its fields, the table that must gain one row, a value the
+# refused copies must show again in their form)
+FORMS = {
+    "a need": ("elder", "/aid/requests/new", _need, AidRequest, 'value="201"'),
+    "a visit": ("volunteer", "/visits/new", _visit, ServiceRecord, "送饭上门"),
+    "a group session": ("coordinator", "/groups/new", _group_session, GroupSession, "重阳节包饺子"),
+    "a gift": ("elder", "/gift", _gift, Transfer, "给女儿"),
+}
+
+
+@pytest.mark.parametrize("form_name", FORMS)
+def test_ten_simultaneous_submits_of_one_form_save_it_once(
+    app, client, live_server, people, form_name
+):
+    who, path, fields, table, shown_again = FORMS[form_name]
+    login(client, people[who])
     client.post("/language", data={"locale": "en", "csrf_token": csrf_token(client)})
     form = {
-        "csrf_token": csrf_token(client, "/aid/requests/new"),
+        "csrf_token": csrf_token(client, path),
         "idempotency_key": "one-form-ten-taps",
-        "category": "meal",
-        "needed_on": (local_today() + timedelta(days=1)).isoformat(),
-        "estimated_minutes": "60",
-        "building": "3",
-        "unit": "201",
+        **fields(people),
     }
     cookie = f"session={client.get_cookie('session').value}"
     db.session.commit()
+    rows_before = _rows(table)
 
     answers = post_at_once(
-        f"{live_server}/aid/requests/new", urllib.parse.urlencode(form).encode(), cookie, SUBMITS
+        f"{live_server}{path}", urllib.parse.urlencode(form).encode(), cookie, SUBMITS
     )
 
     statuses = sorted(status for status, _ in answers)
@@ -102,8 +156,10 @@ def test_ten_simultaneous_submits_of_one_need_save_it_once(app, client, live_ser
     for status, page in answers:
         if status == 409:
             assert "This form was already sent once" in page
+            assert shown_again in page  # the form is shown again as it was sent
+    assert _rows(table) == rows_before + 1
+
+
+def _rows(table) -> int:
     db.session.rollback()
-    saved = db.session.scalar(
-        select(func.count()).select_from(AidRequest).where(AidRequest.requester_id == elder.id)
-    )
-    assert saved == 1
+    return db.session.scalar(select(func.count()).select_from(table))
