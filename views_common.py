@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 
 from flask import flash, render_template, request
 from flask_babel import gettext as _
@@ -35,7 +36,19 @@ def render_error(status: int, message) -> tuple[str, int]:
     """An error page (HTML) or ``{"error": ...}`` (JSON) with ``status``."""
     if request.accept_mimetypes.best == "application/json":
         return {"error": str(message)}, status  # type: ignore[return-value]
-    return render_template("error.html", status=status, message=message), status
+    page = render_template("error.html", status=status, message=message, back_url=_back_url())
+    return page, status
+
+
+def _back_url() -> str | None:
+    """The page of this site the person came from (to go back and try again), else None."""
+    came_from = urlsplit(request.referrer or "")
+    if came_from.netloc != request.host or came_from.scheme not in ("http", "https"):
+        return None
+    back = came_from.path + (f"?{came_from.query}" if came_from.query else "")
+    if back == request.full_path.rstrip("?") and request.method == "GET":
+        return None  # this very page: going back would only show the error again
+    return back
 
 
 def new_idempotency_key() -> str:

@@ -246,3 +246,21 @@ def test_a_429_without_its_own_handler_has_a_page_and_keeps_retry_after(app, cli
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "60"
     assert "请等几分钟再试" in response.get_data(as_text=True)
+
+
+def test_an_error_after_a_form_offers_to_go_back_to_it(client, people):
+    login(client, people["elder"])
+    token = csrf_token(client, "/aid/requests/new")
+    came_from = {"Referer": "http://localhost/aid/requests/new"}
+
+    refused = client.post(
+        "/aid/requests/new", data=_need(token, building="\x00"), headers=came_from
+    )
+    elsewhere = client.post(
+        "/aid/requests/new",
+        data=_need(token, building="\x00"),
+        headers={"Referer": "https://example.com/phish"},
+    )
+
+    assert 'href="/aid/requests/new" data-go-back' in refused.get_data(as_text=True)
+    assert "data-go-back" not in elsewhere.get_data(as_text=True)

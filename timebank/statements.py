@@ -156,7 +156,7 @@ def page_offset(page_number: int, size: int) -> int:
     """
     if page_number > MAX_STATEMENT_PAGE:
         raise InvalidStatementFilter(
-            _l("The statement has no page that far back. Please start again from its first page.")
+            _l("The statement has no page that far back. Here is its first page.")
         )
     return (max(page_number, 1) - 1) * size
 

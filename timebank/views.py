@@ -340,9 +340,12 @@ def statement():
     form = StatementFilterForm(formdata=request.args)
     page_number = max(request.args.get("page", 1, type=int), 1)  # not a number: the first
     size = current_app.config["STATEMENT_PAGE_SIZE"]
-    offset = statements.page_offset(page_number, size)  # too far back: InvalidStatementFilter
-    lines: list[statements.StatementLine] = []
     status = 200
+    try:
+        offset = statements.page_offset(page_number, size)
+    except DomainError as error:  # a page far past the last: say so, and show the first
+        status, page_number, offset = refuse(error), 1, 0
+    lines: list[statements.StatementLine] = []
     if form.validate():
         lines = statements.statement_lines(
             account.id, _statement_filter(form), limit=size + 1, offset=offset
