@@ -21,6 +21,7 @@ from wtforms.validators import Length, Optional
 from community.models import Community, User
 from extensions import db
 from form_limits import CALENDAR_DAY, yuan_field
+from input_guard import as_id
 from marketplace import browse as browsing
 from marketplace.access import oversees_provider, runs_provider
 from marketplace.browse_cache import browse_cache
@@ -106,7 +107,8 @@ def _community_choices(street_id: int) -> list[SelectChoice]:
 
 def _page_number() -> int:
     raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 10_000 else 1
+    number = as_id(raw)  # None for text, and for more digits than Python will read
+    return number if number is not None and number < 10_000 else 1
 
 
 @bp.get("/")

@@ -82,9 +82,21 @@ NUMBERS = st.one_of(
     IDS.map(str),
     st.integers(0, 120).map(str),
     st.sampled_from(["NaN", "sNaN", "-Infinity", "1e999999", "1e-999999", "0.001", "12.5"]),
+    st.just("9" * 5000),  # more digits than Python turns into a number
 )
 TIMES = st.one_of(st.sampled_from(["09:00", "23:59", "24:00", "-1:00"]), TEXT)
 VALUES = st.one_of(TEXT, NUMBERS, DATES, TIMES)
+# Names read as numbers or dates get mostly those (and sometimes anything).
+NUMBER_NAMES = {"page", "for", "member", "item", "community", "street", "slot", "quantity"}
+DATE_NAMES = {"day", "start", "end", "on_date", "month", "needed_on", "service_date"}
+
+
+def _strategy_for(name: str) -> st.SearchStrategy[str]:
+    if name in NUMBER_NAMES:
+        return st.one_of(NUMBERS, VALUES)
+    if name in DATE_NAMES:
+        return st.one_of(DATES, VALUES)
+    return VALUES
 
 
 def _plausible_value(name: str, field) -> str:
@@ -134,7 +146,7 @@ def _values(draw, names, huge: bool = False) -> dict[str, str]:
     """Some of ``names``, each with a value (a date, a number, text or a time); if ``huge``,
     one in ten times one of them is huge (only in a body: servers cap a URL at a few KB)."""
     chosen = draw(st.lists(st.sampled_from(names), max_size=MAX_FIELDS, unique=True))
-    values = {name: draw(VALUES) for name in chosen}
+    values = {name: draw(_strategy_for(name)) for name in chosen}
     if huge and draw(st.sampled_from([False] * 9 + [True])):
         values[draw(st.sampled_from(names))] = draw(HUGE_TEXT)
     return values
@@ -292,7 +304,10 @@ def _fuzzer(rule, method: str, scene: Scene):
                 if method == "GET"
                 else list({**data.draw(_plausible_form()), **scene.known}.items())
             )
-        names = QUERY_NAMES + tuple(FIELD_NAMES) if method == "GET" else tuple(FIELD_NAMES)
+        if method == "GET":  # what the pages read from a query, and this page's own filters
+            names = QUERY_NAMES + tuple(sorted({name for name, _ in base}))
+        else:
+            names = tuple(FIELD_NAMES)
         fuzzed = data.draw(_values(names, huge=method == "POST"), label="fuzzed")
         pairs = [(k, v) for k, v in base if k not in fuzzed and k != "csrf_token"]
         pairs += list(fuzzed.items())
@@ -327,3 +342,25 @@ def test_no_input_makes_a_server_error_and_a_refusal_writes_nothing(app, scene, 
     for path, method in routes:
         with subtests.test(route=f"{method} {path}"):
             _fuzzer(rules[path], method, scene)()
+
+
+# Each read by some page: sent to every page at once, every name of the query the same.
+ABSURD_QUERIES = ["9" * 5000, str(2**70), "-1", "9999-12-31", "sNaN"]
+
+
+def test_every_page_takes_absurd_queries(app, scene, subtests):
+    """Deterministic where the fuzz is random: every page, with every name it might read
+    set to one absurd value at a time, as each person. Below 500 always."""
+    names = sorted(set(QUERY_NAMES) | set(FIELD_NAMES))
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint in SKIPPED:
+            continue
+        path = ROUTE_ARGUMENT.sub("1", rule.rule)
+        with subtests.test(route=rule.rule):
+            for value in ABSURD_QUERIES:
+                query = _encode([(name, value) for name in names])
+                for who in PEOPLE:
+                    response = scene.clients[who].get(f"{path}?{query}")
+                    response.get_data()
+                    response.close()
+                    assert response.status_code < 500, f"{path} as {who}, all = {value[:20]!r}"
