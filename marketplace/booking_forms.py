@@ -79,6 +79,11 @@ class BookingForm(FlaskForm):
     def expected_prices(self) -> tuple[int, int | None] | None:
         """The prices the page showed (fen, minutes), or None if they were tampered with."""
         fen, minutes = self.expected_price_fen.data or "", self.expected_price_minutes.data or ""
-        if not fen.isdigit() or (minutes and not minutes.isdigit()):
+        if not _is_price(fen) or (minutes and not _is_price(minutes)):
             return None
         return int(fen), int(minutes) if minutes else None
+
+
+def _is_price(text: str) -> bool:
+    """Plain digits of a price the page could have shown (not 5000 of them)."""
+    return text.isascii() and text.isdigit() and len(text) <= 12

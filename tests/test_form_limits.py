@@ -175,3 +175,12 @@ def test_the_service_refuses_far_statement_dates_without_a_form(app):
 
     with pytest.raises(InvalidStatementFilter):
         StatementFilter(end=date(9999, 12, 31)).check()
+
+
+@pytest.mark.parametrize("fen", ["9" * 5000, "٣", "-1", "1.5", ""])
+def test_a_tampered_expected_price_is_no_price(app, fen):
+    from marketplace.booking_forms import BookingForm
+
+    with app.test_request_context(method="POST", data={"expected_price_fen": fen}):
+        form = BookingForm(meta={"csrf": False})
+        assert form.expected_prices() is None
