@@ -6,7 +6,9 @@ from babel import Locale
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
+import input_guard
 import storage
 from community import (  # noqa: F401  (audit tables for Alembic; routes on the community blueprint)
     account_admin_views,
@@ -68,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
     check_production(app.config)
     INSTANCE_DIR.mkdir(exist_ok=True)
     register_request_boundary(app)  # first: its hooks run before any that reads the database
+    input_guard.init_app(app)  # before the blueprints: routes need its id converter
     register_security(app)
     register_extensions(app)
     register_blueprints(app)
@@ -179,6 +182,12 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
+    """Every refusal is a page (or JSON) in the reader's language, with its status.
+
+    HTTP errors are handled by class, so a handler registered for one status
+    (e.g. the sign-in limiter's 429) is found before this one and keeps its page.
+    """
+
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         db.session.rollback()
@@ -191,13 +200,18 @@ def register_errorhandlers(app: Flask) -> None:
             400, _("This page has expired. Please go back, reload it and try again.")
         )
 
-    for status in (400, 403, 404, 405, 409, 500):
-        app.register_error_handler(status, lambda e, s=status: _http_error(e, s))
+    app.register_error_handler(HTTPException, _http_error)
 
 
-def _http_error(error, status: int):
+def _http_error(error: HTTPException):
+    """The error page for ``error``'s status, keeping its headers (Allow, Retry-After…)."""
     db.session.rollback()
-    return render_error(status, http_error_message(status))
+    if error.response is not None:  # raised with a response of its own: answer with it
+        return error.response
+    status = error.code or 500
+    page, status = render_error(status, http_error_message(status))
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    return page, status, headers
 
 
 def register_commands(app: Flask) -> None:

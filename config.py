@@ -99,6 +99,8 @@ class Config:
     # A reset link sent by mail works once, for this long.
     PASSWORD_RESET_LINK_SECONDS = 3600
     STATEMENT_PAGE_SIZE = 50
+    # Any request body larger is refused with 413 before it is read (photos will need more).
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     # Notifications by email: without MAIL_SERVER, mail waits in the outbox.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

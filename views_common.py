@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 
 from flask import flash, render_template, request
 from flask_babel import gettext as _
@@ -12,20 +13,42 @@ from extensions import db
 
 
 def http_error_message(status: int) -> str:
-    return {
+    """What an HTTP error status means, in the reader's language."""
+    known = {
         400: _("Something in the request was not right."),
         403: _("You may not see or do this."),
         404: _("This page does not exist."),
         405: _("This page cannot be used that way."),
         409: _("This conflicts with something already recorded."),
-    }.get(status, _("Something went wrong on our side. Nothing was changed."))
+        413: _(
+            "What you sent is too large. Nothing was saved. Please go back and send less at a time."
+        ),
+        429: _("Too many tries in a short time. Please wait a few minutes and try again."),
+    }
+    if status in known:
+        return known[status]
+    if status < 500:
+        return known[400]
+    return _("Something went wrong on our side. Nothing was changed.")
 
 
 def render_error(status: int, message) -> tuple[str, int]:
     """An error page (HTML) or ``{"error": ...}`` (JSON) with ``status``."""
     if request.accept_mimetypes.best == "application/json":
         return {"error": str(message)}, status  # type: ignore[return-value]
-    return render_template("error.html", status=status, message=message), status
+    page = render_template("error.html", status=status, message=message, back_url=_back_url())
+    return page, status
+
+
+def _back_url() -> str | None:
+    """The page of this site the person came from (to go back and try again), else None."""
+    came_from = urlsplit(request.referrer or "")
+    if came_from.netloc != request.host or came_from.scheme not in ("http", "https"):
+        return None
+    back = came_from.path + (f"?{came_from.query}" if came_from.query else "")
+    if back == request.full_path.rstrip("?") and request.method == "GET":
+        return None  # this very page: going back would only show the error again
+    return back
 
 
 def new_idempotency_key() -> str:

@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from form_limits import BIRTH_DATE
+
 
 class LoginForm(FlaskForm):
     login = StringField(
@@ -38,7 +40,7 @@ class NewMemberForm(FlaskForm):
         validators=[DataRequired(_l("Enter the member's name.")), Length(max=60)],
         render_kw={"autocomplete": "off"},
     )
-    birth_date = DateField(_l("Date of birth"), validators=[Optional()])
+    birth_date = DateField(_l("Date of birth"), validators=[Optional(), BIRTH_DATE])
     phone = StringField(
         _l("Mobile number (leave empty if they have none)"),
         validators=[Optional(), Length(max=20)],
@@ -65,7 +67,7 @@ class NewMemberForm(FlaskForm):
 class MemberFlagsForm(FlaskForm):
     """Mark a member as volunteer, priority elder or in hardship; fix their birth date."""
 
-    birth_date = DateField(_l("Date of birth"), validators=[Optional()])
+    birth_date = DateField(_l("Date of birth"), validators=[Optional(), BIRTH_DATE])
     is_volunteer = BooleanField(_l("Volunteer"))
     is_priority = BooleanField(_l("Priority elder (living alone, disabled or low income)"))
     has_hardship = BooleanField(_l("In hardship (may spend hours from a younger age)"))

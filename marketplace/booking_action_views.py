@@ -8,18 +8,17 @@ will happen. Coordinators decide disputes at ``bookings.disputes``.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, HiddenField, RadioField, SelectChoice, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import HiddenField, RadioField, SelectChoice, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from community.models import User, utcnow
 from errors import DomainError
+from form_limits import yuan_field
 from marketplace import bookings, transitions
 from marketplace import disputes as booking_disputes
 from marketplace.booking_models import Booking
@@ -86,13 +85,11 @@ class ResolveForm(FlaskForm):
         ],
         validators=[InputRequired(_l("Choose a decision."))],
     )
-    refund_yuan = DecimalField(
+    refund_yuan = yuan_field(
         _l("Amount to give back, in yuan (only for giving money back)"),
-        places=2,
-        validators=[
-            Optional(),
-            NumberRange(min=Decimal("0.01"), message=_l("Enter ¥0.01 or more.")),
-        ],
+        minimum="0.01",
+        maximum="1000000",
+        validators=[Optional()],
     )
     note = TextAreaField(
         _l("Why (kept in the booking's history)"),

@@ -14,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from form_limits import id_range
 from marketplace.bookings import MAX_QUANTITY
 
 FULFILMENT_LABELS = {"pickup": _l("I collect it at the canteen"), "delivery": _l("Bring it to me")}
@@ -26,7 +27,9 @@ class BookingForm(FlaskForm):
     item's openings; an unknown value is the service's to refuse.
     """
 
-    slot = IntegerField(_l("Time"), validators=[InputRequired(_l("Choose a time."))])
+    slot = IntegerField(
+        _l("Time"), validators=[InputRequired(_l("Choose a time.")), id_range(_l("Choose a time."))]
+    )
     quantity = IntegerField(
         _l("How many"),
         validators=[
@@ -76,6 +79,11 @@ class BookingForm(FlaskForm):
     def expected_prices(self) -> tuple[int, int | None] | None:
         """The prices the page showed (fen, minutes), or None if they were tampered with."""
         fen, minutes = self.expected_price_fen.data or "", self.expected_price_minutes.data or ""
-        if not fen.isdigit() or (minutes and not minutes.isdigit()):
+        if not _is_price(fen) or (minutes and not _is_price(minutes)):
             return None
         return int(fen), int(minutes) if minutes else None
+
+
+def _is_price(text: str) -> bool:
+    """Plain digits of a price the page could have shown (not 5000 of them)."""
+    return text.isascii() and text.isdigit() and len(text) <= 12

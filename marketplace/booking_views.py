@@ -16,6 +16,8 @@ from wtforms import SelectChoice
 from community.models import User
 from community.reach import find_in_street, linked_elders
 from errors import DomainError
+from form_limits import CALENDAR_DAY
+from input_guard import as_id, query_id
 from marketplace import reviews, subsidies
 from marketplace.access import resident_for
 from marketplace.booking_forms import FULFILMENT_LABELS, BookingForm
@@ -51,12 +53,7 @@ def _me() -> User:
 
 
 def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    if raw == "":
-        return None
-    if not raw.isdigit() or len(raw) > 9:
-        abort(404)
-    return int(raw)
+    return query_id(name)
 
 
 def _day_arg(item: ServiceItem, today: date) -> date:
@@ -64,9 +61,13 @@ def _day_arg(item: ServiceItem, today: date) -> date:
     raw = request.args.get("day", "")
     if raw:
         try:
-            return date.fromisoformat(raw)
+            day = date.fromisoformat(raw)
         except ValueError:
             raise InvalidInput(_("Choose a day from the list.")) from None
+        first, last = CALENDAR_DAY.bounds(today)
+        if not first <= day <= last:  # e.g. year 9999: there is no day after it
+            raise InvalidInput(_("Choose a day from the list."))
+        return day
     days = bookable_days(item, today, DAYS_SHOWN)
     return days[0] if days else today
 
@@ -95,9 +96,10 @@ def _chosen_resident_id(form: BookingForm) -> int | None:
     ticked = form.for_member.data or ""
     if ticked == "":
         return None
-    if not ticked.isdigit():
+    member_id = as_id(ticked)
+    if member_id is None:
         raise InvalidInput(_("Choose who it is for."))
-    return int(ticked)
+    return member_id
 
 
 def _page_resident(me: User, form: BookingForm) -> User:

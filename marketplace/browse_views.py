@@ -15,11 +15,13 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.routing import BuildError
-from wtforms import DateField, DecimalField, SelectChoice, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms import DateField, SelectChoice, SelectField, StringField
+from wtforms.validators import Length, Optional
 
 from community.models import Community, User
 from extensions import db
+from form_limits import CALENDAR_DAY, yuan_field
+from input_guard import as_id
 from marketplace import browse as browsing
 from marketplace.access import runs_provider
 from marketplace.browse_cache import browse_cache
@@ -64,11 +66,12 @@ class BrowseForm(FlaskForm):
         validators=[Optional()],
     )
     community = SelectField(_l("Community"), choices=[], validators=[Optional()])
-    day = DateField(_l("Day"), validators=[Optional()])
-    max_price = DecimalField(
+    day = DateField(_l("Day"), validators=[Optional(), CALENDAR_DAY])
+    max_price = yuan_field(
         _l("Highest price (yuan)"),
-        places=2,
-        validators=[Optional(), NumberRange(min=0, max=100000)],
+        minimum="0",
+        maximum="100000",
+        validators=[Optional()],
         render_kw={"inputmode": "decimal"},
     )
     min_stars = SelectField(
@@ -105,7 +108,8 @@ def _community_choices(street_id: int) -> list[SelectChoice]:
 
 def _page_number() -> int:
     raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 10_000 else 1
+    number = as_id(raw)  # None for text, and for more digits than Python will read
+    return number if number is not None and number < 10_000 else 1
 
 
 @bp.get("/")

@@ -9,6 +9,7 @@ from werkzeug.routing import BuildError
 
 from errors import DomainError
 from extensions import csrf, db
+from input_guard import raw_body
 from marketplace import card
 from marketplace import stripe_gateway as gateway
 from marketplace.booking_models import BookingStatus
@@ -108,6 +109,7 @@ def done(booking_id: int):
 
 @bp.post("/stripe/webhook")
 @csrf.exempt
+@raw_body(gateway.WEBHOOK_MAX_BYTES)  # larger: 413 before the body is read
 def webhook():
     """Stripe's events: verified on the raw body, each applied once, in any order."""
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET") or ""
@@ -117,6 +119,8 @@ def webhook():
         )
     except gateway.BadSignature:
         return {"error": "bad signature"}, 400
+    except gateway.MalformedEvent:
+        return {"error": "malformed event"}, 400
     try:
         outcome = card.record_event(event)
     except DomainError as error:

@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from form_limits import CALENDAR_DAY
 from marketplace.formatting import CATEGORY_LABELS, UNIT_LABELS
 from marketplace.menu import ItemInput
 from timebank.aid_forms import WEEKDAY_LABELS
@@ -164,7 +165,7 @@ class MealMenuForm(FlaskForm):
     """A meal item's menu for one day (item choices set per provider)."""
 
     item = SelectField(_l("Meal"), coerce=int)
-    served_on = DateField(_l("Day"), validators=[InputRequired(_l("Choose a day."))])
+    served_on = DateField(_l("Day"), validators=[InputRequired(_l("Choose a day.")), CALENDAR_DAY])
     dishes = TextAreaField(
         _l("Dishes"), validators=[DataRequired(_l("List the dishes.")), Length(max=500)]
     )
@@ -189,7 +190,7 @@ class SlotForm(FlaskForm):
 class ExceptionForm(FlaskForm):
     """A day that differs from the weekly schedule."""
 
-    on_date = DateField(_l("Day"), validators=[InputRequired(_l("Choose a day."))])
+    on_date = DateField(_l("Day"), validators=[InputRequired(_l("Choose a day.")), CALENDAR_DAY])
     state = SelectField(
         _l("That day"),
         choices=[

@@ -52,13 +52,15 @@ def parse_yuan(text: str) -> int:
         yuan = Decimal((text or "").strip().lstrip("¥￥"))
     except InvalidOperation:
         raise InvalidInput(_l("Enter the price in yuan, for example 12.5.")) from None
-    fen = yuan * 100
-    if not yuan.is_finite() or fen != fen.to_integral_value():
+    if not yuan.is_finite():  # NaN, sNaN, Infinity: arithmetic on them raises or lies
         raise InvalidInput(_l("Enter the price in yuan, for example 12.5."))
     if not 0 < yuan <= MAX_PRICE_YUAN:
         raise InvalidInput(
             _l("The price must be more than 0 and at most %(max)s yuan.", max=MAX_PRICE_YUAN)
         )
+    fen = yuan * 100
+    if fen != fen.to_integral_value() or fen < 1:  # 1e-9999999 rounds to 0 fen
+        raise InvalidInput(_l("Enter the price in yuan, for example 12.5."))
     return int(fen)
 
 
@@ -71,13 +73,15 @@ def parse_hours(text: str) -> int | None:
         hours = Decimal(raw)
     except InvalidOperation:
         raise InvalidInput(_l("Enter the price in hours, for example 1.5.")) from None
-    minutes = hours * 60
-    if not hours.is_finite() or minutes != minutes.to_integral_value():
+    if not hours.is_finite():
         raise InvalidInput(_l("Enter the price in hours, for example 1.5."))
     if not 0 < hours <= MAX_PRICE_HOURS:
         raise InvalidInput(
             _l("The price in hours must be more than 0 and at most %(max)s.", max=MAX_PRICE_HOURS)
         )
+    minutes = hours * 60
+    if minutes != minutes.to_integral_value() or minutes < 1:
+        raise InvalidInput(_l("Enter the price in hours, for example 1.5."))
     return int(minutes)
 
 

@@ -9,6 +9,9 @@ English text is kept only in ``StripeRefused.detail`` for our records.
 
 from __future__ import annotations
 
+import json
+import re
+import time
 from dataclasses import dataclass
 
 import stripe
@@ -18,6 +21,16 @@ from flask_babel import lazy_gettext as _l
 from marketplace.errors import PaymentFailed
 
 CURRENCY = "cny"
+WEBHOOK_MAX_BYTES = 1024 * 1024  # Stripe's events are a few KB
+WEBHOOK_TOLERANCE_SECONDS = 300  # Stripe's own default, applied both ways
+MAX_EVENT_AMOUNT = 10**12  # fen: far above any booking, well inside a bigint
+_AMOUNTS = ("amount", "amount_received", "amount_capturable", "amount_refunded")
+_SIGNATURE_HEADER = re.compile(
+    r"[A-Za-z0-9_]+=[A-Za-z0-9_]{1,200}(,[A-Za-z0-9_]+=[A-Za-z0-9_]{1,200}){0,20}"
+)
+_STRIPE_ID = re.compile(r"[A-Za-z0-9_]{1,255}")
+_EVENT_TYPE = re.compile(r"[A-Za-z0-9_.]{1,80}")
+_SHORT_TEXT = re.compile(r"[A-Za-z0-9_.\- ]{1,80}")
 
 DECLINED = _l(
     "The card was declined. Nothing was charged. "
@@ -60,7 +73,12 @@ class StripeRefused(PaymentFailed):
 
 
 class BadSignature(Exception):
-    """A webhook whose signature does not match our secret (forged, or not from Stripe)."""
+    """A webhook whose signature does not match our secret (forged, or not from Stripe),
+    or was made outside the tolerance (a replay, or a clock far off)."""
+
+
+class MalformedEvent(Exception):
+    """A validly signed webhook body that is not an event of the shape we read."""
 
 
 @dataclass(frozen=True)
@@ -231,16 +249,91 @@ def create_refund(payment_intent_id: str, *, amount_fen: int, idempotency_key: s
     return refund.id
 
 
-def construct_event(payload: bytes, signature: str | None, secret: str) -> dict:
+def construct_event(
+    payload: bytes, signature: str | None, secret: str, *, now: float | None = None
+) -> dict:
     """The verified event (as a plain dict) from a webhook's raw body and Stripe-Signature.
 
-    Raises BadSignature when the signature is missing, forged or too old, or
-    the body is not an event.
+    Raises BadSignature when the signature is missing, malformed or forged, or was
+    made more than WEBHOOK_TOLERANCE_SECONDS before or after ``now``; MalformedEvent
+    when a validly signed body is not an event this app can read.
     """
     if not signature or not secret:
         raise BadSignature("no signature or no secret")
+    signed_at = _signed_at(signature)
+    if abs((time.time() if now is None else now) - signed_at) > WEBHOOK_TOLERANCE_SECONDS:
+        # Stripe's library refuses only old timestamps; one from the future is as suspect
+        raise BadSignature("timestamp outside the tolerance")
     try:
-        event = stripe.Webhook.construct_event(payload, signature, secret)
+        stripe.WebhookSignature.verify_header(
+            payload, signature, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
+        )
     except (ValueError, stripe.SignatureVerificationError) as error:
         raise BadSignature(str(error)) from error
-    return event.to_dict()
+    try:
+        event = json.loads(payload)
+    except (ValueError, RecursionError) as error:
+        raise MalformedEvent("not JSON") from error
+    _check_event(event)
+    return event
+
+
+def _signed_at(signature: str) -> int:
+    """The ``t=`` of a Stripe-Signature header. Raises BadSignature unless the header is
+    comma-separated ``key=value`` items of plain ASCII with one whole-number timestamp."""
+    if not _SIGNATURE_HEADER.fullmatch(signature):
+        raise BadSignature("malformed signature header")
+    stamps = [item[2:] for item in signature.split(",") if item.startswith("t=")]
+    if len(stamps) != 1 or not stamps[0].isdigit() or len(stamps[0]) > 12:
+        raise BadSignature("no single timestamp in seconds")
+    return int(stamps[0])
+
+
+def _check_event(event) -> None:
+    """Raise MalformedEvent unless ``event`` has the shape marketplace.card reads:
+    a Stripe id, a type, ``data.object`` a mapping, and, where present, the object's
+    ids, status, amounts and last error of the types Stripe sends."""
+    if not isinstance(event, dict):
+        raise MalformedEvent("not an object")
+    if not _is_stripe_id(event.get("id")):
+        raise MalformedEvent("no event id")
+    if not (isinstance(event.get("type"), str) and _EVENT_TYPE.fullmatch(event["type"])):
+        raise MalformedEvent("no event type")
+    data = event.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        raise MalformedEvent("no data.object")
+    obj = data["object"]
+    related = obj.get("payment_intent")
+    if isinstance(related, dict):
+        related = related.get("id")
+    checks = (
+        ("id", obj.get("id") is None or _is_stripe_id(obj.get("id"))),
+        ("payment_intent", related is None or _is_stripe_id(related)),
+        ("status", obj.get("status") is None or _is_short_text(obj.get("status"))),
+        ("last_payment_error", _is_error(obj.get("last_payment_error"))),
+        *((key, _is_amount(obj.get(key))) for key in _AMOUNTS),
+    )
+    wrong = [name for name, fine in checks if not fine]
+    if wrong:
+        raise MalformedEvent("unreadable " + ", ".join(wrong))
+
+
+def _is_stripe_id(value) -> bool:
+    return isinstance(value, str) and _STRIPE_ID.fullmatch(value) is not None
+
+
+def _is_short_text(value) -> bool:
+    return isinstance(value, str) and _SHORT_TEXT.fullmatch(value) is not None
+
+
+def _is_amount(value) -> bool:
+    """None, or a whole number of fen Stripe could send (never a bool, a float or text)."""
+    return value is None or (
+        isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_EVENT_AMOUNT
+    )
+
+
+def _is_error(value) -> bool:
+    return value is None or (
+        isinstance(value, dict) and (value.get("code") is None or _is_short_text(value["code"]))
+    )

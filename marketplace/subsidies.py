@@ -38,6 +38,7 @@ from marketplace.formatting import format_yuan
 from marketplace.models import ServiceCategory, ServiceItem
 
 CATEGORIES = tuple(c.value for c in ServiceCategory)
+MAX_MONTHLY_BUDGET_FEN = 1_000_000_000  # ¥10 million: well inside the INTEGER column
 
 
 # --- which rule, how much ---------------------------------------------------------
@@ -228,6 +229,19 @@ def _audit(rule: SubsidyRule, by: User, before: dict | None) -> None:
     )
 
 
+def _check_budget(monthly_budget_fen: int) -> None:
+    """Raise InvalidInput unless the budget is from ¥0 to MAX_MONTHLY_BUDGET_FEN."""
+    if monthly_budget_fen < 0:
+        raise InvalidInput(_l("The monthly budget cannot be below ¥0."))
+    if monthly_budget_fen > MAX_MONTHLY_BUDGET_FEN:
+        raise InvalidInput(
+            _l(
+                "The monthly budget can be at most %(max)s.",
+                max=format_yuan(MAX_MONTHLY_BUDGET_FEN),
+            )
+        )
+
+
 def _check_rule_values(name: str, category: str | None, min_age: int | None, fen_per_unit: int):
     if not name.strip():
         raise InvalidInput(_l("Give the subsidy a name."))
@@ -255,8 +269,7 @@ def create_rule(
     """
     check_may_manage(by, community)
     _check_rule_values(name, category, min_age, fen_per_unit)
-    if monthly_budget_fen < 0:
-        raise InvalidInput(_l("The monthly budget cannot be below ¥0."))
+    _check_budget(monthly_budget_fen)
     # Also what makes a replayed form harmless: the same name twice is refused.
     same_name = db.session.scalar(
         select(SubsidyRule.id).where(
@@ -315,8 +328,7 @@ def change_budget(
     month has already spent or reserved.
     """
     check_may_manage(by, rule.community)
-    if monthly_budget_fen < 0:
-        raise InvalidInput(_l("The monthly budget cannot be below ¥0."))
+    _check_budget(monthly_budget_fen)
     before = _rule_values(rule)
     row = _month_row(rule.id, month_start(local_today(now)), lock=True)
     if row is not None:

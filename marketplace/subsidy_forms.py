@@ -7,7 +7,6 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DecimalField,
     HiddenField,
     IntegerField,
     MonthField,
@@ -17,8 +16,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from form_limits import PERIOD, yuan_field
 from marketplace.errors import InvalidInput
 from marketplace.formatting import CATEGORY_LABELS
+from marketplace.subsidies import MAX_MONTHLY_BUDGET_FEN
+
+MAX_BUDGET_YUAN = str(MAX_MONTHLY_BUDGET_FEN // 100)
+MAX_YUAN_PER_UNIT = "10000"
 
 
 def yuan_to_fen(amount: Decimal) -> int:
@@ -29,14 +33,12 @@ def yuan_to_fen(amount: Decimal) -> int:
     return int(fen)
 
 
-def _yuan_field(label, minimum: str):
-    return DecimalField(
+def _yuan_field(label, minimum: str, maximum: str):
+    return yuan_field(
         label,
-        places=2,
-        validators=[
-            InputRequired(_l("Enter an amount in yuan.")),
-            NumberRange(min=Decimal(minimum), message=_l("Enter ¥%(min)s or more.", min=minimum)),
-        ],
+        minimum=minimum,
+        maximum=maximum,
+        validators=[InputRequired(_l("Enter an amount in yuan."))],
     )
 
 
@@ -61,15 +63,15 @@ class RuleForm(FlaskForm):
             NumberRange(min=0, max=150, message=_l("Enter an age between 0 and 150.")),
         ],
     )
-    yuan_per_unit = _yuan_field(_l("Yuan off each meal, visit or hour"), "0.01")
-    monthly_budget_yuan = _yuan_field(_l("Budget each month, in yuan"), "0")
+    yuan_per_unit = _yuan_field(_l("Yuan off each meal, visit or hour"), "0.01", MAX_YUAN_PER_UNIT)
+    monthly_budget_yuan = _yuan_field(_l("Budget each month, in yuan"), "0", MAX_BUDGET_YUAN)
     idempotency_key = HiddenField()
 
 
 class BudgetForm(FlaskForm):
     """A new monthly budget for one rule, from this month on."""
 
-    monthly_budget_yuan = _yuan_field(_l("Budget each month, in yuan"), "0")
+    monthly_budget_yuan = _yuan_field(_l("Budget each month, in yuan"), "0", MAX_BUDGET_YUAN)
 
 
 class StopForm(FlaskForm):
@@ -83,4 +85,4 @@ class ReportForm(FlaskForm):
         csrf = False
 
     community = SelectField(_l("Community"), validators=[Optional()])
-    month = MonthField(_l("Month"), validators=[Optional()])
+    month = MonthField(_l("Month"), validators=[Optional(), PERIOD])

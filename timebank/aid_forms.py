@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from form_limits import CALENDAR_DAY
 from timebank.aid_models import Urgency
 from timebank.categories import category_choices
 from timebank.requests import MAX_REQUEST_MINUTES, Need
@@ -47,7 +48,7 @@ class NeedForm(FlaskForm):
     """What is needed, when and where (posting a need, or asking for an offer)."""
 
     category = _category_field(_l("What kind of help?"))
-    needed_on = DateField(_l("Which day"), validators=[Optional()])
+    needed_on = DateField(_l("Which day"), validators=[Optional(), CALENDAR_DAY])
     flexible = BooleanField(_l("Any day is fine"))
     window_start = TimeField(_l("From (time)"), validators=[Optional()])
     window_end = TimeField(_l("Until (time)"), validators=[Optional()])
@@ -94,13 +95,13 @@ class RequestFilterForm(FlaskForm):
 
     category = _category_field(_l("Kind of help"), first=_l("All kinds"))
     community = SelectField(_l("Community"), coerce=str, validators=[Optional()])
-    on_date = DateField(_l("Day"), validators=[Optional()])
+    on_date = DateField(_l("Day"), validators=[Optional(), CALENDAR_DAY])
 
 
 class ApproveForm(FlaskForm):
     """Approving a take: the day and time (prefilled from the request)."""
 
-    scheduled_date = DateField(_l("Day of the visit"), validators=[Optional()])
+    scheduled_date = DateField(_l("Day of the visit"), validators=[Optional(), CALENDAR_DAY])
     scheduled_time = TimeField(_l("Time of the visit (optional)"), validators=[Optional()])
 
 

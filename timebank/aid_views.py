@@ -14,6 +14,7 @@ from wtforms import SelectChoice
 from community.models import User
 from community.reach import street_communities
 from errors import DomainError
+from input_guard import query_id
 from timebank import aid_access, offers, request_lists, requests
 from timebank.aid_forms import (
     WEEKDAY_LABELS,
@@ -41,12 +42,7 @@ def _me() -> User:
 
 
 def _for_id() -> int | None:
-    raw = request.args.get("for", "")
-    if raw == "":
-        return None
-    if not raw.isdigit():
-        abort(404)
-    return int(raw)
+    return query_id("for")
 
 
 def _acting_args(member: User) -> dict:

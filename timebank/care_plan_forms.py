@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from form_limits import CALENDAR_DAY
 from timebank.categories import category_choices
 
 WEEKDAY_LABELS = (
@@ -62,9 +63,10 @@ class CarePlanForm(FlaskForm):
         _l("Time"), validators=[DataRequired(_l("Enter the time of the visits."))]
     )
     start_date = DateField(
-        _l("First day"), validators=[DataRequired(_l("Enter the first day of the plan."))]
+        _l("First day"),
+        validators=[DataRequired(_l("Enter the first day of the plan.")), CALENDAR_DAY],
     )
-    end_date = DateField(_l("Last day (optional)"), validators=[Optional()])
+    end_date = DateField(_l("Last day (optional)"), validators=[Optional(), CALENDAR_DAY])
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
 
 

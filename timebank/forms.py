@@ -21,6 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from form_limits import CALENDAR_DAY, PERIOD
 from timebank.categories import category_choices
 from timebank.formatting import TRANSFER_KIND_LABELS
 from timebank.ledger import MAX_TRANSFER_MINUTES
@@ -55,7 +56,7 @@ class LogVisitForm(FlaskForm):
     )
     service_date = DateField(
         _l("Date of the visit"),
-        validators=[DataRequired(_l("Enter the date of the visit."))],
+        validators=[DataRequired(_l("Enter the date of the visit.")), CALENDAR_DAY],
     )
     started_at = TimeField(_l("Start time"), validators=[Optional()])
     ended_at = TimeField(_l("End time"), validators=[Optional()])
@@ -166,8 +167,8 @@ class StatementFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("To"), validators=[Optional()])
+    start = DateField(_l("From"), validators=[Optional(), PERIOD])
+    end = DateField(_l("To"), validators=[Optional(), PERIOD])
     kind = SelectField(
         _l("Kind"),
         choices=[SelectChoice("", _l("All kinds"))]

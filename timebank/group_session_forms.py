@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from form_limits import CALENDAR_DAY
 from timebank.categories import category_choices
 from timebank.visits import MAX_VISIT_MINUTES
 
@@ -31,7 +32,9 @@ class GroupSessionForm(FlaskForm):
         choices=[SelectChoice("", _l("Choose…"))] + category_choices(),
         validators=[DataRequired(_l("Choose a kind of service."))],
     )
-    held_on = DateField(_l("Date"), validators=[DataRequired(_l("Enter the date of the session."))])
+    held_on = DateField(
+        _l("Date"), validators=[DataRequired(_l("Enter the date of the session.")), CALENDAR_DAY]
+    )
     minutes = IntegerField(
         _l("Minutes for each participant"),
         validators=[

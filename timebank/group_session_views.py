@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from community.models import Community, User
 from errors import DomainError
 from extensions import db
+from input_guard import query_id
 from timebank import group_sessions
 from timebank.clock import local_today
 from timebank.group_session_forms import GroupSessionForm
@@ -28,12 +29,10 @@ def _me() -> User:
 
 def _community_from_query() -> Community:
     """The signed-in member's community, or ``?community=<id>`` (a street admin's choice)."""
-    raw = request.args.get("community", "")
-    if not raw:
+    community_id = query_id("community")
+    if community_id is None:
         return _me().community
-    if not raw.isdigit():
-        abort(404)
-    community = db.session.get(Community, int(raw))
+    community = db.session.get(Community, community_id)
     if community is None:
         abort(404)
     return community

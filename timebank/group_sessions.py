@@ -26,6 +26,7 @@ from community.errors import MemberNotFound
 from community.models import Community, User
 from community.reach import community_condition, coordinates_community, find_in_street
 from extensions import db
+from idempotency import add_once
 from timebank.accounts import community_account, member_account
 from timebank.categories import BY_CODE
 from timebank.clock import local_today
@@ -263,8 +264,7 @@ def log_group_session(
         entered_by_id=by.id,
         idempotency_key=idempotency_key,
     )
-    db.session.add(session)
-    db.session.flush()
+    add_once(session, AlreadySubmitted)
     for p in participants:
         transfer_id = post_transfer(
             from_account_id=guarantee_id,

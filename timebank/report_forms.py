@@ -10,6 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from form_limits import PERIOD
+
 
 class PeriodForm(FlaskForm):
     """A period of local days; either end may be left empty for its default."""
@@ -17,8 +19,8 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("To"), validators=[Optional()])
+    start = DateField(_l("From"), validators=[Optional(), PERIOD])
+    end = DateField(_l("To"), validators=[Optional(), PERIOD])
 
     def validate_end(self, field) -> None:
         if field.data and self.start.data and field.data < self.start.data:

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from community.models import User, utcnow
 from community.reach import in_street
 from extensions import db
+from idempotency import add_once
 from timebank.aid_access import check_may_post_for, may_approve, on_requester_side
 from timebank.aid_models import AidRequest, RequestStatus, Urgency
 from timebank.categories import BY_CODE
@@ -104,7 +105,7 @@ def new_request(
         status=RequestStatus.OPEN,
         **need.__dict__,
     )
-    db.session.add(request)
+    add_once(request, AlreadySubmitted)  # the same form sent twice at once
     return request
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import aliased
 
 from community.models import Community, User
 from extensions import db
+from form_limits import PERIOD
 from timebank.categories import category_label
 from timebank.clock import LOCAL_ZONE
 from timebank.errors import TimebankError
@@ -32,6 +33,7 @@ from timebank.formatting import transfer_kind_label
 from timebank.models import Account, AccountKind, Transfer, TransferKind
 
 CSV_BATCH = 500
+MAX_STATEMENT_PAGE = 100_000  # 5 million lines at 50 a page: more than any account holds
 
 
 class InvalidStatementFilter(TimebankError):
@@ -48,6 +50,10 @@ class StatementFilter:
 
     def check(self) -> None:
         """Raise InvalidStatementFilter if the filter cannot select anything sensible."""
+        for day in (self.start, self.end):
+            refusal = PERIOD.refusal(day) if day is not None else None
+            if refusal is not None:  # e.g. 31 December 9999: there is no next day to end on
+                raise InvalidStatementFilter(refusal)
         if self.start and self.end and self.end < self.start:
             raise InvalidStatementFilter(_l("The “to” date must not be before the “from” date."))
         if self.kind and self.kind not in set(TransferKind):
@@ -141,6 +147,18 @@ def _statement_query(account_id: int, wanted: StatementFilter) -> Select:
     if wanted.kind:
         query = query.where(ledger.c.kind == wanted.kind)
     return query
+
+
+def page_offset(page_number: int, size: int) -> int:
+    """Where page ``page_number`` (1 = the newest ``size`` lines) starts; below 1 is page 1.
+
+    Raises InvalidStatementFilter past MAX_STATEMENT_PAGE.
+    """
+    if page_number > MAX_STATEMENT_PAGE:
+        raise InvalidStatementFilter(
+            _l("The statement has no page that far back. Here is its first page.")
+        )
+    return (max(page_number, 1) - 1) * size
 
 
 def _line(row) -> StatementLine:

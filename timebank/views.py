@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -28,6 +27,7 @@ from community.reach import find_in_street
 from community.services import family_links_of, member_for
 from errors import DomainError
 from extensions import db
+from input_guard import query_id
 from timebank import statements, transfers, visits
 from timebank.accounts import member_account
 from timebank.clock import local_today
@@ -58,12 +58,10 @@ def _member_from_query(name: str) -> User:
 
     Raises MemberNotFound (404) and NotPermitted (403) through member_for.
     """
-    raw = request.args.get(name)
-    if raw is None or raw == "":
+    member_id = query_id(name)
+    if member_id is None:
         return _me()
-    if not raw.isdigit():
-        abort(404)
-    return member_for(_me(), int(raw), allow_self=True)
+    return member_for(_me(), member_id, allow_self=True)
 
 
 def _acting_args(member: User) -> dict:
@@ -340,13 +338,17 @@ def statement():
     member = _member_from_query("member")
     account = member_account(member)
     form = StatementFilterForm(formdata=request.args)
-    page_number = max(request.args.get("page", 1, type=int), 1)
+    page_number = max(request.args.get("page", 1, type=int), 1)  # not a number: the first
     size = current_app.config["STATEMENT_PAGE_SIZE"]
-    lines: list[statements.StatementLine] = []
     status = 200
+    try:
+        offset = statements.page_offset(page_number, size)
+    except DomainError as error:  # a page far past the last: say so, and show the first
+        status, page_number, offset = refuse(error), 1, 0
+    lines: list[statements.StatementLine] = []
     if form.validate():
         lines = statements.statement_lines(
-            account.id, _statement_filter(form), limit=size + 1, offset=(page_number - 1) * size
+            account.id, _statement_filter(form), limit=size + 1, offset=offset
         )
     else:
         status = 400

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from form_limits import CALENDAR_DAY
 from timebank.categories import category_choices
 
 
@@ -32,7 +33,7 @@ class ScheduleVisitForm(FlaskForm):
         validators=[DataRequired(_l("Choose a kind of service."))],
     )
     scheduled_date = DateField(
-        _l("Date"), validators=[DataRequired(_l("Enter the date of the visit."))]
+        _l("Date"), validators=[DataRequired(_l("Enter the date of the visit.")), CALENDAR_DAY]
     )
     scheduled_time = TimeField(_l("Time (optional)"), validators=[Optional()])
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])

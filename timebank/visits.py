@@ -17,6 +17,7 @@ from community.audit import Action
 from community.models import ElderPayer, User, utcnow
 from community.reach import coordinates, family_may, reaches, same_street
 from extensions import db
+from idempotency import add_once
 from timebank.accounts import community_account, member_account
 from timebank.categories import BY_CODE
 from timebank.clock import local_today
@@ -176,8 +177,7 @@ def write_visit_record(
         on_behalf_of_id=volunteer.id if entered_by.id != volunteer.id else None,
         idempotency_key=idempotency_key,
     )
-    db.session.add(record)
-    db.session.flush()
+    add_once(record, AlreadySubmitted)
     visit_logged.send(record)
     return record
 

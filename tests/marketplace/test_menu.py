@@ -57,13 +57,19 @@ def test_yuan_parsing(text, fen):
     assert menu.parse_yuan(text) == fen
 
 
-@pytest.mark.parametrize("text", ["", "0", "-1", "0.001", "100000.01", "abc", "NaN", "Infinity"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "0", "-1", "0.001", "100000.01", "abc", "NaN", "Infinity", "sNaN", "1e999999999"]
+    + ["1e-99999999"],  # so small that in fen it rounds to nothing
+)
 def test_bad_yuan(text):
     with pytest.raises(InvalidInput):
         menu.parse_yuan(text)
 
 
-@pytest.mark.parametrize("text", ["0", "-1", "0.01", "100.5", "x"])
+@pytest.mark.parametrize(
+    "text", ["0", "-1", "0.01", "100.5", "x", "sNaN", "NaN", "1e999999999", "1e-99999999"]
+)
 def test_bad_hours(text):
     with pytest.raises(InvalidInput):
         menu.parse_hours(text)

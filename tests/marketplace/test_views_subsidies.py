@@ -61,7 +61,7 @@ def test_bad_amounts_are_refused(client, coordinator, community):
     login(client, coordinator)
     response = new_rule(client, community, yuan_per_unit="0", monthly_budget_yuan="abc")
     assert response.status_code == 400
-    assert "Enter ¥0.01 or more." in response.get_data(as_text=True)
+    assert "Enter an amount from ¥0.01 to ¥10,000." in response.get_data(as_text=True)
     response = new_rule(client, community, yuan_per_unit="1.234")
     assert response.status_code == 400
     assert db.session.scalar(select(SubsidyRule)) is None
@@ -110,6 +110,30 @@ def test_budget_below_spending_is_refused(client, coordinator, rule, lunch, elde
     assert ok.status_code == 302
     db.session.expire_all()
     assert db.session.get(SubsidyRule, rule.id).monthly_budget_fen == 1000
+
+
+@pytest.mark.parametrize(
+    "amount", ["10000000.01", "1e20", "99999999999999999999999", "NaN", "sNaN", "-Infinity"]
+)
+def test_a_budget_beyond_ten_million_yuan_is_refused_and_nothing_changes(
+    client, coordinator, rule, amount
+):
+    login(client, coordinator)
+    token = csrf_token(client, f"/subsidies/{rule.id}/budget")
+
+    response = client.post(
+        f"/subsidies/{rule.id}/budget", data={"csrf_token": token, "monthly_budget_yuan": amount}
+    )
+
+    assert response.status_code == 400
+    assert "Budget each month" in response.get_data(as_text=True)  # the form, shown again
+    db.session.expire_all()
+    assert db.session.get(SubsidyRule, rule.id).monthly_budget_fen == 2000
+
+
+def test_the_service_refuses_a_budget_past_its_limit_too(coordinator, rule):
+    with pytest.raises(subsidies.InvalidInput):
+        subsidies.change_budget(rule, subsidies.MAX_MONTHLY_BUDGET_FEN + 1, by=coordinator)
 
 
 def test_stopping_a_subsidy(client, coordinator, rule):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 
@@ -267,3 +268,143 @@ def test_a_setup_event_after_the_booking_expired_is_ignored(
     payment = card.card_payment(booking)
     db.session.refresh(payment)
     assert (payment.status, payment.payment_intent_id) == (CardStatus.CANCELLED, None)
+
+
+def _event_with(**changes) -> dict:
+    """A payment_intent.succeeded event (about no booking) with some parts replaced."""
+    body = event("evt_odd", "payment_intent.succeeded", {"id": "pi_odd", "amount": 8000})
+    body.update(changes)
+    return body
+
+
+def _with_object(**fields) -> dict:
+    return _event_with(data={"object": {"id": "pi_odd", "object": "payment_intent", **fields}})
+
+
+MALFORMED = {
+    "a list": b"[]",
+    "null": b"null",
+    "a string": b'"evt_1"',
+    "an empty object": b"{}",
+    "not JSON": b'{"id": ',
+    "not UTF-8": b'{"id": "evt_\xff\xfe"}',
+    "nested beyond reason": b"[" * 100_000 + b"]" * 100_000,
+    "a number for an id": json.dumps(_event_with(id=12)).encode(),
+    "a NUL in the id": json.dumps(_event_with(id="evt_\u0000x")).encode(),
+    "a 300-character id": json.dumps(_event_with(id="evt_" + "x" * 300)).encode(),
+    "a number for the type": json.dumps(_event_with(type=7)).encode(),
+    "data a string": json.dumps(_event_with(data="payment")).encode(),
+    "data.object a list": json.dumps(_event_with(data={"object": []})).encode(),
+    "an object id that is an object": json.dumps(_with_object(id={"id": "pi_1"})).encode(),
+    "an amount in text": json.dumps(_with_object(amount_received="8000")).encode(),
+    "an amount that is true": json.dumps(_with_object(amount_received=True)).encode(),
+    "an amount of 2**70": json.dumps(_with_object(amount_received=2**70)).encode(),
+    "a negative amount": json.dumps(_with_object(amount_refunded=-5)).encode(),
+    "a fractional amount": json.dumps(_with_object(amount=80.5)).encode(),
+    "a payment intent that is a number": json.dumps(_with_object(payment_intent=5)).encode(),
+    "an error that is a list": json.dumps(_with_object(last_payment_error=[1])).encode(),
+    "a status with a NUL": json.dumps(_with_object(status="succeeded\u0000")).encode(),
+}
+
+
+@pytest.mark.parametrize("body", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_validly_signed_but_malformed_body_is_refused_and_stores_nothing(
+    client, stripe_app, body
+):
+    db.session.commit()
+
+    response = deliver(client, *signed_with(WEBHOOK_SECRET, body))
+
+    assert response.status_code == 400
+    assert stored() == 0
+
+
+@pytest.mark.parametrize("seconds", [-3600, -301, 301, 3600, 10**12], ids=lambda s: f"{s:+d}s")
+def test_a_signature_made_outside_the_tolerance_either_way_is_refused(client, authorised, seconds):
+    succeeded = event(
+        "evt_timed", "payment_intent.succeeded", intent_object(authorised, "succeeded")
+    )
+    body, signature = signed(succeeded, at=int(time.time()) + seconds)
+    db.session.commit()
+
+    response = deliver(client, body, signature)
+
+    assert response.status_code == 400
+    assert stored() == 0
+
+
+@pytest.mark.parametrize("seconds", [-240, 240], ids=["4 min old", "4 min ahead (clock skew)"])
+def test_a_signature_within_the_tolerance_is_accepted(client, authorised, seconds):
+    succeeded = event(
+        "evt_in_time", "payment_intent.succeeded", intent_object(authorised, "succeeded")
+    )
+
+    db.session.commit()
+    response = deliver(client, *signed(succeeded, at=int(time.time()) + seconds))
+
+    assert (response.status_code, response.json) == (200, {"outcome": "applied"})
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["t=abc,v1=00", "v1=00", "t=1,t=2,v1=00", "t=1,v1=\u00e9\u00e9", "t=١٢,v1=00", "garbage", ","],
+)
+def test_a_malformed_signature_header_is_refused(client, stripe_app, header):
+    db.session.commit()
+    body = json.dumps(_event_with()).encode()
+
+    response = deliver(client, body, header)
+
+    assert response.status_code == 400
+    assert stored() == 0
+
+
+class CountingStream:
+    """A request body of ``size`` spaces that counts how much of it the app reads."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.position, self.read_bytes = size, 0, 0
+
+    def read(self, n: int = -1) -> bytes:
+        left = self.size - self.position
+        n = left if n is None or n < 0 else min(n, left)
+        self.position += n
+        self.read_bytes += n
+        return b" " * n
+
+    def readline(self, n: int = -1) -> bytes:
+        return self.read(n)
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        # the test client seeks to the end and back to learn the length
+        self.position = self.size + offset if whence == 2 else offset
+        return self.position
+
+
+def test_a_body_over_one_megabyte_is_refused_with_413_without_being_read(client, stripe_app):
+    size = 1024 * 1024 + 1
+    stream = CountingStream(size)
+    body_start = json.dumps(_event_with()).encode()
+    _, signature = signed_with(WEBHOOK_SECRET, body_start)
+    db.session.commit()
+
+    response = client.post(
+        URL,
+        input_stream=stream,
+        content_length=size,
+        headers={"Content-Type": "application/json", "Stripe-Signature": signature},
+    )
+
+    assert (response.status_code, stream.read_bytes) == (413, 0), response.get_data()
+    assert stored() == 0
+
+
+def test_a_signed_body_just_under_one_megabyte_is_read(client, stripe_app):
+    padded = event("evt_big", "customer.created", {"id": "cus_1", "note": "x" * 1_000_000})
+
+    response = send(client, padded)
+
+    assert (response.status_code, response.json) == (200, {"outcome": "unknown"})
