@@ -102,7 +102,8 @@ class YuanField(DecimalField):
 def yuan_field(label, *, minimum: str, maximum: str, validators=(), **kwargs) -> YuanField:
     """A YuanField from ¥``minimum`` to ¥``maximum``, after ``validators`` (e.g. required)."""
     low, high = Decimal(minimum), Decimal(maximum)
-    message = _l("Enter an amount from ¥%(min)s to ¥%(max)s.", min=minimum, max=f"{high:,}")
+    shown_max = f"{high:,}"  # outside the call: the extractor reads f-strings there as msgids
+    message = _l("Enter an amount from ¥%(min)s to ¥%(max)s.", min=minimum, max=shown_max)
     return YuanField(
         label,
         places=2,
