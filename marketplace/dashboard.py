@@ -22,13 +22,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from community.csv_export import csv_chunks
 from extensions import db
 from marketplace.booking_models import Booking, BookingStatus, PaymentMethod
 from marketplace.clock import month_start, to_local, to_utc
 from marketplace.formatting import BOOKING_STATUS_LABELS, PAYMENT_METHOD_LABELS, masked_name
 from marketplace.models import Provider
 from marketplace.review_models import Review
-from timebank.reports import csv_chunks
 
 # still to come and still in play: the provider has something to do or to expect
 UPCOMING_STATUSES = (BookingStatus.REQUESTED, BookingStatus.ACCEPTED)

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from community.csv_export import csv_chunks
 from community.models import Community, User
 from errors import DomainError
 from marketplace import subsidies
@@ -22,7 +23,6 @@ from marketplace.clock import local_today, month_start
 from marketplace.errors import NotAllowed
 from marketplace.formatting import CATEGORY_LABELS
 from marketplace.subsidy_forms import BudgetForm, ReportForm, RuleForm, StopForm, yuan_to_fen
-from timebank.reports import csv_chunks
 from views_common import commit, new_idempotency_key, refuse
 
 bp = Blueprint("subsidies", __name__, url_prefix="/subsidies")

@@ -3,15 +3,13 @@ volunteer service certificate (志愿服务证明).
 
 Exports cover the actor's figure scope (a coordinator's community, a street
 admin's street); a visit belongs to the community of the person served, a
-transfer to the community of either account. Cells are escaped against
-spreadsheet formulas with the statement's own ``spreadsheet_safe``.
+transfer to the community of either account. Text cells are escaped against
+spreadsheet formulas (community.csv_export); hours are numbers.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -21,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
+from community.csv_export import csv_chunks
 from community.models import Community, Role, User
 from community.reach import coordinates
 from extensions import db
@@ -29,7 +28,7 @@ from timebank.errors import NotAllowed, TimebankError, UnknownMember
 from timebank.figures import BAND_LABELS, age_band, figures_scope
 from timebank.formatting import record_status_label, transfer_kind_label
 from timebank.models import Account, AccountKind, RecordStatus, ServiceRecord, Transfer
-from timebank.statements import hours_text, local_day_start_utc, spreadsheet_safe
+from timebank.statements import hours_value, local_day_start_utc
 
 CSV_BATCH = 500
 REPORTS = ("visits", "transfers", "members")
@@ -50,29 +49,6 @@ class ReportPeriod:
         """Raise InvalidReportPeriod when ``end`` is before ``start``."""
         if self.end < self.start:
             raise InvalidReportPeriod(_l("The “to” date must not be before the “from” date."))
-
-
-def csv_chunks(header: list[str], rows: Iterable[list]) -> Iterator[str]:
-    """CSV text in chunks: a UTF-8 BOM (so Excel reads Chinese), the header, then rows.
-
-    Text cells are made safe from formula injection; numbers are written as they are.
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow([spreadsheet_safe(str(cell)) for cell in header])
-    yield "\ufeff" + flush()
-    for count, row in enumerate(rows, start=1):
-        writer.writerow([spreadsheet_safe(c) if isinstance(c, str) else c for c in row])
-        if count % 100 == 0:
-            yield flush()
-    yield flush()
 
 
 def _by_label(by: str | None, for_whom: str | None) -> str:
@@ -149,7 +125,7 @@ def _visit_rows(community_ids: list[int], period: ReportPeriod) -> Iterator[list
             day.isoformat(),
             category_label(category),
             minutes,
-            hours_text(minutes),
+            hours_value(minutes),
             record_status_label(status),
             vol,
             rec,
@@ -233,7 +209,7 @@ def _transfer_rows(community_ids: list[int], period: ReportPeriod) -> Iterator[l
             _account_label(s_kind, s_user, s_place),
             _account_label(t_kind, t_user, t_place),
             minutes,
-            hours_text(minutes),
+            hours_value(minutes),
             category_label(memo) if kind == "service" else memo,
             by or "",
             for_whom or "",
@@ -289,7 +265,7 @@ def _member_rows(community_ids: list[int], as_of: date) -> Iterator[list]:
             yes if volunteer else no,
             yes if priority else no,
             balance,
-            hours_text(balance),
+            hours_value(balance),
         ]
 
 

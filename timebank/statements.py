@@ -10,8 +10,6 @@ posting locks the account first. Days are local (Asia/Shanghai) days;
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import aliased
 
+from community.csv_export import csv_chunks
 from community.models import Community, User
 from extensions import db
 from form_limits import PERIOD
@@ -212,59 +211,40 @@ def entered_label(line: StatementLine) -> str:
     return line.entered_by or ""
 
 
-def hours_text(minutes: int) -> str:
-    """Minutes as decimal hours with two places ("90" → "1.50"), no floats."""
-    return str((Decimal(minutes) / 60).quantize(Decimal("0.01")))
-
-
-def spreadsheet_safe(text: str) -> str:
-    """The cell text, quoted if it would start a formula (= + - @) in Excel."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def hours_value(minutes: int) -> Decimal:
+    """Minutes as decimal hours with two places (90 → Decimal("1.50")), no floats."""
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
 
 
 def statement_csv(lines: Iterator[StatementLine]) -> Iterator[str]:
     """The lines as CSV text chunks: UTF-8 BOM, a translated header, one row per line."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow(
+    header = [
+        _("Date and time"),
+        _("Kind"),
+        _("Counterparty"),
+        _("Memo"),
+        _("Minutes in"),
+        _("Minutes out"),
+        _("Hours (+ in, − out)"),
+        _("Balance after (minutes)"),
+        _("Balance after (hours)"),
+        _("Entered by"),
+        _("Entry number"),
+    ]
+    rows = (
         [
-            _("Date and time"),
-            _("Kind"),
-            _("Counterparty"),
-            _("Memo"),
-            _("Minutes in"),
-            _("Minutes out"),
-            _("Hours (+ in, − out)"),
-            _("Balance after (minutes)"),
-            _("Balance after (hours)"),
-            _("Entered by"),
-            _("Entry number"),
+            format_datetime(line.created_at, "yyyy-MM-dd HH:mm"),
+            transfer_kind_label(line.kind),
+            counterparty_label(line),
+            memo_text(line),
+            line.minutes_in,
+            line.minutes_out,
+            hours_value(line.delta),  # a number, so "-1.50" is not taken for a formula
+            line.balance_after,
+            hours_value(line.balance_after),
+            entered_label(line),
+            line.transfer_id,
         ]
+        for line in lines
     )
-    yield "\ufeff" + flush()
-    for count, line in enumerate(lines, start=1):
-        writer.writerow(
-            [
-                format_datetime(line.created_at, "yyyy-MM-dd HH:mm"),
-                transfer_kind_label(line.kind),
-                spreadsheet_safe(counterparty_label(line)),
-                spreadsheet_safe(memo_text(line)),
-                line.minutes_in,
-                line.minutes_out,
-                hours_text(line.delta),
-                line.balance_after,
-                hours_text(line.balance_after),
-                spreadsheet_safe(entered_label(line)),
-                line.transfer_id,
-            ]
-        )
-        if count % 100 == 0:
-            yield flush()
-    yield flush()
+    return csv_chunks(header, rows)
