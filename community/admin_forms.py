@@ -17,6 +17,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from community.models import ElderPayer, GiftPolicy
+from form_limits import PERIOD
+from input_guard import as_id
 
 _number = _l("Enter a whole number.")
 
@@ -73,8 +75,8 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("To"), validators=[Optional()])
+    start = DateField(_l("From"), validators=[Optional(), PERIOD])
+    end = DateField(_l("To"), validators=[Optional(), PERIOD])
     action = SelectField(_l("What was done"), validate_choice=False)
     actor = StringField(
         _l("Who did it"),
@@ -96,19 +98,20 @@ class AuditFilterForm(FlaskForm):
         ]
 
     @staticmethod
-    def _whole_number(field, message) -> int | None:
+    def _id_or_nothing(field, message) -> int | None:
         text = (field.data or "").strip()
         if not text:
             return None
-        if not (text.isascii() and text.isdigit() and len(text) <= 10):
+        number = as_id(text)
+        if number is None:
             raise ValidationError(message)
-        return int(text)
+        return number
 
     def validate_community(self, field) -> None:
-        self._whole_number(field, _l("Choose a community from the list."))
+        self._id_or_nothing(field, _l("Choose a community from the list."))
 
     def validate_older_than(self, field) -> None:
-        self._whole_number(field, _l("That page of the log does not exist."))
+        self._id_or_nothing(field, _l("That page of the log does not exist."))
 
     def validate_end(self, field) -> None:
         if field.data and self.start.data and field.data < self.start.data:
@@ -116,10 +119,8 @@ class AuditFilterForm(FlaskForm):
 
     @property
     def community_id(self) -> int | None:
-        text = (self.community.data or "").strip()
-        return int(text) if text else None
+        return as_id(self.community.data or "")
 
     @property
     def older_than_id(self) -> int | None:
-        text = (self.older_than.data or "").strip()
-        return int(text) if text else None
+        return as_id(self.older_than.data or "")

@@ -24,6 +24,7 @@ from community.models import Community, Role, User
 from community.policies import may_set_policy, update_policy
 from errors import DomainError
 from extensions import db
+from form_limits import local_today
 from views_common import commit, refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -53,8 +54,6 @@ def index():
 
 @bp.route("/communities/<int:community_id>/policy", methods=["GET", "POST"])
 def policy(community_id: int):
-    if community_id > audit_queries.MAX_ID:
-        abort(404)  # as a missing community: the database cannot even compare it
     community = db.get_or_404(Community, community_id)
     if not may_set_policy(current_user, community):
         abort(403)
@@ -167,7 +166,7 @@ def audit_csv():
         return render_template("error.html", status=400, message=_form_errors(form)), 400
     # a refused filter answers through the app's DomainError handler (400, or 403)
     scope = audit_queries.audit_scope(current_user, _audit_filter(form))
-    filename = f"linli-audit-{audit_queries.local_today():%Y%m%d}.csv"
+    filename = f"linli-audit-{local_today():%Y%m%d}.csv"
     return Response(
         stream_with_context(audit_queries.audit_csv(scope)),
         mimetype="text/csv",

@@ -37,15 +37,14 @@ from community.errors import CommunityError, NotPermitted
 from community.models import Community, Role, User
 from community.reach import street_condition, street_id_of, street_member_ids_named
 from extensions import db
+from form_limits import PERIOD, local_today
+from input_guard import MAX_ID
 from storage import read_only
 
 # The communities keep Shanghai time; a day in a filter is a Shanghai day, as the page shows.
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 20
 CSV_BATCH = 500
-EARLIEST_DAY = date(1900, 1, 1)
-YEARS_AHEAD = 10
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 MAX_NAME = 60
 
 
@@ -154,23 +153,10 @@ def local_day_start_utc(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LOCAL_ZONE).astimezone(UTC).replace(tzinfo=None)
 
 
-def local_today() -> date:
-    """Today in Shanghai, whatever the server's zone."""
-    return datetime.now(LOCAL_ZONE).date()
-
-
 def _check_day(day: date | None, today: date, field: str) -> None:
-    latest = today + timedelta(days=365 * YEARS_AHEAD + YEARS_AHEAD // 4)
-    if day is not None and not EARLIEST_DAY <= day <= latest:
-        raise InvalidAuditFilter(
-            _l(
-                "The “%(which)s” date must be between %(earliest)s and %(latest)s.",
-                which=str(FILTER_NAMES[field]),
-                earliest=EARLIEST_DAY.isoformat(),
-                latest=latest.isoformat(),
-            ),
-            field,
-        )
+    refusal = None if day is None else PERIOD.refusal(day, today)
+    if refusal is not None:
+        raise InvalidAuditFilter(refusal, field)
 
 
 def _check_text(text: str, field: str) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from extensions import db
+from storage import read_only
 from tests.conftest import csrf_token, login
 from timebank.accounts import community_account, member_account
 from timebank.aid_models import AidRequest
@@ -161,5 +162,10 @@ def test_ten_simultaneous_submits_of_one_form_save_it_once(
 
 
 def _rows(table) -> int:
+    """How many rows ``table`` has, read without holding SQLite's write lock afterwards
+    (the live server's threads must be free to write)."""
     db.session.rollback()
-    return db.session.scalar(select(func.count()).select_from(table))
+    with read_only():
+        count = db.session.scalar(select(func.count()).select_from(table))
+    db.session.rollback()
+    return count
