@@ -73,7 +73,7 @@ def _share_url_builders() -> None:
 
 
 def pytest_collection_modifyitems(config, items):
-    """View tests (test_views_*.py) run on SQLite only.
+    """View tests (test_views_*.py, and tests marked ``views``) run on SQLite only.
 
     Who may see and do what is decided in Python, the same on every database;
     the services and the ledger under those views run on both backends in
@@ -83,7 +83,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_postgres = callspec is not None and callspec.params.get("database_url") == "postgresql"
-        (dropped if on_postgres and item.path.name.startswith("test_views_") else kept).append(item)
+        views = item.path.name.startswith("test_views_") or item.get_closest_marker("views")
+        (dropped if on_postgres and views else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
@@ -299,24 +300,25 @@ def other_community(make_community) -> Community:
 def people(make_member, other_community, elder, family, volunteer, coordinator) -> dict[str, User]:
     """Everyone a permission test signs in as, by name: the issue's seven people.
 
-    The provider owns a verified marketplace provider; in the time bank it is a
-    member with no special rights. The street admin belongs to the other community,
+    The provider owns a verified marketplace provider serving both communities of
+    the street; in the time bank it is a member with no special rights. The street admin belongs to the other community,
     so their reach across the street is what lets them in.
     """
     owner = make_member("保洁公司老板", age=45)
-    db.session.add(
-        Provider(
-            name="好帮手家政",
-            kind="company",
-            categories="housekeeping",
-            contact_name=owner.display_name,
-            contact_phone=owner.phone,
-            owner_id=owner.id,
-            street_id=owner.community.street_id,
-            account_id=open_provider_account(owner.community_id).id,
-            status="verified",
-        )
+    shop = Provider(
+        name="好帮手家政",
+        kind="company",
+        categories="housekeeping",
+        contact_name=owner.display_name,
+        contact_phone=owner.phone,
+        owner_id=owner.id,
+        street_id=owner.community.street_id,
+        account_id=open_provider_account(owner.community_id).id,
+        status="verified",
     )
+    # it serves both communities of the street: each coordinator has one side of it
+    shop.communities = [elder.community, other_community]
+    db.session.add(shop)
     db.session.flush()
     return {
         "elder": elder,
