@@ -62,7 +62,9 @@ class Row:
     records something although it is a page or a 4xx (the card page chooses the box a
     visit asks for; a wrong card code counts as a try). An ``idle`` action may find
     nothing to do in the scene (no unread message to mark, no lock to lift): its status
-    is checked, not that it changed something.
+    is checked, not that it changed something. ``names_elder`` lists people outside the
+    elder's side to whom the route may name the elder (the other side of a two-sided
+    record, the street's board of open requests); no other page shows them the elder.
     """
 
     method: str
@@ -71,6 +73,7 @@ class Row:
     data: Callable[..., dict] = nothing
     writes: frozenset[str] = field(default_factory=frozenset)
     idle: bool = False
+    names_elder: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         assert self.method in (GET, POST), self.method
@@ -85,12 +88,14 @@ class Row:
         return who in self.writes or (self.method == POST and self.expected[who] < 400)
 
 
-def get(path: str, expected: dict[str, int], writes=()) -> Row:
-    return Row(GET, path, expected, writes=frozenset(writes))
+def get(path: str, expected: dict[str, int], writes=(), names_elder=()) -> Row:
+    return Row(GET, path, expected, writes=frozenset(writes), names_elder=frozenset(names_elder))
 
 
-def post(path: str, expected: dict[str, int], data=nothing, writes=(), idle=False) -> Row:
-    return Row(POST, path, expected, data, frozenset(writes), idle)
+def post(
+    path: str, expected: dict[str, int], data=nothing, writes=(), idle=False, names_elder=()
+) -> Row:
+    return Row(POST, path, expected, data, frozenset(writes), idle, frozenset(names_elder))
 
 
 # --- the scene -------------------------------------------------------------------------------

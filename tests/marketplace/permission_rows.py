@@ -93,10 +93,18 @@ def _other_provider(scene, name: str, status: str) -> Provider:
 
 
 def _booking(scene, *, resident=None, days: float = 3, **fields):
-    """A booking of the shop's item, written directly (no capacity or notice rules)."""
+    """A booking of the shop's item, written directly (no capacity or notice rules).
+
+    Its title is the resident's own (an item's title is public; a booking's is not).
+    """
     item = db.session.get(ServiceItem, scene["item"])
     resident = resident or scene.people["elder"]
+    fields.setdefault("title", BOOKING_TITLES.get(resident.community_id == _b(scene).id))
     return add_booking(item, utcnow() + timedelta(days=days), resident=resident, **fields)
+
+
+# What the elder's (community A) and B's residents' bookings are called.
+BOOKING_TITLES = {False: "王家每周保洁", True: "金狮上门保洁"}
 
 
 def _started(scene):
@@ -149,23 +157,23 @@ def _review(scene, text: str = "阿姨很细心，下次还约", resident=None):
     return create_review(by=resident, booking_id=booking.id, stars=5, text=text)
 
 
-def _reported(scene, resident=None):
-    review = _review(scene, "阿姨骂人很难听", resident)
+def _reported(scene, resident=None, text: str = "阿姨骂人很难听"):
+    review = _review(scene, text, resident)
     report_review(by=scene.people["volunteer"], review_id=review.id, reason="辱骂")
     return review
 
 
 def _hidden(scene):
-    review = _reported(scene)
+    review = _reported(scene, text="这家人都是骗子")  # hidden: for the elder's coordinators only
     hide_review(by=scene.people["coordinator"], review_id=review.id, reason="人身攻击")
     return review
 
 
-def _rule(scene, staff: str = "coordinator"):
+def _rule(scene, staff: str = "coordinator", name: str = "高龄助洁补贴"):
     """A subsidy of the community of ``staff``, who started it."""
     return create_rule(
         scene.people[staff].community,
-        name="高龄助洁补贴",
+        name=name,
         category="housekeeping",
         min_age=80,
         fen_per_unit=2000,
@@ -202,8 +210,10 @@ BUILDERS: dict[str, Callable] = {
     "reported": _reported,
     "hidden": _hidden,
     "rule": _rule,
-    "b_rule": lambda scene: _rule(scene, "other_coordinator"),
-    "b_reported": lambda scene: _reported(scene, db.session.get(User, scene["b_resident"])),
+    "b_rule": lambda scene: _rule(scene, "other_coordinator", "金狮助餐补贴"),
+    "b_reported": lambda scene: _reported(
+        scene, db.session.get(User, scene["b_resident"]), "保洁员迟到还顶嘴"
+    ),
 }
 
 

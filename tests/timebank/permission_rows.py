@@ -111,15 +111,34 @@ def _plan_visit(scene) -> Visit:
     return db.session.scalars(select(Visit).where(Visit.care_plan_id == plan_id)).first()
 
 
-def _logged(scene):
-    """A visit the volunteer logged for the elder, waiting for the elder's side to answer."""
+def _b_volunteer(scene) -> User:
+    """A volunteer of community B (the other community of the street)."""
+    b = scene.people["other_coordinator"].community
+    return scene.make_member("金狮志愿者", age=58, community=b, is_volunteer=True)
+
+
+def _cross_plain(scene) -> Visit:
+    """B's volunteer to visit the elder of A (the issue's case): A's side arranged it."""
+    return schedule_visit(
+        volunteer=db.session.get(User, scene["b_volunteer"]),
+        recipient=scene.people["elder"],
+        category="companionship",
+        scheduled_date=TODAY,
+        scheduled_time=time(9, 30),
+        by=scene.people["coordinator"],
+    )
+
+
+def _logged(scene, volunteer=None):
+    """A visit a volunteer logged for the elder, waiting for the elder's side to answer."""
+    volunteer = volunteer or scene.people["volunteer"]
     return log_visit(
-        volunteer=scene.people["volunteer"],
+        volunteer=volunteer,
         recipient=scene.people["elder"],
         category="meal",
         service_date=TODAY,
         minutes=45,
-        entered_by=scene.people["volunteer"],
+        entered_by=volunteer,
         idempotency_key=key(),
     )
 
@@ -163,6 +182,9 @@ BUILDERS: dict[str, Callable] = {
         OfferDetails(category="haircut"), by=scene.people["volunteer"]
     ),
     "logged": _logged,
+    "b_volunteer": _b_volunteer,
+    "cross_plain": _cross_plain,
+    "cross_logged": lambda scene: _logged(scene, db.session.get(User, scene["b_volunteer"])),
     "giving_elder": _giving_elder,
     "plain": lambda scene: _visit_at(scene, time(8, 0)),
     "under_way": _under_way,
@@ -190,6 +212,7 @@ FAR_NOT_FOUND = dict.fromkeys(FAR, 404)
 FAR_NOT_A_CHOICE = dict.fromkeys(FAR, 400)
 # Community B's coordinator and the street admin (of both communities).
 B_STAFF = {"other_coordinator", "street_admin"}
+B_SIDE = {"other_coordinator"}  # B's coordinator, when a record has a B side
 # Pages of one's own street's people (each member and staff see their own).
 BROWSERS = STAFF | {"volunteer"}
 
@@ -301,7 +324,8 @@ ROWS = [
     post("/aid/requests/new", only(ALL, 302), need_form),
     get("/aid/requests/new?for={elder}", only(REQUESTER_SIDE, 200)),
     post("/aid/requests/new?for={elder}", only(REQUESTER_SIDE, 302), need_form),
-    get("/aid/requests", only(BROWSERS, 200)),
+    # the street's board of open requests names who asks, for any volunteer of the street
+    get("/aid/requests", only(BROWSERS, 200), names_elder=B_SIDE),
     # a list's community filter offers the communities of one's own street
     get("/aid/requests?community={other_community}", only(BROWSERS, 200) | FAR_NOT_A_CHOICE),
     get("/aid/requests/{open}", only(VISIT_PEOPLE, 200)),
@@ -335,6 +359,10 @@ ROWS = [
     post(
         "/visits/{logged}/dispute", only(REQUESTER_SIDE, 302), lambda s: {"dispute-reason": "没来"}
     ),
+    # B's volunteer visited A's elder: B's coordinator sees their volunteer's visit; only
+    # the elder's side answers it
+    get("/visits/{cross_logged}", only(REQUESTER_SIDE | B_STAFF, 200), names_elder=B_SIDE),
+    post("/visits/{cross_logged}/confirm", only(REQUESTER_SIDE, 302), names_elder=B_SIDE),
     get("/confirmations", only(ALL, 200)),
     # hours: gifts, donations and statements, for oneself or (coordinators) for a member
     get("/gift?for={giving_elder}", only({"elder"} | COORDINATORS, 200)),
@@ -354,6 +382,12 @@ ROWS = [
     post("/rounds/visits/{plain}/skip", only(VISIT_PEOPLE, 302)),
     post("/rounds/visits/{plain}/cancel", only(VISIT_PEOPLE, 302)),
     # the first look chooses the box of the card this visit asks for
+    # B's volunteer's visit to A's elder: B's coordinator sees it, but neither checks it in
+    # and out nor calls it off (the issue: they did both)
+    get("/rounds/visits/{cross_plain}", only(REQUESTER_SIDE | B_STAFF, 200), names_elder=B_SIDE),
+    post("/rounds/visits/{cross_plain}/check-in", only(COORDINATORS, 302), names_elder=B_SIDE),
+    post("/rounds/visits/{cross_plain}/cancel", only(REQUESTER_SIDE, 302), names_elder=B_SIDE),
+    get("/rounds/visits/{cross_plain}/record", only(COORDINATORS, 200)),
     get("/rounds/visits/{finished}/card", only({"volunteer"}, 200), writes={"volunteer"}),
     # a wrong code from the visit's volunteer counts as a try and answers 400
     post(
