@@ -10,10 +10,14 @@ from sqlalchemy import select
 
 from community.account_admin import suspend_member
 from community.family import request_family_link
-from community.models import FamilyLink
+from community.models import FamilyLink, User
 from community.notifications import notify
 from extensions import db
 from tests.permission_table import COORDINATORS, FAR, PEOPLE, STAFF, get, only, post
+
+
+def _b(scene):
+    return scene.people["other_coordinator"].community
 
 
 def _asked_link(scene) -> FamilyLink:
@@ -41,6 +45,11 @@ def _suspended(scene):
 
 BUILDERS: dict[str, Callable] = {
     "asked": _asked_link,
+    "b_asked": lambda scene: request_family_link(
+        by=scene.make_member("金狮女儿", age=50, community=_b(scene)),
+        elder=db.session.get(User, scene["b_resident"]),
+        relation="女儿",
+    ),
     "link": _active_link,
     "suspended": _suspended,
     "notification": lambda scene: notify(scene.people["elder"], "low_balance", left=60),
@@ -49,6 +58,7 @@ BUILDERS: dict[str, Callable] = {
 ALL = set(PEOPLE)
 REQUESTER_SIDE = {"elder", "family"} | COORDINATORS
 STREET_ADMINS = {"street_admin", "far_street_admin"}
+B_STAFF = {"other_coordinator", "street_admin"}  # community B's coordinator, the street admin
 OTHER_STREETS = {"far_street_admin": 400}
 
 
@@ -83,7 +93,10 @@ def policy_form(scene) -> dict:
 ROWS = [
     # a member's page and account decisions (/members): their coordinators, their street's admin
     get("/members/{elder}", only(COORDINATORS, 200)),
-    get("/members/{b_resident}", only({"other_coordinator", "street_admin"}, 200)),
+    get("/members/{b_resident}", only(B_STAFF, 200)),
+    get("/members/{b_resident}/edit", only(B_STAFF, 200)),
+    get("/members/{b_resident}/suspend", only(B_STAFF, 200)),
+    get("/members/{b_resident}/family", only(B_STAFF, 200)),
     get("/members/{far_elder}", only(FAR, 200)),
     get("/members/{elder}/edit", only(COORDINATORS, 200)),
     post("/members/{elder}/edit", only(COORDINATORS, 302), flags_form),
@@ -112,6 +125,7 @@ ROWS = [
     get("/family/requests/{asked}", only({"elder"} | COORDINATORS, 200)),
     post("/family/requests/{asked}", only({"elder"} | COORDINATORS, 302), consent_form),
     get("/family/requests/{link}", only(REQUESTER_SIDE, 200)),
+    get("/family/requests/{b_asked}", only(B_STAFF, 200)),
     post("/family/links/{link}/end", only(REQUESTER_SIDE, 302)),
     get("/family/pending", only(STAFF, 200)),
     # the inbox (/inbox): the notification is the elder's

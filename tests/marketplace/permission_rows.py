@@ -303,6 +303,11 @@ ROWS = [
         "/bookings/new?item={item}&for={elder}",
         only(RESIDENT_SIDE, 200) | dict.fromkeys(FAR, 404),
     ),
+    get(
+        "/bookings/new?item={item}&for={b_resident}",
+        only(B_STAFF, 200) | dict.fromkeys(FAR, 404),
+    ),
+    get("/bookings/new?item={item}&for={far_elder}", only(FAR, 200, refused=404)),
     post(
         "/bookings/new?item={item}&day={day}&for={elder}",
         only(RESIDENT_SIDE, 302) | dict.fromkeys(FAR, 404),

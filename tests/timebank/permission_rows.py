@@ -149,23 +149,28 @@ def _giving_elder(scene):
     return scene.people["elder"]
 
 
-def _donation(scene) -> int:
-    volunteer = scene.people["volunteer"]
+def _donation(scene, volunteer=None) -> int:
+    volunteer = volunteer or scene.people["volunteer"]
     top_up(volunteer, 300)
     return donate_hours(member=volunteer, minutes=60, by=volunteer, idempotency_key=key())
 
 
-def _group_session(scene):
+def _group_session(scene, coordinator: str = "coordinator", participant=None):
+    participant = participant or scene.people["volunteer"]
     return log_group_session(
-        community=scene.people["coordinator"].community,
+        community=scene.people[coordinator].community,
         title="中秋游园会",
         category="companionship",
         held_on=TODAY,
         minutes=60,
-        participant_lines=[scene.people["volunteer"].phone],
-        by=scene.people["coordinator"],
+        participant_lines=[participant.phone],
+        by=scene.people[coordinator],
         idempotency_key=key(),
     )
+
+
+def _b(scene, name: str) -> User:
+    return db.session.get(User, scene[name])
 
 
 def _carded_elder(scene):
@@ -199,6 +204,12 @@ BUILDERS: dict[str, Callable] = {
     "transfer": _donation,
     "disputed": lambda scene: disputed_visit(scene.people["volunteer"], scene.people["elder"]),
     "priority_elder": lambda scene: scene.make_member("孙奶奶", age=88, is_priority=True),
+    # community B's records, for B's coordinator (and the street admin) and not A's
+    "b_transfer": lambda scene: _donation(scene, _b(scene, "b_volunteer")),
+    "b_session": lambda scene: _group_session(scene, "other_coordinator", _b(scene, "b_volunteer")),
+    "b_disputed_visit": lambda scene: disputed_visit(
+        _b(scene, "b_volunteer"), _b(scene, "b_resident")
+    ),
 }
 
 # --- who is who ------------------------------------------------------------------------------
@@ -324,6 +335,8 @@ ROWS = [
     post("/aid/requests/new", only(ALL, 302), need_form),
     get("/aid/requests/new?for={elder}", only(REQUESTER_SIDE, 200)),
     post("/aid/requests/new?for={elder}", only(REQUESTER_SIDE, 302), need_form),
+    get("/aid/requests/new?for={b_resident}", only(B_STAFF, 200)),
+    get("/aid/requests/new?for={far_elder}", only(FAR, 200)),
     # the street's board of open requests names who asks, for any volunteer of the street
     get("/aid/requests", only(BROWSERS, 200), names_elder=B_SIDE),
     # a list's community filter offers the communities of one's own street
@@ -371,6 +384,8 @@ ROWS = [
     post("/donate?for={giving_elder}", only({"elder"} | COORDINATORS, 302), donate_form),
     get("/statement?member={elder}", only({"elder"} | COORDINATORS, 200)),
     get("/statement.csv?member={elder}", only({"elder"} | COORDINATORS, 200)),
+    get("/statement?member={b_resident}", only(B_STAFF, 200)),
+    get("/statement?member={far_elder}", only(FAR, 200)),
     # rounds, cards and call-backs (/rounds)
     get("/rounds/", only(ALL, 200)),
     get("/rounds/schedule", only(ALL, 200)),
@@ -452,5 +467,14 @@ ROWS = [
     post("/desk/transfers/{transfer}/reverse", only(COORDINATORS, 302), reverse_form),
     get("/desk/disputes", only(STAFF, 200)),
     get("/desk/disputes/{disputed}", only(COORDINATORS, 200)),
+    # community B's people and records are B's coordinator's (and the street admin's)
+    get("/desk/members/{b_resident}/grant", only(B_STAFF, 200)),
+    get("/desk/transfers/{b_transfer}", only(B_STAFF, 200)),
+    get("/desk/disputes/{b_disputed_visit}", only(B_STAFF, 200)),
+    get("/rounds/cards/{b_resident}", only(B_STAFF, 200)),
+    get("/plans/elder/{b_resident}", only(B_STAFF, 200)),
+    get("/plans/volunteer/{b_volunteer}", only(B_STAFF, 200)),
+    get("/reports/certificates/{b_volunteer}", only(B_STAFF, 200)),
+    get("/groups/{b_session}", only(B_STAFF, 200)),
     post("/desk/disputes/{disputed}", only(COORDINATORS, 302), settle_form),
 ]
