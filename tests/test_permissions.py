@@ -8,9 +8,11 @@ provider serves both), the street admin; a coordinator and a street admin of a s
 street. The rows live beside each package's tests (tests/*/permission_rows.py).
 
 Every page (GET) and every refusal must change nothing: each cell compares a snapshot
-of every table before and after, and a refusal must not show the elder's name or what
-their records say. Pages and refusals share one scene per person; each POST that is
-allowed to act gets a scene of its own and must change something.
+of every table before and after. No page shows someone outside the elder's side (B's
+coordinator, another street) who the elder is or what their records say, and a refusal
+shows them nothing of the record, whether the form was filled or empty. Pages and
+refusals share one scene per person; each POST that is allowed to act gets a scene of
+its own and must change something.
 """
 
 from __future__ import annotations
@@ -116,6 +118,17 @@ def test_what_each_person_may_see_and_is_refused(app, cast, scene, who, subtests
             page = response.get_data(as_text=True)
             shown = [word for word in hidden if word in page and word not in typed]
             assert shown == [], f"{row.label} as {who} shows {shown}"
+            if outside and refused and row.method == POST and NAME.search(row.path):
+                # a record out of reach is refused before its form is read: an empty
+                # form gets the same answer and shows nothing either (the issue's review page)
+                empty = person.send(row, url, {})
+                after = snapshot(tables)
+                changed, before = changed_tables(before, after), after
+                assert empty.status_code == row.expected[who], f"empty {row.label} as {who}"
+                assert changed == [], f"empty {row.label} as {who} changed {changed}"
+                page = empty.get_data(as_text=True)
+                shown = [word for word in hidden if word in page]
+                assert shown == [], f"empty {row.label} as {who} shows {shown}"
 
 
 # --- what people may do: each allowed POST on a scene of its own ------------------------------
