@@ -72,10 +72,11 @@ def _gist(response) -> str:
 
 # What no page shows to anyone outside the elder's side (B's coordinator, another street):
 # who the elder is, a request's private note, what their bookings are called, a review
-# hidden for being abusive, their community's subsidy. A refusal shows none of their
-# records' public words either (a review's text, the item booked).
+# hidden for being abusive, their community's subsidy, the providers serving only their
+# community that residents cannot see (one applying, one suspended). A refusal shows none
+# of their records' public words either (a review's text, the item booked).
 OUTSIDE_THE_ELDERS_SIDE = {"other_coordinator", "far_coordinator", "far_street_admin"}
-UNSHOWN = ("钥匙在邻居家", "王家每周保洁", "这家人都是骗子", "高龄助洁补贴")
+UNSHOWN = ("钥匙在邻居家", "王家每周保洁", "这家人都是骗子", "高龄助洁补贴", "新来家政", "停业家政")
 NOT_IN_REFUSALS = ("阿姨骂人很难听", "阿姨很细心", "日常保洁")
 
 

@@ -316,6 +316,7 @@ ROWS = [
     # a booking: its resident's side and the provider see it; nobody else learns it exists
     get("/bookings/{requested}", not_found(SEES_BOOKING, 200)),
     get("/bookings/{b_booking}", only(B_SIDE, 200, refused=404)),
+    get("/bookings/{b_booking}/cancel", only(B_SIDE, 200, refused=404)),
     get("/bookings/{requested}/accept", not_found({"provider"}, 200)),
     post("/bookings/{requested}/accept", not_found({"provider"}, 302)),
     get("/bookings/{requested}/decline", not_found({"provider"}, 200)),
