@@ -34,8 +34,6 @@ FAR = frozenset({"far_coordinator", "far_street_admin"})
 COORDINATORS = frozenset({"coordinator", "street_admin"})
 # Everyone whose role is staff, each on their own people (lists show their own).
 STAFF = COORDINATORS | {"other_coordinator"} | FAR
-STREET_STAFF = COORDINATORS | {"other_coordinator"}
-MEMBERS = frozenset({"elder", "family", "volunteer", "provider"})
 REFUSED = frozenset({403, 404})
 
 GET, POST = "GET", "POST"
