@@ -153,6 +153,11 @@ ROWS = [
     ),
     get("/reviews/{review}/reply", only({"provider"}, 200)),
     post("/reviews/{review}/reply", only({"provider"}, 302), lambda s: {"text": "谢谢"}),
+    # a hidden review is for the reviewer's coordinators: the provider neither reads nor
+    # answers it until it is shown again, and nobody reports it
+    get("/reviews/{hidden}/reply", only((), 200) | {"provider": 404}),
+    post("/reviews/{hidden}/reply", only((), 302) | {"provider": 404}, lambda s: {"text": "谢谢"}),
+    get("/reviews/{hidden}/report", only((), 404, refused=404)),
     get("/reviews/{review}/report", only(ALL, 200)),
     post("/reviews/{review}/report", only(ALL, 302), lambda s: {"reason": "不实"}),
     get("/reviews/moderation", only(STAFF, 200)),
