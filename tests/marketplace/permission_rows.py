@@ -96,6 +96,8 @@ ROWS = [
     # booking: for oneself, or for a member one may book for (family, their coordinators)
     get("/bookings/", only(ALL, 200)),
     get("/bookings/new?item={item}", only(ALL, 200)),
+    # an item of a provider not (yet) verified is not there to book, for anyone
+    get("/bookings/new?item={applied_item}", only((), 404, refused=404)),
     get(
         "/bookings/new?item={item}&for={elder}",
         only(RESIDENT_SIDE, 200) | dict.fromkeys(FAR, 404),
@@ -112,6 +114,8 @@ ROWS = [
     ),
     # a booking: its resident's side and the provider see it; nobody else learns it exists
     get("/bookings/{requested}", not_found(SEES_BOOKING, 200)),
+    # (the booking of a review hidden as abusive: its page shows the review to nobody else)
+    get("/bookings/{hidden_booking}", not_found(SEES_BOOKING, 200)),
     get("/bookings/{b_booking}", only(B_SIDE, 200, refused=404)),
     get("/bookings/{b_booking}/cancel", only(B_SIDE, 200, refused=404)),
     get("/bookings/{requested}/accept", not_found({"provider"}, 200)),

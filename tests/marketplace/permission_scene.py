@@ -17,6 +17,7 @@ from marketplace.card_models import CardPayment
 from marketplace.clock import local_today
 from marketplace.models import CalendarException, Provider, ProviderStatus, ServiceItem, WeeklySlot
 from marketplace.moderation import hide_review
+from marketplace.review_models import Review
 from marketplace.reviews import create_review, report_review
 from marketplace.subsidies import create_rule
 from tests.marketplace.booking_support import add_booking
@@ -34,7 +35,9 @@ def _shop(scene) -> Provider:
 
 
 def _item(scene, title: str = "日常保洁", **fields) -> ServiceItem:
+    """An item of the shop (or of ``provider_id``)."""
     values = {
+        "provider_id": scene["shop"],
         "category": "housekeeping",
         "unit": "visit",
         "price_fen": 8000,
@@ -42,7 +45,7 @@ def _item(scene, title: str = "日常保洁", **fields) -> ServiceItem:
         "duration_minutes": 120,
         "cancel_fee_percent": 20,
     }
-    item = ServiceItem(provider_id=scene["shop"], title=title, **(values | fields))
+    item = ServiceItem(title=title, **(values | fields))
     db.session.add(item)
     db.session.flush()
     return item
@@ -205,6 +208,8 @@ BUILDERS: dict[str, Callable] = {
     "review": _review,
     "reported": _reported,
     "hidden": _hidden,
+    "hidden_booking": lambda scene: db.session.get(Review, scene["hidden"]).booking_id,
+    "applied_item": lambda scene: _item(scene, "试营业保洁", provider_id=scene["applied"]),
     "rule": _rule,
     "b_rule": lambda scene: _rule(scene, "other_coordinator", "金狮助餐补贴"),
     "b_reported": lambda scene: _reported(
