@@ -26,7 +26,6 @@ from tests.conftest import csrf_token
 from tests.marketplace import permission_rows as marketplace_rows
 from tests.permission_table import (
     COMMON_BUILDERS,
-    COORDINATORS,
     GET,
     PEOPLE,
     POST,
@@ -79,12 +78,12 @@ def _gist(response) -> str:
 OUTSIDE_THE_ELDERS_SIDE = {"other_coordinator", "far_coordinator", "far_street_admin"}
 UNSHOWN = ("王家每周保洁", "高龄助洁补贴", "新来家政", "停业家政")
 NOT_IN_REFUSALS = ("阿姨骂人很难听", "阿姨很细心", "日常保洁")
-# Words only some of the elder's side read, on any page: an open request's private note
-# (where the key is) is the requester's side's until a volunteer is agreed; a review hidden
-# as abusive is the reviewer's coordinators' alone (not the provider reviewed's).
+# Words of the scene's records that only some read, on any page (a request's private note,
+# a hidden review), and who: each package's READERS.
 READERS = {
-    "钥匙在邻居家": {"elder", "family"} | COORDINATORS,
-    "这家人都是骗子": COORDINATORS,
+    word: readers
+    for package in PACKAGES
+    for word, readers in getattr(package, "READERS", {}).items()
 }
 
 

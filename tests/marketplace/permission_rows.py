@@ -14,9 +14,9 @@ from __future__ import annotations
 from tests.marketplace.booking_support import key
 from tests.permission_table import COORDINATORS, FAR, PEOPLE, STAFF, get, only, post
 
-from .permission_scene import BUILDERS
+from .permission_scene import BUILDERS, HIDDEN_REVIEW
 
-__all__ = ["BUILDERS", "ROWS"]
+__all__ = ["BUILDERS", "READERS", "ROWS"]
 
 # --- who is who ------------------------------------------------------------------------------
 
@@ -29,6 +29,11 @@ STREET = ALL - FAR
 # Providers serving this community are overseen by its coordinators and the street admin;
 # the shop serves community B too, so B's coordinator oversees it as well.
 OVERSEE_SHOP = COORDINATORS | {"other_coordinator"}
+
+
+# A review hidden as abusive is its reviewer's coordinators' to read, on any page: not the
+# provider reviewed's, nor anyone's browsing or reporting.
+READERS = {HIDDEN_REVIEW: COORDINATORS}
 
 
 def not_found(ok, status: int) -> dict[str, int]:

@@ -24,6 +24,7 @@ from tests.marketplace.booking_support import add_booking
 from timebank.accounts import open_provider_account
 
 DAY = local_today() + timedelta(days=3)
+HIDDEN_REVIEW = "这家人都是骗子"  # the words of a review hidden as abusive
 
 
 # --- the scene -------------------------------------------------------------------------------
@@ -163,7 +164,7 @@ def _reported(scene, resident=None, text: str = "阿姨骂人很难听"):
 
 
 def _hidden(scene):
-    review = _reported(scene, text="这家人都是骗子")  # hidden: for the elder's coordinators only
+    review = _reported(scene, text=HIDDEN_REVIEW)
     hide_review(by=scene.people["coordinator"], review_id=review.id, reason="人身攻击")
     return review
 

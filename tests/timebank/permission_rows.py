@@ -21,10 +21,17 @@ from tests.permission_table import (
     post,
 )
 
-from .permission_scene import BUILDERS, TODAY, TOMORROW
+from .permission_scene import (
+    BUILDERS,
+    OPEN_NOTE,
+    SCHEDULED_NOTE,
+    TAKEN_NOTE,
+    TODAY,
+    TOMORROW,
+)
 from .support import key
 
-__all__ = ["BUILDERS", "ROWS"]
+__all__ = ["BUILDERS", "READERS", "ROWS"]
 
 # --- who is who ------------------------------------------------------------------------------
 
@@ -40,6 +47,13 @@ B_STAFF = {"other_coordinator", "street_admin"}
 B_SIDE = {"other_coordinator"}  # B's coordinator, when a record has a B side
 # Pages of one's own street's people (each member and staff see their own).
 BROWSERS = STAFF | {"volunteer"}
+
+# Words of the scene's records that no page shows to anyone but their readers.
+READERS = {
+    OPEN_NOTE: REQUESTER_SIDE,
+    TAKEN_NOTE: REQUESTER_SIDE,
+    SCHEDULED_NOTE: REQUESTER_SIDE | {"volunteer"},
+}
 
 # --- forms -------------------------------------------------------------------------------
 

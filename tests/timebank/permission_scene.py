@@ -45,10 +45,16 @@ def _posted(scene, **fields):
     return post_request(_need(**fields), requester=elder, by=elder, idempotency_key=key())
 
 
-def _taken(scene):
-    request = _posted(scene)
+def _taken(scene, **fields):
+    """Taken by the volunteer, waiting for the elder's side to agree."""
+    request = _posted(scene, **fields)
     take_request(request, volunteer=scene.people["volunteer"])
     return request
+
+
+# Each request's private note, and who may read it: the requester's side always; the
+# volunteer once that side agreed to them (not while their take waits for an answer).
+OPEN_NOTE, TAKEN_NOTE, SCHEDULED_NOTE = "钥匙在邻居家", "门锁密码是1234", "钥匙放在门垫下"
 
 
 def _visit_at(scene, at: time, day=TODAY) -> Visit:
@@ -170,9 +176,11 @@ def _carded_elder(scene):
 
 
 BUILDERS: dict[str, Callable] = {
-    "open": lambda scene: _posted(scene, private_notes="钥匙在邻居家"),
-    "taken": _taken,
-    "scheduled": lambda scene: approve_take(_taken(scene), by=scene.people["elder"]),
+    "open": lambda scene: _posted(scene, private_notes=OPEN_NOTE),
+    "taken": lambda scene: _taken(scene, private_notes=TAKEN_NOTE),
+    "scheduled": lambda scene: approve_take(
+        _taken(scene, private_notes=SCHEDULED_NOTE), by=scene.people["elder"]
+    ),
     "offer": lambda scene: publish_offer(
         OfferDetails(category="haircut"), by=scene.people["volunteer"]
     ),
