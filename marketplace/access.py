@@ -189,6 +189,15 @@ def may_moderate_review(actor: User, review: Review) -> bool:
     return coordinates(actor, booking.resident) and not runs_provider(actor, booking.provider)
 
 
+def may_read_review(actor: User, review: Review) -> bool:
+    """A shown review is read by whoever sees its provider's page; one hidden as abusive by
+    the reviewing resident's coordinators alone (``may_moderate_review``), never by the
+    provider reviewed: it reads and answers it only once it is shown again."""
+    if review.is_hidden:
+        return may_moderate_review(actor, review)
+    return may_see_provider(actor, review.booking.provider)
+
+
 def review_staff_condition(actor: User) -> ColumnElement[bool]:
     """SQL on Review: reviews ``actor`` moderates (as ``may_moderate_review``)."""
     staff_bookings = select(Booking.id).where(staff_booking_condition(actor))

@@ -21,7 +21,13 @@ from sqlalchemy.exc import IntegrityError
 
 from community.models import User, utcnow
 from extensions import db
-from marketplace.access import may_book_for, may_see_provider, may_view_booking, runs_provider
+from marketplace.access import (
+    may_book_for,
+    may_read_review,
+    may_see_provider,
+    may_view_booking,
+    runs_provider,
+)
 from marketplace.booking_models import Booking, BookingStatus
 from marketplace.bookings import record_acted_for
 from marketplace.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -159,13 +165,16 @@ def find_review(review_id: int) -> Review:
 
 
 def review_to_reply(actor: User, review_id: int) -> Review:
-    """The review ``actor`` may reply to: one of the provider they run.
+    """The review ``actor`` may reply to: a shown one of the provider they run.
 
-    Raises NotFound, NotAllowed (not the provider's owner).
+    Raises NotAllowed (not the provider's owner), NotFound (no such review, or one hidden
+    as abusive: its text is for the reviewer's coordinators, see access.may_read_review).
     """
     review = find_review(review_id)
     if not runs_provider(actor, db.session.get(Provider, review.provider_id)):
         raise NotAllowed(_l("Only the provider may reply to its reviews."))
+    if not may_read_review(actor, review):
+        raise NotFound(_l("No such review."))
     return review
 
 

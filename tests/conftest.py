@@ -26,10 +26,12 @@ from werkzeug.routing.rules import Rule
 
 import community.models as community_models
 from app import create_app
+from community import audit
 from community.models import Community, Role, Street, User
 from community.services import create_member, found_community, link_family
 from extensions import db
 from marketplace.models import Provider
+from storage import write_intent
 from timebank.accounts import open_provider_account
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +75,7 @@ def _share_url_builders() -> None:
 
 
 def pytest_collection_modifyitems(config, items):
-    """View tests (test_views_*.py) run on SQLite only.
+    """View tests (test_views_*.py, and tests marked ``views``) run on SQLite only.
 
     Who may see and do what is decided in Python, the same on every database;
     the services and the ledger under those views run on both backends in
@@ -83,7 +85,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_postgres = callspec is not None and callspec.params.get("database_url") == "postgresql"
-        (dropped if on_postgres and item.path.name.startswith("test_views_") else kept).append(item)
+        views = item.path.name.startswith("test_views_") or item.get_closest_marker("views")
+        (dropped if on_postgres and views else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
@@ -181,6 +184,22 @@ def database_url(request, tmp_path) -> str:
 @pytest.fixture
 def backend(database_url) -> str:
     return "sqlite" if database_url.startswith("sqlite") else "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _context_as_outside_a_request():
+    """Start each test with the context variables the request hooks set at their defaults.
+
+    The test client runs requests in the test's own context, so a request's
+    ``audit.origin`` (its client address) and ``storage.write_intent`` would otherwise
+    outlive it into the next test of the worker: an audit entry recorded by a fixture
+    "from 127.0.0.1", a fixture's SQLite write begun as a reader. Which tests failed
+    then depended on which ran before them.
+    """
+    tokens = [(audit.origin, audit.origin.set("cli")), (write_intent, write_intent.set(True))]
+    yield
+    for variable, token in reversed(tokens):
+        variable.reset(token)
 
 
 def _fresh_request_globals(sender, **extra) -> None:
@@ -299,24 +318,25 @@ def other_community(make_community) -> Community:
 def people(make_member, other_community, elder, family, volunteer, coordinator) -> dict[str, User]:
     """Everyone a permission test signs in as, by name: the issue's seven people.
 
-    The provider owns a verified marketplace provider; in the time bank it is a
-    member with no special rights. The street admin belongs to the other community,
+    The provider owns a verified marketplace provider serving both communities of
+    the street; in the time bank it is a member with no special rights. The street admin belongs to the other community,
     so their reach across the street is what lets them in.
     """
     owner = make_member("保洁公司老板", age=45)
-    db.session.add(
-        Provider(
-            name="好帮手家政",
-            kind="company",
-            categories="housekeeping",
-            contact_name=owner.display_name,
-            contact_phone=owner.phone,
-            owner_id=owner.id,
-            street_id=owner.community.street_id,
-            account_id=open_provider_account(owner.community_id).id,
-            status="verified",
-        )
+    shop = Provider(
+        name="好帮手家政",
+        kind="company",
+        categories="housekeeping",
+        contact_name=owner.display_name,
+        contact_phone=owner.phone,
+        owner_id=owner.id,
+        street_id=owner.community.street_id,
+        account_id=open_provider_account(owner.community_id).id,
+        status="verified",
     )
+    # it serves both communities of the street: each coordinator has one side of it
+    shop.communities = [elder.community, other_community]
+    db.session.add(shop)
     db.session.flush()
     return {
         "elder": elder,

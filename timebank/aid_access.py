@@ -69,10 +69,21 @@ def may_view_request(actor: User, request: AidRequest) -> bool:
     )
 
 
+# A volunteer reads the notes once the requester's side agreed to them.
+AGREED = (RequestStatus.SCHEDULED, RequestStatus.DONE)
+
+
 def may_see_private_notes(actor: User, request: AidRequest) -> bool:
-    """Only the volunteer who took it, the requester's side (and whoever posted it)."""
-    return actor.id in (request.volunteer_id, request.entered_by_id) or on_requester_side(
-        actor, request.requester
+    """The requester's side (and whoever posted it); its volunteer once that side agreed
+    to them: they asked this volunteer (an offer), or approved their take.
+
+    A take waiting for an answer does not show where the key is: a volunteer could
+    otherwise take each open request of the street, read it and withdraw.
+    """
+    if actor.id == request.entered_by_id or on_requester_side(actor, request.requester):
+        return True
+    return actor.id == request.volunteer_id and (
+        request.offer_id is not None or request.status in AGREED
     )
 
 

@@ -16,7 +16,7 @@ import pytest
 from community.models import utcnow
 from community.services import link_family
 from extensions import db
-from marketplace import bookings, disputes, moderation, reviews, transitions
+from marketplace import access, bookings, disputes, moderation, reviews, transitions
 from marketplace.booking_models import Booking
 from marketplace.errors import NotAllowed, NotFound
 from marketplace.review_models import Review
@@ -248,3 +248,23 @@ def test_rating_a_booking_one_does_not_reach_is_not_found(
         reviews.create_review(by=actors[who], booking_id=booking.id, stars=5)
     assert booking.title not in str(refused.value.message)
     assert db.session.query(Review).count() == 0
+
+
+@pytest.mark.parametrize("who", list(REACH))
+def test_a_hidden_review_is_read_by_the_reviewers_coordinators_alone(
+    who, actors, two_sided, elder, make_booking
+):
+    """The provider owner once read (and answered) a review hidden as abusive on its reply
+    page: its text is for the reviewing resident's coordinators, until it is shown again."""
+    review = reported_review(make_booking, two_sided, elder, actors["volunteer"])
+    assert access.may_read_review(actors[who], review)  # shown: whoever sees the provider
+    moderation.hide_review(by=actors["coordinator"], review_id=review.id, reason="辱骂")
+    assert access.may_read_review(actors[who], review) == STAFF[who]
+    if who == "provider_owner":
+        with pytest.raises(NotFound):
+            reviews.review_to_reply(actors[who], review.id)
+        with pytest.raises(NotFound):
+            reviews.reply_to_review(by=actors[who], review_id=review.id, text="胡说")
+        assert review.reply_text == ""
+        moderation.unhide_review(by=actors["coordinator"], review_id=review.id)
+        assert reviews.review_to_reply(actors[who], review.id) is review

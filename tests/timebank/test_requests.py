@@ -20,6 +20,7 @@ from timebank.errors import (
     InvalidVisit,
     NotAllowed,
 )
+from timebank.offers import OfferDetails, ask_for_offer, publish_offer
 from timebank.request_lists import open_requests, unclaimed_requests
 from timebank.requests import (
     Need,
@@ -169,17 +170,39 @@ def test_open_list_puts_urgent_first_and_hides_taken_and_own(elder, volunteer, m
     assert [s.id for s in open_requests(volunteer)] == [urgent.id, normal.id]
 
 
-def test_private_notes_only_for_the_taker_and_the_requesters_side(
+def test_private_notes_only_for_the_requesters_side_and_the_volunteer_it_agreed_to(
     elder, family, volunteer, coordinator, make_member
 ):
     other_volunteer = make_member("别的志愿者", age=30, is_volunteer=True)
-    posted = post(elder, by=family, private_notes="有一只狗")
+    posted = post(elder, by=family, private_notes="钥匙在门垫下")
     assert private_notes_for(volunteer, posted) is None
     take_request(posted, volunteer=volunteer)
-    assert private_notes_for(volunteer, posted) == "有一只狗"
+    # a take waits for the elder's side: taking each open request and withdrawing must not
+    # collect where everyone's key is (issue 9)
+    assert private_notes_for(volunteer, posted) is None
+    approve_take(posted, by=elder)
+    assert private_notes_for(volunteer, posted) == "钥匙在门垫下"
     for allowed in (elder, family, coordinator):
-        assert private_notes_for(allowed, posted) == "有一只狗"
+        assert private_notes_for(allowed, posted) == "钥匙在门垫下"
     assert private_notes_for(other_volunteer, posted) is None
+
+
+def test_a_volunteer_asked_by_name_reads_the_notes_before_accepting(elder, volunteer):
+    offer = publish_offer(OfferDetails(category="haircut"), by=volunteer)
+    asked = ask_for_offer(
+        offer,
+        Need(
+            category="haircut",
+            estimated_minutes=30,
+            needed_on=local_today() + timedelta(days=2),
+            private_notes="请按两次门铃",
+        ),
+        requester=elder,
+        by=elder,
+        idempotency_key=key(),
+    )
+    assert asked.status == RequestStatus.TAKEN
+    assert private_notes_for(volunteer, asked) == "请按两次门铃"
 
 
 # --- taking, approving, declining, cancelling ---------------------------------------------

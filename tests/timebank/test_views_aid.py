@@ -107,12 +107,15 @@ def test_family_without_booking_rights_is_refused(client, people, make_member):
     assert client.get(f"/aid/requests/new?for={people['elder'].id}").status_code == 403
 
 
-def test_private_notes_hidden_from_volunteers_until_they_take_it(client, people, scene):
+def test_private_notes_hidden_from_volunteers_until_the_elder_agrees(client, people, scene):
     login(client, people["volunteer"])
     url = f"/aid/requests/{scene['open']}"
     assert "钥匙在邻居家" not in client.get(url).get_data(as_text=True)
     assert "钥匙在邻居家" not in client.get("/aid/requests").get_data(as_text=True)
     client.post(url + "/take", data={"csrf_token": csrf_token(client, url)})
+    assert "钥匙在邻居家" not in client.get(url).get_data(as_text=True)  # taken, not agreed
+    approve_take(db.session.get(AidRequest, scene["open"]), by=people["elder"])
+    db.session.commit()
     assert "钥匙在邻居家" in client.get(url).get_data(as_text=True)
 
 
