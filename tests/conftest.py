@@ -26,12 +26,10 @@ from werkzeug.routing.rules import Rule
 
 import community.models as community_models
 from app import create_app
-from community import audit
 from community.models import Community, Role, Street, User
 from community.services import create_member, found_community, link_family
 from extensions import db
 from marketplace.models import Provider
-from storage import write_intent
 from timebank.accounts import open_provider_account
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,22 +182,6 @@ def database_url(request, tmp_path) -> str:
 @pytest.fixture
 def backend(database_url) -> str:
     return "sqlite" if database_url.startswith("sqlite") else "postgresql"
-
-
-@pytest.fixture(autouse=True)
-def _context_as_outside_a_request():
-    """Start each test with the context variables the request hooks set at their defaults.
-
-    The test client runs requests in the test's own context, so a request's
-    ``audit.origin`` (its client address) and ``storage.write_intent`` would otherwise
-    outlive it into the next test of the worker: an audit entry recorded by a fixture
-    "from 127.0.0.1", a fixture's SQLite write begun as a reader. Which tests failed
-    then depended on which ran before them.
-    """
-    tokens = [(audit.origin, audit.origin.set("cli")), (write_intent, write_intent.set(True))]
-    yield
-    for variable, token in reversed(tokens):
-        variable.reset(token)
 
 
 def _fresh_request_globals(sender, **extra) -> None:

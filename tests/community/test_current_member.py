@@ -3,24 +3,12 @@ the request only reads."""
 
 from __future__ import annotations
 
-import pytest
 from flask import g
 
-import storage
 from community.current_member import load_member, unread_messages
 from community.notifications import notify
 from storage import read_only
 from tests.conftest import counted_statements
-
-
-@pytest.fixture(autouse=True)
-def writing_by_default():
-    """Start as a unit of work that may write, whatever an earlier test's request left:
-    the app's before_request hook sets write_intent and nothing resets it after the
-    request, so a GET in an earlier test of the same worker would leave it False."""
-    token = storage.write_intent.set(True)
-    yield
-    storage.write_intent.reset(token)
 
 
 def test_the_member_comes_with_their_unread_count(app, elder, volunteer):
