@@ -13,6 +13,19 @@ from timebank.models import ServiceRecord
 from timebank.visits import confirm_visit
 
 
+def may_call_back(actor: User, record: ServiceRecord) -> bool:
+    """True if ``actor`` may confirm ``record`` by phoning the elder: a coordinator of the
+    elder's community who is not the visit's volunteer (and not the elder themself)."""
+    return actor.id not in (record.volunteer_id, record.recipient_id) and coordinates(
+        actor, record.recipient
+    )
+
+
+def _check_may_call_back(actor: User, record: ServiceRecord) -> None:
+    if not may_call_back(actor, record):
+        raise NotAllowed(_l("Only a coordinator of this community can confirm by call-back."))
+
+
 def record_for_callback(actor: User, record_id: int) -> ServiceRecord:
     """The logged visit ``record_id`` that ``actor`` may confirm by call-back.
 
@@ -21,8 +34,7 @@ def record_for_callback(actor: User, record_id: int) -> ServiceRecord:
     record = db.session.get(ServiceRecord, record_id)
     if record is None:
         raise NotFound(_l("This visit does not exist."))
-    if actor.id == record.volunteer_id or not coordinates(actor, record.recipient):
-        raise NotAllowed(_l("Only a coordinator of this community can confirm by call-back."))
+    _check_may_call_back(actor, record)
     return record
 
 
@@ -33,8 +45,7 @@ def confirm_by_callback(record: ServiceRecord, *, by: User, note: str) -> int:
     the audit log, as acting for the elder). Raises NotAllowed, InvalidVisit (no
     note), AlreadySettled and the ledger's errors.
     """
-    if by.id == record.volunteer_id or not coordinates(by, record.recipient):
-        raise NotAllowed(_l("Only a coordinator of this community can confirm by call-back."))
+    _check_may_call_back(by, record)
     if not (note or "").strip():
         raise InvalidVisit(_l("Write down when you called and what was said."))
     return confirm_visit(record, by=by, method="callback", note=note)

@@ -28,7 +28,7 @@ from community.services import family_links_of, member_for
 from errors import DomainError
 from extensions import db
 from input_guard import query_id
-from timebank import statements, transfers, visits
+from timebank import callbacks, statements, transfers, visits
 from timebank.accounts import member_account
 from timebank.clock import local_today
 from timebank.errors import UnknownMember
@@ -139,6 +139,7 @@ def _render_visit(record, *, reject_form=None, dispute_form=None, status: int = 
         "timebank/visit.html",
         record=record,
         may_answer=may_answer,
+        may_call_back=may_answer and callbacks.may_call_back(me, record),
         confirm_form=ConfirmVisitForm(prefix="confirm", formdata=None),
         reject_form=reject_form or RejectVisitForm(prefix="reject", formdata=None),
         dispute_form=dispute_form or DisputeVisitForm(prefix="dispute", formdata=None),
