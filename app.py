@@ -25,7 +25,7 @@ from community.outbox import connect_outbox
 from community.views import bp as community_bp
 from config import INSTANCE_DIR, Config, check_production, follow_environment
 from errors import DomainError
-from extensions import babel, csrf, db, limiter, login_manager, migrate
+from extensions import babel, csrf, db, init_limiter, login_manager, migrate
 from marketplace import (  # noqa: F401  (every table for Alembic; routes on shared blueprints)
     booking_action_views,
     card_models,
@@ -102,7 +102,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     babel.init_app(app, locale_selector=_babel_locale)
     with app.app_context():
         storage.configure_engine(db.engine)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
@@ -21,6 +21,7 @@ from community.models import Role, User
 from config import INSTANCE_DIR
 from extensions import db
 from seed.scale import seed_scale
+from timebank.ledger import post_transfer
 from timebank.models import Account, AccountKind, Transfer, TransferKind
 from timebank.verify import verify_ledger
 
@@ -48,11 +49,8 @@ def bench_app(url: str) -> Flask:
 
 
 def _fund_accounts(count: int) -> tuple[int, ...]:
-    """Move FUNDING_MINUTES from the guarantee account into ``count`` member accounts.
-
-    Written as honest ledger entries (adjustment transfers plus balance updates),
-    so `ledger verify` still passes on the bench database.
-    """
+    """Move FUNDING_MINUTES from the guarantee account into ``count`` member accounts,
+    through the ledger (so each account's hash chain and `ledger verify` stay whole)."""
     accounts = Account.__table__
     members = db.session.execute(
         select(accounts.c.id, accounts.c.community_id)
@@ -67,30 +65,16 @@ def _fund_accounts(count: int) -> tuple[int, ...]:
             )
         ).all()
     )
-    db.session.execute(
-        Transfer.__table__.insert(),
-        [
-            {
-                "from_account_id": guarantee[community_id],
-                "to_account_id": account_id,
-                "amount_minutes": FUNDING_MINUTES,
-                "kind": TransferKind.ADJUSTMENT,
-                "memo": "bench funding",
-                "idempotency_key": f"bench:fund:{account_id}",
-            }
-            for account_id, community_id in members
-        ],
-    )
     for account_id, community_id in members:
-        for target, delta in (
-            (account_id, FUNDING_MINUTES),
-            (guarantee[community_id], -FUNDING_MINUTES),
-        ):
-            db.session.execute(
-                update(accounts)
-                .where(accounts.c.id == target)
-                .values(balance_minutes=accounts.c.balance_minutes + delta)
-            )
+        post_transfer(
+            from_account_id=guarantee[community_id],
+            to_account_id=account_id,
+            minutes=FUNDING_MINUTES,
+            kind=TransferKind.ADJUSTMENT,
+            idempotency_key=f"bench:fund:{account_id}",
+            entered_by=None,
+            memo="bench funding",
+        )
     return tuple(account_id for account_id, _ in members)
 
 

@@ -149,27 +149,34 @@ def _limit(setting: str, scope: str, key_func, on_breach, *, failures_only: bool
 # --- signing in and out ---------------------------------------------------------------
 
 
-@bp.route("/login", methods=["GET", "POST"])
+@bp.get("/login")
+def login():
+    """The sign-in page. Only trying to sign in is limited (sign_in below): checking the
+    limits on every view of the page would cost it a tenth of its speed."""
+    return render_template("community/login.html", form=LoginForm())
+
+
+@bp.post("/login")
 @_limit("SIGN_IN_LIMITS_PER_NAME", SIGN_IN_BY_NAME, _typed_login, _refuse_sign_in)
 @_limit("SIGN_IN_LIMITS_PER_ADDRESS", SIGN_IN_BY_ADDRESS, _client_address, _refuse_sign_in)
-def login():
+def sign_in():
+    """Sign in with a phone number or username and password; a wrong try counts."""
     form = LoginForm()
-    if form.validate_on_submit():
-        try:
-            member = authenticate(form.login.data, form.password.data)
-        except DomainError as error:
-            status = refuse(error)
-            return render_template("community/login.html", form=form), status
-        login_user(
-            member,
-            remember=bool(form.remember.data),
-            duration=current_app.config["REMEMBER_COOKIE_DURATION"],
-        )
-        if member.must_change_password:
-            return redirect(url_for("community.change_password"))
-        return redirect(safe_next(request.args.get("next")))
-    status = 400 if form.errors else 200
-    return render_template("community/login.html", form=form), status
+    if not form.validate_on_submit():
+        return render_template("community/login.html", form=form), 400
+    try:
+        member = authenticate(form.login.data, form.password.data)
+    except DomainError as error:
+        status = refuse(error)
+        return render_template("community/login.html", form=form), status
+    login_user(
+        member,
+        remember=bool(form.remember.data),
+        duration=current_app.config["REMEMBER_COOKIE_DURATION"],
+    )
+    if member.must_change_password:
+        return redirect(url_for("community.change_password"))
+    return redirect(safe_next(request.args.get("next")))
 
 
 @bp.post("/logout")
