@@ -12,17 +12,20 @@ import itertools
 import os
 import re
 import shutil
+import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import pytest
-from flask import g, request_started
+from flask import Flask, g, request_started
 from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.pool import NullPool
 from werkzeug.routing.rules import Rule
+from werkzeug.serving import make_server
 
 import community.models as community_models
 from app import create_app
@@ -207,6 +210,20 @@ def app(database_url):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """``app`` on 127.0.0.1 (a free port), one thread per request; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
 
 
 _numbers = itertools.count(1)

@@ -11,13 +11,10 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from extensions import db
 from storage import read_only
@@ -30,20 +27,6 @@ from timebank.ledger import post_transfer
 from timebank.models import AccountKind, ServiceRecord, Transfer, TransferKind
 
 SUBMITS = 10
-
-
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    """``app`` on 127.0.0.1 (a free port), one thread per request; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
-from werkzeug.serving import make_server
 
 from tests.browser.support import unchecked_loads, watch_loads
 
@@ -51,20 +48,6 @@ def database_url(request, tmp_path) -> str:
     path = tmp_path / "linli.sqlite3"
     shutil.copy(template, path)
     return f"sqlite:///{path}"
-
-
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1 (a free port) from a background thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 @pytest.fixture(scope="session")
