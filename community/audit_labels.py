@@ -9,6 +9,7 @@ as it is stored rather than hidden.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -43,16 +44,21 @@ ACTION_LABELS = {
 
 # "kind:id" targets: the kind in words
 TARGET_LABELS = {
+    "aid_request": _l("Request for help"),
     "booking": _l("Booking"),
     "card": _l("Confirmation card"),
+    "care_plan": _l("Care plan"),
     "community": _l("Community"),
     "dispute": _l("Dispute"),
     "family_link": _l("Family link"),
+    "group_session": _l("Group activity"),
     "member": _l("Member"),
     "provider": _l("Service provider"),
     "record": _l("Visit record"),
     "review": _l("Review"),
+    "service_record": _l("Visit record"),
     "subsidy": _l("Subsidy"),
+    "subsidy_rule": _l("Subsidy rule"),
     "transfer": _l("Transfer"),
     "user": _l("Member"),
     "visit": _l("Visit"),
@@ -76,6 +82,81 @@ FIELD_LABELS = {
     "reason": _l("Reason"),
     "minutes": _l("Length"),
     "amount_minutes": _l("Length"),
+    # what a coordinator did for a member (ACTED_FOR entries)
+    "did": _l("What was done"),
+    "step": _l("What was done"),
+    "method": _l("How it was confirmed"),
+    "title": _l("Service"),
+    "to": _l("To member"),
+    "offer": _l("Offer"),
+    "visit": _l("Visit"),
+    "transfer": _l("Transfer"),
+    "card": _l("Confirmation card"),
+    "boxes": _l("Codes on the card"),
+    "boxes_left": _l("Codes not yet used"),
+}
+
+# what a coordinator did on a member's behalf: the "did" (time bank) and "step"
+# (marketplace) codes of ACTED_FOR entries
+DONE_FOR_MEMBER_LABELS = {
+    "visit_logged": _l("Logged a visit"),
+    "visit_confirmed": _l("Confirmed a visit"),
+    "visit_rejected": _l("Said a visit did not happen"),
+    "visit_scheduled": _l("Planned a visit"),
+    "visit_checked_in": _l("Checked a visit in"),
+    "visit_checked_out": _l("Checked a visit out"),
+    "visit_recorded": _l("Recorded a visit afterwards"),
+    "visit_cancelled": _l("Called off a visit"),
+    "visit_skipped": _l("Skipped one visit"),
+    "request_posted": _l("Asked for help"),
+    "request_approved": _l("Approved a volunteer's offer to help"),
+    "request_declined": _l("Declined a volunteer's offer to help"),
+    "request_cancelled": _l("Withdrew a request for help"),
+    "offer_asked": _l("Asked a volunteer for help"),
+    "plan_created": _l("Set up a care plan"),
+    "plan_paused": _l("Paused a care plan"),
+    "plan_resumed": _l("Resumed a care plan"),
+    "plan_ended": _l("Ended a care plan"),
+    "hours_given": _l("Gave hours"),
+    "hours_donated": _l("Donated hours"),
+    "book": _l("Booked a service"),
+    "confirm": _l("Confirmed a service was done"),
+    "cancel": _l("Cancelled a booking"),
+    "dispute": _l("Raised a dispute"),
+    "rate": _l("Rated a service"),
+}
+
+# a coordinator's decision on a provider's application ("decision")
+DECISION_LABELS = {
+    "verify": _l("Approved"),
+    "reject": _l("Turned down"),
+    "suspend": _l("Suspended"),
+    "reinstate": _l("Reinstated"),
+}
+
+# "status" values by the kind of target; each package registers its own (see
+# register_status_labels) so that this module depends on none of them
+STATUS_LABELS: dict[str, Mapping[str, object]] = {
+    "family_link": {
+        "requested": _l("Waiting for the elder's answer"),
+        "active": _l("Active"),
+        "revoked": _l("Ended"),
+    },
+}
+
+
+def register_status_labels(kind: str, labels: Mapping[str, object]) -> None:
+    """Show ``labels`` for the "status" values of audit entries on "``kind``:id" targets."""
+    STATUS_LABELS[kind] = labels
+
+
+# how a visit was confirmed ("method"), as the reports say it
+CONFIRMATION_METHOD_LABELS = {
+    "online": _l("By the person served"),
+    "family": _l("By a family member on their behalf"),
+    "coordinator": _l("By a coordinator on their behalf"),
+    "card": _l("With the elder's confirmation card"),
+    "callback": _l("By a coordinator's call-back"),
 }
 
 # stored values that are codes, by the key they are stored under
@@ -123,8 +204,9 @@ def _duration(minutes: int) -> str:
     return sign + text
 
 
-def value_text(key: str, value: object) -> str:
-    """One stored value as a reader understands it (durations, yes/no, known codes)."""
+def value_text(key: str, value: object, kind: str = "") -> str:
+    """One stored value as a reader understands it (durations, yes/no, known codes);
+    ``kind`` is the entry's target kind ("booking"), which says what a status means."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -133,10 +215,18 @@ def value_text(key: str, value: object) -> str:
         return _duration(value)
     if isinstance(value, str) and (key, value) in VALUE_LABELS:
         return str(VALUE_LABELS[key, value])
+    if isinstance(value, str) and key in ("did", "step") and value in DONE_FOR_MEMBER_LABELS:
+        return str(DONE_FOR_MEMBER_LABELS[value])
+    if isinstance(value, str) and key == "method" and value in CONFIRMATION_METHOD_LABELS:
+        return str(CONFIRMATION_METHOD_LABELS[value])
+    if isinstance(value, str) and key == "decision" and value in DECISION_LABELS:
+        return str(DECISION_LABELS[value])
+    if isinstance(value, str) and key == "status" and value in STATUS_LABELS.get(kind, {}):
+        return str(STATUS_LABELS[kind][value])
     if isinstance(value, list):
-        return ", ".join(value_text(key, item) for item in value)
+        return ", ".join(value_text(key, item, kind) for item in value)
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {value_text(k, v)}" for k, v in value.items())
+        return "; ".join(f"{k}: {value_text(k, v, kind)}" for k, v in value.items())
     return str(value)
 
 
@@ -178,23 +268,25 @@ def _loaded(text: str) -> dict:
     return value if isinstance(value, dict) else {"value": value}
 
 
-def changes(before: str, after: str) -> list[Change]:
-    """An entry's before and after as readable pairs, one per key, in the order stored."""
+def changes(before: str, after: str, target: str = "") -> list[Change]:
+    """An entry's before and after as readable pairs, one per key, in the order stored;
+    ``target`` ("booking:12") says what kind of thing a status belongs to."""
     old, new = _loaded(before), _loaded(after)
     keys = list(old) + [key for key in new if key not in old]
+    kind = target.partition(":")[0]
     return [
         Change(
             field_label(key),
-            value_text(key, old[key]) if key in old else "",
-            value_text(key, new[key]) if key in new else "",
+            value_text(key, old[key], kind) if key in old else "",
+            value_text(key, new[key], kind) if key in new else "",
         )
         for key in keys
     ]
 
 
-def changes_text(before: str, after: str) -> tuple[str, str]:
+def changes_text(before: str, after: str, target: str = "") -> tuple[str, str]:
     """Before and after as one line each ("Storage cap: 1500 h; …"), for the CSV."""
-    pairs = changes(before, after)
+    pairs = changes(before, after, target)
     return (
         "; ".join(f"{c.label}: {c.before}" for c in pairs if c.before),
         "; ".join(f"{c.label}: {c.after}" for c in pairs if c.after),

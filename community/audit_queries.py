@@ -337,7 +337,7 @@ def _csv_header() -> list[str]:
 
 
 def _csv_row(row: AuditRow) -> list:
-    before, after = changes_text(row.before, row.after)
+    before, after = changes_text(row.before, row.after, row.target)
     who = row.actor_name if row.actor_id is not None else _("The system")
     if row.actor_role:
         who = _("%(name)s (%(role)s)", name=who, role=role_label(row.actor_role))

@@ -8,6 +8,7 @@ from flask import Flask
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
+from community.audit_labels import register_status_labels
 from marketplace.clock import to_local
 
 CATEGORY_LABELS = {
@@ -32,6 +33,12 @@ BOOKING_STATUS_LABELS = {
     "no_show": _l("Missed (no one there)"),
     "disputed": _l("In dispute"),
     "refunded": _l("Refunded"),
+}
+PROVIDER_STATUS_LABELS = {
+    "applied": _l("Waiting for a coordinator to check it"),
+    "verified": _l("Verified: residents can book"),
+    "rejected": _l("Turned down"),
+    "suspended": _l("Suspended: hidden from residents"),
 }
 PAYMENT_METHOD_LABELS = {
     "card": _l("Bank card"),
@@ -67,6 +74,8 @@ def _label(labels: dict, code: str | None) -> str:
 
 
 def register_filters(app: Flask) -> None:
+    register_status_labels("booking", BOOKING_STATUS_LABELS)
+    register_status_labels("provider", PROVIDER_STATUS_LABELS)
     """Jinja filters: yuan, local_time, category_name, unit_name, booking_status, payment_method."""
     app.add_template_filter(format_yuan, "yuan")
     app.add_template_filter(local_time, "local_time")

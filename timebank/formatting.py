@@ -6,6 +6,7 @@ from flask import Flask
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from community.audit_labels import register_status_labels
 from timebank.categories import category_label
 
 TRANSFER_KIND_LABELS = {
@@ -51,6 +52,7 @@ def record_status_label(status: str) -> str:
 
 
 def register_filters(app: Flask) -> None:
+    register_status_labels("service_record", RECORD_STATUS_LABELS)
     app.add_template_filter(format_minutes, "minutes")
     app.add_template_filter(transfer_kind_label, "transfer_kind")
     app.add_template_filter(record_status_label, "record_status")

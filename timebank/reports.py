@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
+from community.audit_labels import CONFIRMATION_METHOD_LABELS
 from community.csv_export import csv_chunks
 from community.models import Community, Role, User
 from community.reach import coordinates
@@ -55,15 +56,6 @@ def _by_label(by: str | None, for_whom: str | None) -> str:
     if by and for_whom:
         return _("%(by)s on behalf of %(member)s", by=by, member=for_whom)
     return by or ""
-
-
-CONFIRMATION_METHOD_LABELS = {
-    "online": _l("By the person served"),
-    "family": _l("By a family member on their behalf"),
-    "coordinator": _l("By a coordinator on their behalf"),
-    "card": _l("With the elder's confirmation card"),
-    "callback": _l("By a coordinator's call-back"),
-}
 
 
 def decision_method(

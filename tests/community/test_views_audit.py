@@ -207,3 +207,31 @@ def test_another_streets_community_is_refused(client, people, far_people, logged
     far_community = far_people["far_coordinator"].community_id
     status, page = page_of(client, f"?community={far_community}")
     assert status == 400 and "community of your street" in page and "外街社工" not in page
+
+
+def test_acting_for_a_member_reads_as_words_not_codes(client, people, logged):
+    """What a coordinator did for someone, how a visit was confirmed, what a status and a
+    target are: in Chinese, with none of the stored codes showing."""
+    coordinator, elder = people["coordinator"], people["elder"]
+    after = {"did": "visit_confirmed", "method": "card", "minutes": 90, "transfer": 7}
+    audit.record(
+        Action.ACTED_FOR, actor=coordinator, subject=elder, target="service_record:5", after=after
+    )
+    step = {"step": "cancel", "status": "cancelled", "title": "上门保洁"}
+    audit.record(Action.ACTED_FOR, actor=coordinator, subject=elder, target="booking:3", after=step)
+    login(client, people["street_admin"])
+    status, page = page_of(client)
+    assert status == 200
+    with force_locale("zh_CN"):
+        words = [
+            gettext("Confirmed a visit"),
+            gettext("With the elder's confirmation card"),
+            gettext("Visit record"),
+            gettext("Cancelled a booking"),
+            gettext("Cancelled"),
+            gettext("What was done"),
+        ]
+    assert all(word in page for word in words), words
+    main = page.split("<main", 1)[1]
+    for code in ("visit_confirmed", "service_record", "did:", "step", ">card<", "cancelled"):
+        assert code not in main, code
