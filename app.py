@@ -20,6 +20,7 @@ from community.audit import origin as audit_origin
 from community.current_member import load_member
 from community.family_views import bp as family_bp
 from community.inbox_views import bp as inbox_bp
+from community.large_text import large_text_shown
 from community.notification_cli import notifications_cli
 from community.outbox import connect_outbox
 from community.views import bp as community_bp
@@ -177,7 +178,7 @@ def register_request_hooks(app: Flask) -> None:
     def inject_page_settings() -> dict:
         return {
             "current_locale": select_locale(),  # str(Locale) is "zh_Hans_CN"
-            "elder_mode": bool(session.get("elder_mode")),
+            "elder_mode": large_text_shown(),
         }
 
 

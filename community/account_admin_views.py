@@ -20,6 +20,7 @@ from community.account_admin import (
 )
 from community.account_forms import ConfirmForm, SuspendForm
 from community.errors import NotPermitted
+from community.large_text import set_large_text
 from community.models import Role
 from community.password_changes import reset_in_person
 from community.services import member_for
@@ -130,4 +131,27 @@ def set_role(user_id: int):
         flash(_("%(name)s is now a coordinator.", name=person.display_name), "info")
     else:
         flash(_("%(name)s is now an ordinary member.", name=person.display_name), "info")
+    return _back_to(person)
+
+
+@bp.post("/members/<int:user_id>/large-text")
+@login_required
+def set_member_large_text(user_id: int):
+    """Turn large text (长辈版) on or off for the member, on every device they use."""
+    person = member_for(current_user, user_id)
+    if not ConfirmForm().validate_on_submit():
+        return member_page(person, 400)
+    choice = request.form.get("large_text", "")
+    if choice not in ("on", "off"):
+        flash(_("Choose large text on or off."), "error")
+        return member_page(person, 400)
+    try:
+        set_large_text(person, choice == "on", by=current_user)
+    except DomainError as error:
+        return member_page(person, refuse(error))
+    commit()
+    if choice == "on":
+        flash(_("%(name)s now sees every page in large text.", name=person.display_name), "info")
+    else:
+        flash(_("%(name)s now sees pages in normal text.", name=person.display_name), "info")
     return _back_to(person)

@@ -94,6 +94,7 @@ FIELD_LABELS = {
     "card": _l("Confirmation card"),
     "boxes": _l("Codes on the card"),
     "boxes_left": _l("Codes not yet used"),
+    "large_text": _l("Large text (elder mode)"),
 }
 
 # what a coordinator did on a member's behalf: the "did" (time bank) and "step"
@@ -124,6 +125,7 @@ DONE_FOR_MEMBER_LABELS = {
     "cancel": _l("Cancelled a booking"),
     "dispute": _l("Raised a dispute"),
     "rate": _l("Rated a service"),
+    "large_text_set": _l("Changed the text size"),
 }
 
 # a coordinator's decision on a provider's application ("decision")

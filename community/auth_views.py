@@ -29,6 +29,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from community.account_errors import ResetLinkInvalid
 from community.account_forms import ChangePasswordForm, ForgotPasswordForm, NewPasswordForm
 from community.forms import LoginForm
+from community.large_text import device_wants_large_text, remember_on_device, set_large_text
 from community.password_changes import (
     change_own_password,
     member_for_token,
@@ -174,9 +175,16 @@ def sign_in():
         remember=bool(form.remember.data),
         duration=current_app.config["REMEMBER_COOKIE_DURATION"],
     )
+    if device_wants_large_text(request) and not member.large_text:
+        # they pressed 长辈版 to read this page: keep it, on every device from now on
+        set_large_text(member, True, by=member)
+        commit()
     if member.must_change_password:
-        return redirect(url_for("community.change_password"))
-    return redirect(safe_next(request.args.get("next")))
+        response = redirect(url_for("community.change_password"))
+    else:
+        response = redirect(safe_next(request.args.get("next")))
+    remember_on_device(response, member.large_text)
+    return response
 
 
 @bp.post("/logout")

@@ -126,6 +126,8 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # Set when a coordinator resets the password with a one-time code.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Every page in large text (长辈版): set by the member, or by a coordinator for an elder.
+    large_text: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     community: Mapped[Community] = relationship(
         back_populates="members", foreign_keys=[community_id]

@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 from community.account_admin import account_state
 from community.account_forms import ConfirmForm
 from community.forms import FamilyLinkForm, MemberFlagsForm, NewMemberForm
+from community.large_text import device_wants_large_text, remember_on_device, set_large_text
 from community.models import FamilyLink
 from community.reach import coordinates, find_in_street
 from community.services import (
@@ -54,8 +55,17 @@ def set_language():
 
 @bp.post("/elder-mode")
 def toggle_elder_mode():
-    session["elder_mode"] = not session.get("elder_mode", False)
-    return redirect(safe_next(request.form.get("next")))
+    """Switch large text (长辈版) on or off: the member's own setting when signed in, and
+    this browser's either way."""
+    if current_user.is_authenticated:
+        on = not current_user.large_text
+        set_large_text(current_user, on, by=current_user)
+        commit()
+    else:
+        on = not device_wants_large_text(request)
+    response = redirect(safe_next(request.form.get("next")))
+    remember_on_device(response, on)
+    return response
 
 
 # --- Coordinators: finding and adding members, their details and family links ---

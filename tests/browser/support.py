@@ -104,10 +104,18 @@ def commit_for_server() -> None:
     db.session.rollback()
 
 
+def open_menu(page: Page) -> None:
+    """Signed in, open the header's menu (its settings and links are inside it)."""
+    menu = page.locator("details.site-menu")
+    if menu.count() and not menu.evaluate("menu => menu.open"):
+        menu.locator("summary").click()
+
+
 def choose_language(page: Page, locale: str) -> None:
     """Press the header's language button if the page is not already in ``locale``."""
     button = page.locator(f"button[name='locale'][value='{locale}']")
     if button.count():
+        open_menu(page)
         with page.expect_navigation():
             button.click()
         assert_accessible(page)
@@ -115,6 +123,7 @@ def choose_language(page: Page, locale: str) -> None:
 
 def toggle_elder_mode(page: Page) -> None:
     """Press the header's large-text (长辈版) switch (a plain form post)."""
+    open_menu(page)
     with page.expect_navigation():
         page.locator("form[action$='/elder-mode'] button").click()
     assert_accessible(page)
@@ -132,7 +141,8 @@ def sign_in(page: Page, app: Flask, user: User, locale: str = "zh_CN") -> None:
 
 
 def sign_out(page: Page, app: Flask, locale: str = "zh_CN") -> None:
-    """Press "Sign out" in the header; lands on the sign-in page."""
+    """Press "Sign out" in the header's menu; lands on the sign-in page."""
+    open_menu(page)
     page.get_by_role("button", name=text_in(app, locale, "Sign out"), exact=True).click()
     page.wait_for_url("**/login")
     assert_accessible(page)

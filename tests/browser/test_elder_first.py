@@ -15,6 +15,7 @@ from tests.browser.support import (
     choose_language,
     commit_for_server,
     horizontal_overflow,
+    open_menu,
     sign_in,
     small_targets,
     text_in,
@@ -67,6 +68,7 @@ def test_elder_mode_makes_text_and_targets_bigger(page, app, volunteer):
 
     assert switch.get_attribute("aria-pressed") == "true"
     assert body_font_px(page) > normal
+    open_menu(page)
     assert switch.bounding_box()["height"] >= 60
     assert page.get_by_test_id("balance").is_visible()  # still on the same page
 
@@ -104,6 +106,7 @@ def test_sign_in_works_without_javascript(new_page, app, volunteer):
 def test_read_aloud_button_appears_with_javascript(page, app, volunteer):
     commit_for_server()
     sign_in(page, app, volunteer)
+    open_menu(page)
     read_aloud = page.get_by_role("button", name=text_in(app, "zh_CN", "Read aloud"))
     assert read_aloud.is_visible()
     box = read_aloud.bounding_box()

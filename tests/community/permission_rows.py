@@ -108,6 +108,7 @@ ROWS = [
     get("/members/{elder}/suspend", only(COORDINATORS, 200)),
     post("/members/{elder}/suspend", only(COORDINATORS, 302), lambda s: {"reason": "长期外出"}),
     post("/members/{suspended}/reinstate", only(COORDINATORS, 302)),
+    post("/members/{elder}/large-text", only(COORDINATORS, 302), lambda s: {"large_text": "on"}),
     # roles are the street admin's to give
     post("/members/{elder}/role", only({"street_admin"}, 302), lambda s: {"role": "coordinator"}),
     # a coordinator's account is in the hands of their street admin, not a colleague's
