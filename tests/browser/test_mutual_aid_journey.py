@@ -18,6 +18,7 @@ from tests.browser.support import (
     choose_language,
     commit_for_server,
     minutes_in,
+    open_menu,
     sign_in,
     text_in,
 )
@@ -31,7 +32,10 @@ VISIT_MINUTES = 45  # how long ago the volunteer is made to have checked in
 
 
 def go(page, area: str, role: str, name: str) -> None:
-    """Press a link or button in ``area`` (a CSS selector) that loads a page; check it with axe."""
+    """Press a link or button in ``area`` (a CSS selector) that loads a page; check it with axe.
+    The header's links are in its menu, which is opened first."""
+    if area == "header":
+        open_menu(page)
     with page.expect_navigation():
         page.locator(area).get_by_role(role, name=name, exact=True).click()
     assert_accessible(page)
