@@ -180,11 +180,11 @@ class PageCursor:
     newer_than: int | None = None
 
     def check(self) -> None:
-        """Raise InvalidStatementFilter for both at once or a number that is no entry's."""
+        """Raise InvalidStatementFilter for both at once or a number no entry can have."""
         if self.older_than is not None and self.newer_than is not None:
             raise InvalidStatementFilter(_l("That page of the statement does not exist."))
         for entry in (self.older_than, self.newer_than):
-            if entry is not None and not 1 <= entry <= MAX_ID:
+            if entry is not None and not 0 <= entry <= MAX_ID:  # 0: before the first
                 raise InvalidStatementFilter(_l("That page of the statement does not exist."))
 
 
