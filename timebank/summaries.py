@@ -137,12 +137,14 @@ def _counted(role: str | None, active: bool | None) -> bool:
     return role == Role.MEMBER and bool(active)
 
 
-def _before(state, name: str):
-    """The attribute's value before this flush's change."""
-    history = state.attrs[name].history
-    if history.deleted:
-        return history.deleted[0]
-    return getattr(state.object, name)
+COUNTED = ("birth_date", "role", "is_active_member")
+_LOCKED_PEOPLE = "timebank.summaries.locked_people"
+_users = User.__table__
+
+
+def _counted_change(obj) -> bool:
+    state = attributes.instance_state(obj)
+    return any(state.attrs[name].history.has_changes() for name in COUNTED)
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
@@ -152,18 +154,38 @@ def _before_flush(session: Session, _context, _instances) -> None:
             with session.no_autoflush:
                 holder = obj.user or session.get(User, obj.user_id)
             obj.holder_birth_date = holder.birth_date if holder is not None else None
+    # A person whose counted facts change: lock their row and read what is counted now.
+    # The copy this session loaded may be stale (another request changed it since), and
+    # the summary rows hold what was committed (FOR NO KEY UPDATE: what the UPDATE takes).
+    session.info.pop(_LOCKED_PEOPLE, None)  # a flush that failed may have left one
+    changing = [obj for obj in session.dirty if isinstance(obj, User) and _counted_change(obj)]
+    if not changing:
+        return
+    rows = session.connection().execute(
+        select(_users.c.id, _users.c.birth_date, _users.c.role, _users.c.is_active_member)
+        .where(_users.c.id.in_(sorted(obj.id for obj in changing)))
+        .order_by(_users.c.id)
+        .with_for_update(key_share=True)
+    )
+    session.info[_LOCKED_PEOPLE] = {row[0]: tuple(row[1:]) for row in rows}
 
 
-def _moved_accounts(session: Session, connection: Connection, user: User):
-    """Move a member's balance to the row of their new birth date, under the account's lock."""
+def _move_account(session: Session, connection: Connection, user: User, deltas: MemberDeltas):
+    """Move a member's balance to the row of their new birth date, under the account's lock
+    (the row it is counted in is the one its holder_birth_date names, read under that lock)."""
     row = connection.execute(
-        select(_accounts.c.id, _accounts.c.balance_minutes, _accounts.c.community_id)
+        select(
+            _accounts.c.id,
+            _accounts.c.balance_minutes,
+            _accounts.c.community_id,
+            _accounts.c.holder_birth_date,
+        )
         .where(_accounts.c.user_id == user.id)
         .with_for_update()
     ).first()
-    if row is None:
-        return None
-    account_id, balance, community_id = row
+    if row is None or row.holder_birth_date == user.birth_date:
+        return
+    account_id, balance, community_id, counted_at = row
     connection.execute(
         update(_accounts)
         .where(_accounts.c.id == account_id)
@@ -172,12 +194,12 @@ def _moved_accounts(session: Session, connection: Connection, user: User):
     cached = session.identity_map.get(identity_key(Account, account_id))
     if cached is not None:
         attributes.set_committed_value(cached, "holder_birth_date", user.birth_date)
-    return community_id, balance
+    add_member_delta(deltas, community_id, counted_at, balance=-balance, accounts=-1)
+    add_member_delta(deltas, community_id, user.birth_date, balance=balance, accounts=1)
 
 
 def _after_flush(session: Session, _context) -> None:
     deltas: MemberDeltas = {}
-    connection = None
     for obj in session.new:
         if isinstance(obj, User) and _counted(obj.role, obj.is_active_member):
             add_member_delta(deltas, obj.community_id, obj.birth_date, residents=1)
@@ -189,31 +211,21 @@ def _after_flush(session: Session, _context) -> None:
                 balance=obj.balance_minutes or 0,
                 accounts=1,
             )
+    locked = session.info.pop(_LOCKED_PEOPLE, {})
+    connection = session.connection() if locked or deltas else None
     for obj in session.dirty:
-        if not isinstance(obj, User):
+        if not isinstance(obj, User) or obj.id not in locked:
             continue
-        state = attributes.instance_state(obj)
-        changed = {
-            name
-            for name in ("birth_date", "role", "is_active_member")
-            if state.attrs[name].history.has_changes()
-        }
-        if not changed:
-            continue
-        old_birth = _before(state, "birth_date")
-        if _counted(_before(state, "role"), _before(state, "is_active_member")):
-            add_member_delta(deltas, obj.community_id, old_birth, residents=-1)
+        birth_date, role, active = locked[obj.id]
+        if isinstance(birth_date, str):  # the raw SQLite driver returns dates as text
+            birth_date = date.fromisoformat(birth_date)
+        if _counted(role, active):
+            add_member_delta(deltas, obj.community_id, birth_date, residents=-1)
         if _counted(obj.role, obj.is_active_member):
             add_member_delta(deltas, obj.community_id, obj.birth_date, residents=1)
-        if "birth_date" in changed and old_birth != obj.birth_date:
-            connection = connection or session.connection()
-            moved = _moved_accounts(session, connection, obj)
-            if moved is not None:
-                community_id, balance = moved
-                add_member_delta(deltas, community_id, old_birth, balance=-balance, accounts=-1)
-                add_member_delta(deltas, community_id, obj.birth_date, balance=balance, accounts=1)
+        _move_account(session, connection, obj, deltas)
     if deltas:
-        apply_member_deltas(connection or session.connection(), deltas)
+        apply_member_deltas(connection, deltas)
 
 
 def connect_summaries() -> None:
