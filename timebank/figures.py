@@ -5,7 +5,8 @@ A visit counts for the community of the person served (as on the desk). Hours
 per month, active volunteers, the elder share and the liability are read from
 the summary rows the ledger and the visits keep (timebank/summaries.py), so
 their cost does not grow with the ledger's history; elders served over a
-chosen period is still counted from the visits of that period. Ages compare
+chosen period reads the people served per month (and the visits of a month
+the period covers only in part). Ages compare
 birth dates with cut-off dates ("65 or older on ``as_of``" is "born on or
 before ``as_of`` 65 years earlier").
 """
@@ -17,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, union
+from sqlalchemy.orm import aliased
 
 from community.models import ELDER_AGE, Community, Role, User
 from community.reach import coordinated_community_ids
@@ -28,6 +30,7 @@ from timebank.summary_models import (
     UNKNOWN_YEAR,
     MemberDay,
     MemberYear,
+    RecipientMonth,
     VisitMonth,
     VolunteerActivity,
 )
@@ -162,6 +165,17 @@ def _visits_after(community_ids: list[int], today: date):
     return _confirmed_visits_in(community_ids, today + timedelta(days=1), _last_of_month(today))
 
 
+def _any_visit_between(start: date, end: date) -> bool:
+    """Whether any visit at all is dated ``start``..``end`` (the service-date index alone:
+    asked first, so the usual answer, none, costs one index probe)."""
+    found = db.session.scalar(
+        select(ServiceRecord.id)
+        .where(ServiceRecord.service_date >= start, ServiceRecord.service_date <= end)
+        .limit(1)
+    )
+    return found is not None
+
+
 def hours_by_month(
     community_ids: list[int], *, today: date, months: int = MONTHS_SHOWN
 ) -> MonthlyHours:
@@ -186,8 +200,9 @@ def hours_by_month(
         .where(_visits_after(community_ids, today))
         .group_by(ServiceRecord.category)
     )
-    for category, total in db.session.execute(later):
-        minutes[(shown[-1], category)] -= int(total)
+    if _any_visit_between(today + timedelta(days=1), _last_of_month(today)):
+        for category, total in db.session.execute(later):
+            minutes[(shown[-1], category)] -= int(total)
     return MonthlyHours(shown, {key: m for key, m in minutes.items() if m})
 
 
@@ -248,12 +263,51 @@ def active_volunteers(community_ids: list[int], *, today: date, days: int = ACTI
 
 
 def elders_served(community_ids: list[int], *, start: date, end: date, as_of: date) -> Count:
-    """Distinct people aged 65+ on ``as_of`` with a confirmed visit served ``start``..``end``."""
-    conditions = and_(
-        _confirmed_visits_in(community_ids, start, end),
-        age_at_least(User.birth_date, ELDER_AGE, as_of),
+    """Distinct people aged 65+ on ``as_of`` with a confirmed visit served ``start``..``end``.
+
+    Whole months of the period are read from the people-served-per-month summary;
+    a month the period only partly covers is read from its visits, unless no visit
+    at all falls in the part left out (as for the current month, read up to today).
+    """
+    months: list[date] = []
+    edges: list[tuple[date, date]] = []
+    month = start.replace(day=1)
+    while month <= end:
+        last = _last_of_month(month)
+        part = (max(start, month), min(end, last))
+        left_out = [(month, part[0] - timedelta(days=1)), (part[1] + timedelta(days=1), last)]
+        if any(a <= b and _any_visit_between(a, b) for a, b in left_out):
+            edges.append(part)
+        else:
+            months.append(month)
+        month = last + timedelta(days=1)
+    served = [
+        select(RecipientMonth.community_id, RecipientMonth.recipient_id).where(
+            RecipientMonth.community_id.in_(community_ids), RecipientMonth.month.in_(months)
+        )
+    ]
+    served += [
+        _recipients()
+        .add_columns(User.community_id, ServiceRecord.recipient_id)
+        .where(_confirmed_visits_in(community_ids, a, b))
+        for a, b in edges
+    ]
+    people = union(*served).subquery() if len(served) > 1 else served[0].subquery()
+    elder = aliased(User)
+    counted = (
+        select()
+        .select_from(people)
+        .join(elder, elder.id == people.c.recipient_id)
+        .where(age_at_least(elder.birth_date, ELDER_AGE, as_of))
     )
-    return _distinct_people(ServiceRecord.recipient_id, conditions)
+    per_community = counted.add_columns(
+        people.c.community_id, func.count(func.distinct(people.c.recipient_id))
+    ).group_by(people.c.community_id)
+    overall = counted.add_columns(func.count(func.distinct(people.c.recipient_id)))
+    return Count(
+        by_community={cid: int(n) for cid, n in db.session.execute(per_community)},
+        total=db.session.scalar(overall) or 0,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,8 +511,9 @@ def _confirmed_minutes_by_community(community_ids: list[int], monthly: MonthlyHo
         .where(_visits_after(community_ids, today))
         .group_by(User.community_id)
     )
-    for cid, total in db.session.execute(later):
-        minutes[cid] -= int(total)
+    if _any_visit_between(today + timedelta(days=1), _last_of_month(today)):
+        for cid, total in db.session.execute(later):
+            minutes[cid] -= int(total)
     return {cid: total for cid, total in minutes.items() if total}
 
 

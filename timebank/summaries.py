@@ -10,7 +10,7 @@ Every change is made in the transaction of the change it counts:
 
 Lock order: a transaction touches the accounts first (the ledger locks them),
 then summary rows in one fixed order: member_years, member_days (each by key),
-visit_months, volunteer_activity. Two writers may wait for each other's
+visit_months, recipient_months, volunteer_activity. Two writers may wait for each other's
 summary row, never in a cycle.
 
 ``recount`` computes every summary from scratch; ``flask ledger verify``
@@ -33,6 +33,7 @@ from timebank.summary_models import (
     UNKNOWN_YEAR,
     MemberDay,
     MemberYear,
+    RecipientMonth,
     VisitMonth,
     VolunteerActivity,
 )
@@ -41,6 +42,7 @@ _years = MemberYear.__table__
 _days = MemberDay.__table__
 _visit_months = VisitMonth.__table__
 _activity = VolunteerActivity.__table__
+_recipient_months = RecipientMonth.__table__
 _accounts = Account.__table__
 
 # (table, key) → (balance, accounts, residents); key is (community_id, birth year or date)
@@ -108,6 +110,12 @@ def count_confirmed_visit(connection: Connection, record: ServiceRecord, communi
         _visit_months,
         {"community_id": community_id, "month": month, "category": record.category},
         {"minutes": record.minutes, "visits": 1},
+    )
+    _upsert(
+        connection,
+        _recipient_months,
+        {"community_id": community_id, "month": month, "recipient_id": record.recipient_id},
+        {"visits": 1},
     )
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     statement = insert(_activity).values(
@@ -326,6 +334,14 @@ def _visit_recount(session_or_connection) -> tuple[dict, dict]:
             .group_by(User.community_id, year, month, ServiceRecord.category)
         )
     }
+    recipients = {
+        (cid, date(int(y), int(m), 1), recipient): int(visits)
+        for cid, y, m, recipient, visits in session_or_connection.execute(
+            _confirmed_visits()
+            .add_columns(User.community_id, year, month, ServiceRecord.recipient_id, func.count())
+            .group_by(User.community_id, year, month, ServiceRecord.recipient_id)
+        )
+    }
     activity = {
         (cid, volunteer): (last, int(visits))
         for cid, volunteer, last, visits in session_or_connection.execute(
@@ -339,7 +355,7 @@ def _visit_recount(session_or_connection) -> tuple[dict, dict]:
             .group_by(User.community_id, ServiceRecord.volunteer_id)
         )
     }
-    return months, activity
+    return months, recipients, activity
 
 
 def recount(session_or_connection) -> dict[str, dict]:
@@ -348,11 +364,12 @@ def recount(session_or_connection) -> dict[str, dict]:
     Member balances are summed from the transfers, so a tampered cached balance
     is invariant 2's problem, not a summary's.
     """
-    months, activity = _visit_recount(session_or_connection)
+    months, recipients, activity = _visit_recount(session_or_connection)
     return {
         "member_years": _member_recount(session_or_connection, by_day=False),
         "member_days": _member_recount(session_or_connection, by_day=True),
         "visit_months": months,
+        "recipient_months": recipients,
         "volunteer_activity": activity,
     }
 
@@ -383,6 +400,11 @@ def stored(session_or_connection) -> dict[str, dict]:
             (cid, month, category): (minutes, visits)
             for cid, month, category, minutes, visits in run(select(*_visit_months.c))
             if (minutes, visits) != (0, 0)
+        },
+        "recipient_months": {
+            (cid, month, recipient): visits
+            for cid, month, recipient, visits in run(select(*_recipient_months.c))
+            if visits
         },
         "volunteer_activity": {
             (cid, volunteer): (last, visits)
@@ -423,7 +445,7 @@ def rebuild(connection: Connection) -> None:
         )
     )
     counts = recount(connection)
-    for table in (_years, _days, _visit_months, _activity):
+    for table in (_years, _days, _visit_months, _recipient_months, _activity):
         connection.execute(table.delete())
     for table, key in ((_years, "birth_year"), (_days, "birth_date")):
         rows = [
@@ -438,6 +460,12 @@ def rebuild(connection: Connection) -> None:
     ]
     if rows:
         connection.execute(_visit_months.insert(), rows)
+    rows = [
+        {"community_id": cid, "month": m, "recipient_id": r, "visits": v}
+        for (cid, m, r), v in counts["recipient_months"].items()
+    ]
+    if rows:
+        connection.execute(_recipient_months.insert(), rows)
     rows = [
         {"community_id": cid, "volunteer_id": vol, "last_served": last, "visits": v}
         for (cid, vol), (last, v) in counts["volunteer_activity"].items()

@@ -8,6 +8,8 @@
   exact whatever the day, and never more than 366 rows per edge and community.
 - VisitMonth: confirmed minutes and visits per community (of the person
   served), month of service and category.
+- RecipientMonth: who was served on a confirmed visit in a month, per community
+  (elders served over a period counts distinct people from these).
 - VolunteerActivity: per community served and volunteer, the last day served
   on a confirmed visit (confirmations are never undone, so it only grows).
 
@@ -59,6 +61,17 @@ class VisitMonth(db.Model):
     month: Mapped[date] = mapped_column(primary_key=True)  # its first day
     category: Mapped[str] = mapped_column(String(20), primary_key=True)
     minutes: Mapped[int] = mapped_column(default=0)
+    visits: Mapped[int] = mapped_column(default=0)
+
+
+class RecipientMonth(db.Model):
+    """Someone of a community served on a confirmed visit in a month (how many visits)."""
+
+    __tablename__ = "recipient_months"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)  # its first day
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     visits: Mapped[int] = mapped_column(default=0)
 
 

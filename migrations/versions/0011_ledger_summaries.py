@@ -10,7 +10,7 @@ Create Date: 2026-12-06
   They are not part of the hash chain (timebank.chain keeps its digest).
 - accounts.holder_birth_date: a member account's copy of its holder's birth
   date, the summary row its balance is counted in.
-- member_years, member_days, visit_months, volunteer_activity
+- member_years, member_days, visit_months, recipient_months, volunteer_activity
   (timebank/summary_models.py), filled here from the existing rows.
 - ix_service_records_service_date: figures look up the few visits after the
   day they are read for.
@@ -261,6 +261,30 @@ def _fill_visit_summaries():
         )
     rows = bind.execute(
         confirmed.add_columns(
+            users.c.community_id, year, month, service_records.c.recipient_id, sa.func.count()
+        ).group_by(users.c.community_id, year, month, service_records.c.recipient_id)
+    ).all()
+    if rows:
+        bind.execute(
+            sa.table(
+                "recipient_months",
+                sa.column("community_id"),
+                sa.column("month"),
+                sa.column("recipient_id"),
+                sa.column("visits"),
+            ).insert(),
+            [
+                {
+                    "community_id": cid,
+                    "month": date(int(y), int(m), 1),
+                    "recipient_id": recipient,
+                    "visits": int(n),
+                }
+                for cid, y, m, recipient, n in rows
+            ],
+        )
+    rows = bind.execute(
+        confirmed.add_columns(
             users.c.community_id,
             service_records.c.volunteer_id,
             sa.func.max(service_records.c.service_date),
@@ -326,6 +350,24 @@ def upgrade():
         sa.PrimaryKeyConstraint("community_id", "month", "category", name=op.f("pk_visit_months")),
     )
     op.create_table(
+        "recipient_months",
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("recipient_id", sa.Integer(), nullable=False),
+        sa.Column("visits", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["communities.id"],
+            name=op.f("fk_recipient_months_community_id_communities"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["recipient_id"], ["users.id"], name=op.f("fk_recipient_months_recipient_id_users")
+        ),
+        sa.PrimaryKeyConstraint(
+            "community_id", "month", "recipient_id", name=op.f("pk_recipient_months")
+        ),
+    )
+    op.create_table(
         "volunteer_activity",
         sa.Column("community_id", sa.Integer(), nullable=False),
         sa.Column("volunteer_id", sa.Integer(), nullable=False),
@@ -357,7 +399,13 @@ def upgrade():
 
 def downgrade():
     op.drop_index("ix_volunteer_activity_last", table_name="volunteer_activity")
-    for name in ("volunteer_activity", "visit_months", "member_days", "member_years"):
+    for name in (
+        "volunteer_activity",
+        "recipient_months",
+        "visit_months",
+        "member_days",
+        "member_years",
+    ):
         op.drop_table(name)
     with op.batch_alter_table("service_records") as batch_op:
         batch_op.drop_index("ix_service_records_service_date")

@@ -36,6 +36,8 @@ from timebank.figures import (
     age_at_least,
     age_band,
     elder_share,
+    elders_served,
+    first_of_month,
     hours_by_month,
     liability,
 )
@@ -292,6 +294,22 @@ def visits_from_history(ids: list[int], today: date) -> tuple[dict, dict]:
     return monthly, dict(active)
 
 
+def elders_from_history(ids: list[int], start: date, end: date, as_of: date) -> dict:
+    recipient = aliased(User)
+    rows = db.session.execute(
+        select(recipient.community_id, func.count(func.distinct(ServiceRecord.recipient_id)))
+        .join(recipient, recipient.id == ServiceRecord.recipient_id)
+        .where(
+            ServiceRecord.status == RecordStatus.CONFIRMED,
+            recipient.community_id.in_(ids),
+            ServiceRecord.service_date.between(start, end),
+            age_at_least(recipient.birth_date, ELDER_AGE, as_of),
+        )
+        .group_by(recipient.community_id)
+    )
+    return dict(rows.all())
+
+
 def assert_figures_match_history(communities, day: date) -> None:
     ids = [c.id for c in communities]
     from_summaries = {
@@ -309,6 +327,13 @@ def assert_figures_match_history(communities, day: date) -> None:
     count = active_volunteers(ids, today=day)
     assert count.by_community == {cid: len(v) for cid, v in active.items()}, day
     assert count.total == len(set().union(*active.values())), day
+    for start, end in (
+        (first_of_month(day, 11), day),  # the page's default period
+        (day - timedelta(days=40), day - timedelta(days=3)),  # parts of months
+        (first_of_month(day, 1), first_of_month(day) - timedelta(days=1)),  # a whole month
+    ):
+        served = elders_served(ids, start=start, end=end, as_of=day)
+        assert served.by_community == elders_from_history(ids, start, end, day), (start, end)
 
 
 def assert_last_page_balances(people) -> None:
