@@ -15,11 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, union_all
+from sqlalchemy import bindparam, select, union_all
 from sqlalchemy.orm import aliased
 
 from community.csv_export import csv_chunks
@@ -93,9 +94,20 @@ def local_day_start_utc(day: date) -> datetime:
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
-def _side(account_id: int, outgoing: bool, wanted: StatementFilter, cursor, size: int):
-    """One side of the account's lines (what it paid, or what it received) past ``cursor``,
-    ``size`` at most, read along that side's (account, id) index."""
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """Which conditions a page's query has; its values are bound when it runs."""
+
+    older: bool
+    newer: bool
+    start: bool
+    end: bool
+    kind: bool
+
+
+def _side(outgoing: bool, shape: _Shape):
+    """One side of the account's lines (what it paid, or what it received) past the
+    cursor, ``size`` at most, read along that side's (account, id) index."""
     mine = Transfer.from_account_id if outgoing else Transfer.to_account_id
     query = select(
         Transfer.id,
@@ -108,38 +120,34 @@ def _side(account_id: int, outgoing: bool, wanted: StatementFilter, cursor, size
         (-Transfer.amount_minutes if outgoing else Transfer.amount_minutes).label("delta"),
         (Transfer.to_account_id if outgoing else Transfer.from_account_id).label("other_id"),
         (Transfer.from_balance_after if outgoing else Transfer.to_balance_after).label("after"),
-    ).where(mine == account_id)
-    if cursor.older_than is not None:
-        query = query.where(Transfer.id < cursor.older_than)
-    if cursor.newer_than is not None:
-        query = query.where(Transfer.id > cursor.newer_than)
-    if wanted.start:
-        query = query.where(Transfer.created_at >= local_day_start_utc(wanted.start))
-    if wanted.end:
-        next_day = wanted.end + timedelta(days=1)
-        query = query.where(Transfer.created_at < local_day_start_utc(next_day))
-    if wanted.kind:
-        query = query.where(Transfer.kind == wanted.kind)
-    order = Transfer.id.asc() if cursor.newer_than is not None else Transfer.id.desc()
-    return select(query.order_by(order).limit(size).subquery())
+    ).where(mine == bindparam("account"))
+    if shape.older:
+        query = query.where(Transfer.id < bindparam("older_than"))
+    if shape.newer:
+        query = query.where(Transfer.id > bindparam("newer_than"))
+    if shape.start:
+        query = query.where(Transfer.created_at >= bindparam("from_moment"))
+    if shape.end:
+        query = query.where(Transfer.created_at < bindparam("until_moment"))
+    if shape.kind:
+        query = query.where(Transfer.kind == bindparam("kind"))
+    order = Transfer.id.asc() if shape.newer else Transfer.id.desc()
+    return select(query.order_by(order).limit(bindparam("size")).subquery())
 
 
-def _lines_query(account_id: int, wanted: StatementFilter, cursor: PageCursor, size: int):
-    """Up to ``size`` lines past ``cursor``: newest first, or oldest first going newer.
+@cache
+def _lines_query(shape: _Shape):
+    """Up to ``size`` lines past the cursor: newest first, or oldest first going newer.
 
     Each side of the account is read along its own index and the two are merged,
     so a page costs the same on any page of any account; names are joined to the
-    page's lines only.
+    page's lines only. Built once per shape: building it costs more than running it.
     """
-    both = union_all(
-        _side(account_id, True, wanted, cursor, size),
-        _side(account_id, False, wanted, cursor, size),
-    ).subquery("lines")
-    going_newer = cursor.newer_than is not None
+    both = union_all(_side(True, shape), _side(False, shape)).subquery("lines")
     page = (
         select(both)
-        .order_by(both.c.id.asc() if going_newer else both.c.id.desc())
-        .limit(size)
+        .order_by(both.c.id.asc() if shape.newer else both.c.id.desc())
+        .limit(bindparam("size"))
         .subquery("page")
     )
     other = aliased(Account)
@@ -202,9 +210,25 @@ def _line(row) -> StatementLine:
 
 
 def _fetch(account_id: int, wanted: StatementFilter, cursor: PageCursor, size: int):
-    return [
-        _line(row) for row in db.session.execute(_lines_query(account_id, wanted, cursor, size))
-    ]
+    shape = _Shape(
+        older=cursor.older_than is not None,
+        newer=cursor.newer_than is not None,
+        start=wanted.start is not None,
+        end=wanted.end is not None,
+        kind=bool(wanted.kind),
+    )
+    values = {"account": account_id, "size": size}
+    if shape.older:
+        values["older_than"] = cursor.older_than
+    if shape.newer:
+        values["newer_than"] = cursor.newer_than
+    if shape.start:
+        values["from_moment"] = local_day_start_utc(wanted.start)
+    if shape.end:
+        values["until_moment"] = local_day_start_utc(wanted.end + timedelta(days=1))
+    if shape.kind:
+        values["kind"] = wanted.kind
+    return [_line(row) for row in db.session.execute(_lines_query(shape), values)]
 
 
 def statement_page(
