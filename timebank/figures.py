@@ -338,13 +338,20 @@ class _MemberRow:
     residents: int
 
 
-def _band_of(birth: date | None, as_of: date) -> str:
-    if birth is None:
-        return UNKNOWN_BAND
-    for code, _label, youngest in reversed(AGE_BANDS):
-        if birth <= years_before(as_of, youngest):
-            return code
-    return AGE_BANDS[0][0]
+def _banding(as_of: date):
+    """A function from a birth date to (band, aged 65+) on ``as_of``; the cut-offs once."""
+    cutoffs = [(code, years_before(as_of, youngest)) for code, _l, youngest in AGE_BANDS[:0:-1]]
+    elder_cutoff = years_before(as_of, ELDER_AGE)
+
+    def band_of(birth: date | None) -> tuple[str, bool]:
+        if birth is None:
+            return UNKNOWN_BAND, False
+        for code, cutoff in cutoffs:
+            if birth <= cutoff:
+                return code, birth <= elder_cutoff
+        return AGE_BANDS[0][0], birth <= elder_cutoff
+
+    return band_of
 
 
 def _member_rows(community_ids: list[int], as_of: date) -> list[_MemberRow]:
@@ -355,6 +362,7 @@ def _member_rows(community_ids: list[int], as_of: date) -> list[_MemberRow]:
     """
     edges = {as_of.year - youngest for _c, _l, youngest in AGE_BANDS[1:]}
     edges.add(as_of.year - ELDER_AGE)
+    band_of = _banding(as_of)
     rows = []
     years = select(
         MemberYear.community_id,
@@ -365,9 +373,8 @@ def _member_rows(community_ids: list[int], as_of: date) -> list[_MemberRow]:
     ).where(MemberYear.community_id.in_(community_ids), MemberYear.birth_year.not_in(edges))
     for cid, year, balance, accounts, residents in db.session.execute(years):
         # any day of a year without an edge stands for the whole year; 0 is "unknown"
-        born = date(year, 1, 1) if year != UNKNOWN_YEAR else None
-        elder = born is not None and born <= years_before(as_of, ELDER_AGE)
-        rows.append(_MemberRow(cid, _band_of(born, as_of), elder, balance, accounts, residents))
+        band, elder = band_of(date(year, 1, 1) if year != UNKNOWN_YEAR else None)
+        rows.append(_MemberRow(cid, band, elder, balance, accounts, residents))
     days = select(
         MemberDay.community_id,
         MemberDay.birth_date,
@@ -379,8 +386,8 @@ def _member_rows(community_ids: list[int], as_of: date) -> list[_MemberRow]:
         or_(*(MemberDay.birth_date.between(date(y, 1, 1), date(y, 12, 31)) for y in edges)),
     )
     for cid, born, balance, accounts, residents in db.session.execute(days):
-        elder = born <= years_before(as_of, ELDER_AGE)
-        rows.append(_MemberRow(cid, _band_of(born, as_of), elder, balance, accounts, residents))
+        band, elder = band_of(born)
+        rows.append(_MemberRow(cid, band, elder, balance, accounts, residents))
     return rows
 
 
