@@ -7,9 +7,11 @@ Prints, in one run:
       (in its own database, linli_bench, so it never touches the tests' database);
   (c) how long `ledger verify` takes at a million transfers on SQLite;
   (d) the market's browse page under gunicorn against a minimal Flask page;
-  (e) the sign-in page and a sign-in try with the sign-in limits against without them.
+  (e) the sign-in page and a sign-in try with the sign-in limits against without them;
+  (g) p50/p95 of the statement, the figures and the desk at 10k and 1M transfers
+      (bench/page_scale.py).
 
-`--only sign-in` (or market, ledger) runs just that part.
+`--only sign-in` (or market, ledger, history) runs just that part.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from bench import (
     databases,
     ledger_verify,
     market_browse,
+    page_scale,
     sign_in,
     transfers_postgres,
     transfers_sqlite,
@@ -124,12 +127,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--skip-sign-in", action="store_true", help="skip the sign-in bench")
     parser.add_argument(
-        "--only", choices=("ledger", "market", "sign-in"), help="run only this part"
+        "--skip-history", action="store_true", help="skip the pages-against-history bench (g)"
+    )
+    parser.add_argument(
+        "--only", choices=("ledger", "market", "sign-in", "history"), help="run only this part"
     )
     args = parser.parse_args(argv)
     if args.only:
         args.skip_market = args.only != "market"
         args.skip_sign_in = args.only != "sign-in"
+        args.skip_history = args.only != "history"
         args.skip_verify = args.skip_verify or args.only != "ledger"
     run_ledger = args.only in (None, "ledger")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -157,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             click.echo("(b) PostgreSQL skipped: TEST_DATABASE_URL is not set")
     verify_line = None if args.skip_verify else bench_verify()
+    page_lines = None if args.skip_history else page_scale.report(["10k", "1M"])
     click.echo("")
     if rows:
         print_table(rows)
@@ -166,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("\n" + "\n".join(market_lines))
     if sign_in_lines:
         click.echo("\n" + "\n".join(sign_in_lines))
+    if page_lines:
+        click.echo("\n" + "\n".join(page_lines))
     if rows:
         click.echo(
             "\nservice = timebank.ledger.post_transfer + db.session.commit() in the app "

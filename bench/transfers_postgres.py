@@ -99,9 +99,9 @@ class RawSide:
         try:
             with connection.cursor() as cursor:
                 cursor.execute(POSTGRES_LOCK, sorted((source, target)))
-                heads = check_limits(cursor.fetchall(), source, target)
+                locked = check_limits(cursor.fetchall(), source, target, postgres=True)
                 values, digest = chained_row(
-                    heads, source, target, self.entered_by_id, f"{self.run}:{self.count}", utcnow()
+                    locked, source, target, self.entered_by_id, f"{self.run}:{self.count}", utcnow()
                 )
                 cursor.execute(
                     POSTGRES_INSERT,
@@ -110,6 +110,8 @@ class RawSide:
                 cursor.fetchone()
                 cursor.execute(POSTGRES_MOVE, (-AMOUNT, digest, source))
                 cursor.execute(POSTGRES_MOVE, (AMOUNT, digest, target))
+                for statement, parameters in locked.summary_moves:
+                    cursor.execute(statement, parameters)
             connection.commit()
         except Exception:
             connection.rollback()

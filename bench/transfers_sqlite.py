@@ -117,11 +117,11 @@ class RawPath:
         connection = self.connection
         connection.execute("BEGIN IMMEDIATE")
         try:
-            heads = check_limits(
+            locked = check_limits(
                 connection.execute(SQLITE_LOCK, sorted((source, target))).fetchall(), source, target
             )
             values, digest = chained_row(
-                heads, source, target, self.entered_by_id, f"{self.run}:{self.count}", utcnow()
+                locked, source, target, self.entered_by_id, f"{self.run}:{self.count}", utcnow()
             )
             connection.execute(
                 SQLITE_INSERT,
@@ -129,6 +129,8 @@ class RawPath:
             ).fetchone()
             connection.execute(SQLITE_MOVE, (-AMOUNT, digest, source))
             connection.execute(SQLITE_MOVE, (AMOUNT, digest, target))
+            for statement, parameters in locked.summary_moves:
+                connection.execute(statement, parameters)
             connection.execute("COMMIT")
         except Exception:
             connection.execute("ROLLBACK")

@@ -1,9 +1,11 @@
 """`seed-demo --scale N`: a large street and a proportional ledger, fast, for benchmarks.
 
-Members, accounts and transfers go in with Core executemany in batches; the
-balances are computed in Python as the transfers are generated (each one
+Members, accounts, transfers and the confirmed visit behind each service go in
+with Core executemany in batches; the balances (and each transfer's balances
+after it) are computed in Python as the transfers are generated (each one
 checked against the payer's floor and the receiver's cap, as the ledger
-would), so `flask ledger verify` passes afterwards.
+would), and the figures' summaries are recounted at the end, so `flask ledger
+verify` passes afterwards.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import random
 from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import click
 from sqlalchemy import bindparam, func, insert, select, text, update
@@ -25,9 +27,18 @@ from community.services import create_member, found_community
 from extensions import db
 from seed.demo import DEMO_PASSWORD, STREET_NAME
 from seed.people import birth_date, full_name
+from timebank import summaries
 from timebank.accounts import community_account
 from timebank.chain import transfer_digest
-from timebank.models import Account, AccountKind, Transfer, TransferKind
+from timebank.clock import LOCAL_ZONE
+from timebank.models import (
+    Account,
+    AccountKind,
+    RecordStatus,
+    ServiceRecord,
+    Transfer,
+    TransferKind,
+)
 
 TRANSFERS_PER_MEMBER = 20
 MEMBERS_PER_COMMUNITY = 2500
@@ -70,11 +81,31 @@ TRANSFER_COLUMNS = (
     "reverses_id",
     "created_at",
     "row_hash",
+    "from_balance_after",
+    "to_balance_after",
+)
+VISIT_COLUMNS = (
+    "volunteer_id",
+    "recipient_id",
+    "category",
+    "service_date",
+    "minutes",
+    "note",
+    "status",
+    "entered_by_id",
+    "decided_by_id",
+    "decided_at",
+    "decision_note",
+    "transfer_id",
+    "confirmation_method",
+    "idempotency_key",
+    "created_at",
 )
 
 _users = User.__table__
 _accounts = Account.__table__
 _transfers = Transfer.__table__
+_visits = ServiceRecord.__table__
 
 
 class ScaleLedger:
@@ -104,6 +135,11 @@ class ScaleLedger:
         balances[source] -= minutes
         balances[target] += minutes
         return True
+
+
+def _years_ago(years: int):
+    today = utcnow().date()
+    return today.replace(year=today.year - years, day=28 if today.day == 29 else today.day)
 
 
 def _next_id(connection: Connection, table) -> int:
@@ -197,12 +233,43 @@ class TransferPlan:
         self.priority: list[tuple[int, int, int]] = []
         self.recent_services: deque[tuple[int, int, int, int]] = deque(maxlen=2000)
         self.chain_heads: dict[int, str] = {}  # account id → its last transfer's digest
+        self.elders: dict[int, list[int]] = {}  # community id → its residents aged 65+
+        self.visits: list[tuple] = []  # the confirmed visit of each service, VISIT_COLUMNS
+
+    def _visit(self, transfer_id: int, volunteer: tuple[int, int], minutes: int, memo, at, stamp):
+        """The confirmed visit a service transfer paid for, to an elder of the community."""
+        user, community = volunteer
+        elders = self.elders.get(community) or [user]
+        recipient = elders[int(self.rng.random() * len(elders))]
+        if recipient == user:
+            recipient = elders[0] if elders[0] != user else self.coordinator[community]
+        day = at.replace(tzinfo=UTC).astimezone(LOCAL_ZONE).date()
+        self.visits.append(
+            (
+                user,
+                recipient,
+                memo,
+                day,
+                minutes,
+                "",
+                RecordStatus.CONFIRMED.value,
+                user,
+                recipient,
+                stamp(at),
+                "",
+                transfer_id,
+                "online",
+                f"scale-visit:{transfer_id:010d}",
+                stamp(at),
+            )
+        )
 
     def tuples(self, first_id: int, count: int, stamp) -> Iterator[tuple]:
         """``count`` transfers as tuples in TRANSFER_COLUMNS order, ids from ``first_id``."""
         start = utcnow() - timedelta(days=HISTORY_DAYS)
         step = timedelta(days=HISTORY_DAYS) / max(count, 1)
         gift_targets = self.volunteers + self.priority
+        holders = {account: (user, community) for account, user, community in self.volunteers}
         transfer_id = first_id
         end = first_id + count
         while transfer_id < end:
@@ -210,8 +277,10 @@ class TransferPlan:
             if row is None:
                 continue
             source, target, minutes, kind, entered_by, memo, reverses = row
+            at = start + step * (transfer_id - first_id)
             if kind == TransferKind.SERVICE:
                 self.recent_services.append((transfer_id, source, target, minutes))
+                self._visit(transfer_id, holders[target], minutes, memo, at, stamp)
             values = {
                 "from_account_id": source,
                 "to_account_id": target,
@@ -223,7 +292,7 @@ class TransferPlan:
                 # zero-padded so the unique index grows at its end, not all over the tree
                 "idempotency_key": f"scale:{transfer_id:010d}",
                 "reverses_id": reverses,
-                "created_at": start + step * (transfer_id - first_id),
+                "created_at": at,
             }
             heads = self.chain_heads
             digest = transfer_digest(heads.get(source, GENESIS), heads.get(target, GENESIS), values)
@@ -240,6 +309,8 @@ class TransferPlan:
                 reverses,
                 stamp(values["created_at"]),
                 digest,
+                self.ledger.balances[source],  # the move is applied: balances after it
+                self.ledger.balances[target],
             )
             transfer_id += 1
 
@@ -345,8 +416,11 @@ def seed_scale(members: int, *, seed: int = 2026, progress: bool = False) -> dic
                         "community_id": member["community_id"],
                         "balance_minutes": 0,
                         "held_minutes": 0,
+                        "holder_birth_date": member["birth_date"],
                     }
                 )
+                if member["birth_date"] <= _years_ago(65):
+                    plan.elders.setdefault(member["community_id"], []).append(member["id"])
                 ledger.open(account_id, floor=communities[0].floor_minutes, capped=True)
                 who = (account_id, member["id"], member["community_id"])
                 if member["is_volunteer"]:
@@ -365,6 +439,9 @@ def seed_scale(members: int, *, seed: int = 2026, progress: bool = False) -> dic
         rows = plan.tuples(_next_id(connection, _transfers), transfers, _stamper(connection))
         for batch in _batches(rows):
             _insert_tuples(connection, _transfers, TRANSFER_COLUMNS, batch)
+            if plan.visits:
+                _insert_tuples(connection, _visits, VISIT_COLUMNS, plan.visits)
+                plan.visits.clear()
             if bar:
                 bar.update(len(batch))
         for index in lookups:
@@ -379,6 +456,7 @@ def seed_scale(members: int, *, seed: int = 2026, progress: bool = False) -> dic
             if a in plan.chain_heads
         ],
     )
+    summaries.rebuild(connection)
     _bump_sequences(connection)
     if sqlite:
         connection.exec_driver_sql("PRAGMA cache_size = -2000")
@@ -388,4 +466,5 @@ def seed_scale(members: int, *, seed: int = 2026, progress: bool = False) -> dic
         "members": members,
         "accounts": connection.scalar(select(func.count(_accounts.c.id))),
         "transfers": transfers,
+        "visits": connection.scalar(select(func.count(_visits.c.id))),
     }

@@ -10,6 +10,7 @@ from community.signals import community_founded, member_joined, policy_changing
 from extensions import db
 from timebank.errors import AboveCap, BelowFloor, NotFound
 from timebank.models import Account, AccountKind
+from timebank.summaries import connect_summaries
 
 
 def open_member_account(user: User) -> Account:
@@ -106,3 +107,4 @@ def connect_signals() -> None:
     member_joined.connect(open_member_account)
     community_founded.connect(open_community_accounts)
     policy_changing.connect(check_policy_fits)
+    connect_summaries()

@@ -1,12 +1,14 @@
 """The coordinator's figures: hours per month, active volunteers, elders served,
 the share of members aged 65+, and the ledger's liability by age band.
 
-A visit counts for the community of the person served (as on the desk). Each
-figure is one or two aggregate queries over the scope's communities, grouped by
-community so a street admin also gets the per-community breakdown. Ages are
-worked out in SQL by comparing birth dates with cut-off dates ("65 or older on
-``as_of``" is "born on or before ``as_of`` 65 years earlier"), which reads the
-same on SQLite and PostgreSQL.
+A visit counts for the community of the person served (as on the desk). Hours
+per month, active volunteers, the elder share and the liability are read from
+the summary rows the ledger and the visits keep (timebank/summaries.py), so
+their cost does not grow with the ledger's history; elders served over a
+chosen period reads the people served per month (and the visits of a month
+the period covers only in part). Ages compare
+birth dates with cut-off dates ("65 or older on ``as_of``" is "born on or
+before ``as_of`` 65 years earlier").
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, extract, func, select
+from sqlalchemy import and_, case, func, or_, select, union
 from sqlalchemy.orm import aliased
 
 from community.models import ELDER_AGE, Community, Role, User
@@ -24,6 +26,14 @@ from community.reach import coordinated_community_ids
 from extensions import db
 from timebank.errors import NotAllowed
 from timebank.models import Account, AccountKind, RecordStatus, ServiceRecord
+from timebank.summary_models import (
+    UNKNOWN_YEAR,
+    MemberDay,
+    MemberYear,
+    RecipientMonth,
+    VisitMonth,
+    VolunteerActivity,
+)
 
 ACTIVE_DAYS = 90
 MONTHS_SHOWN = 12
@@ -141,25 +151,59 @@ class MonthlyHours:
         return sum(self.minutes.values())
 
 
+def _last_of_month(day: date) -> date:
+    return first_of_month(day, -1) - timedelta(days=1)
+
+
+def _visits_after(community_ids: list[int], today: date):
+    """SQL conditions: confirmed visits served after ``today`` in ``today``'s month.
+
+    The month's summary row counts them; figures read for a past day take them
+    off. For today's figures there are none (a visit cannot be in the future),
+    and the service-date index finds that at once.
+    """
+    return _confirmed_visits_in(community_ids, today + timedelta(days=1), _last_of_month(today))
+
+
+def _any_visit_between(start: date, end: date) -> bool:
+    """Whether any visit at all is dated ``start``..``end`` (the service-date index alone:
+    asked first, so the usual answer, none, costs one index probe)."""
+    found = db.session.scalar(
+        select(ServiceRecord.id)
+        .where(ServiceRecord.service_date >= start, ServiceRecord.service_date <= end)
+        .limit(1)
+    )
+    return found is not None
+
+
 def hours_by_month(
     community_ids: list[int], *, today: date, months: int = MONTHS_SHOWN
 ) -> MonthlyHours:
     """Confirmed minutes served in the scope, per month and category, for the last
-    ``months`` months up to ``today`` (this month included)."""
+    ``months`` months up to ``today`` (this month included), from the month summaries."""
     shown = [first_of_month(today, back) for back in range(months - 1, -1, -1)]
-    year = extract("year", ServiceRecord.service_date)
-    month = extract("month", ServiceRecord.service_date)
     query = (
-        _recipients()
-        .add_columns(year, month, ServiceRecord.category, func.sum(ServiceRecord.minutes))
-        .where(_confirmed_visits_in(community_ids, shown[0], today))
-        .group_by(year, month, ServiceRecord.category)
+        select(VisitMonth.month, VisitMonth.category, func.sum(VisitMonth.minutes))
+        .where(
+            VisitMonth.community_id.in_(community_ids),
+            VisitMonth.month >= shown[0],
+            VisitMonth.month <= shown[-1],
+        )
+        .group_by(VisitMonth.month, VisitMonth.category)
     )
-    minutes = {
-        (date(int(y), int(m), 1), category): int(total)
-        for y, m, category, total in db.session.execute(query)
-    }
-    return MonthlyHours(shown, minutes)
+    minutes: dict[tuple[date, str], int] = defaultdict(int)
+    for month, category, total in db.session.execute(query):
+        minutes[(month, category)] += int(total)
+    later = (
+        _recipients()
+        .add_columns(ServiceRecord.category, func.sum(ServiceRecord.minutes))
+        .where(_visits_after(community_ids, today))
+        .group_by(ServiceRecord.category)
+    )
+    if _any_visit_between(today + timedelta(days=1), _last_of_month(today)):
+        for category, total in db.session.execute(later):
+            minutes[(shown[-1], category)] -= int(total)
+    return MonthlyHours(shown, {key: m for key, m in minutes.items() if m})
 
 
 # --- People counts ----------------------------------------------------------------
@@ -192,19 +236,78 @@ def _distinct_people(column, conditions) -> Count:
 
 
 def active_volunteers(community_ids: list[int], *, today: date, days: int = ACTIVE_DAYS) -> Count:
-    """Volunteers with a confirmed visit in the scope served in the ``days`` days up to ``today``."""
+    """Volunteers with a confirmed visit in the scope served in the ``days`` days up to ``today``.
+
+    Read from each volunteer's last day served. Read for a past day, a volunteer
+    who served again since needs the visits themselves (only then, and only theirs).
+    """
     start = today - timedelta(days=days - 1)
-    conditions = _confirmed_visits_in(community_ids, start, today)
-    return _distinct_people(ServiceRecord.volunteer_id, conditions)
+    scope = VolunteerActivity.community_id.in_(community_ids)
+    served_since = db.session.scalar(
+        select(VolunteerActivity.volunteer_id).where(scope, VolunteerActivity.last_served > today)
+    )
+    if served_since is not None:
+        conditions = _confirmed_visits_in(community_ids, start, today)
+        return _distinct_people(ServiceRecord.volunteer_id, conditions)
+    active = and_(scope, VolunteerActivity.last_served >= start)
+    per_community = (
+        select(VolunteerActivity.community_id, func.count())
+        .where(active)
+        .group_by(VolunteerActivity.community_id)
+    )
+    overall = select(func.count(func.distinct(VolunteerActivity.volunteer_id))).where(active)
+    return Count(
+        by_community={cid: int(n) for cid, n in db.session.execute(per_community)},
+        total=db.session.scalar(overall) or 0,
+    )
 
 
 def elders_served(community_ids: list[int], *, start: date, end: date, as_of: date) -> Count:
-    """Distinct people aged 65+ on ``as_of`` with a confirmed visit served ``start``..``end``."""
-    conditions = and_(
-        _confirmed_visits_in(community_ids, start, end),
-        age_at_least(User.birth_date, ELDER_AGE, as_of),
+    """Distinct people aged 65+ on ``as_of`` with a confirmed visit served ``start``..``end``.
+
+    Whole months of the period are read from the people-served-per-month summary;
+    a month the period only partly covers is read from its visits, unless no visit
+    at all falls in the part left out (as for the current month, read up to today).
+    """
+    months: list[date] = []
+    edges: list[tuple[date, date]] = []
+    month = start.replace(day=1)
+    while month <= end:
+        last = _last_of_month(month)
+        part = (max(start, month), min(end, last))
+        left_out = [(month, part[0] - timedelta(days=1)), (part[1] + timedelta(days=1), last)]
+        if any(a <= b and _any_visit_between(a, b) for a, b in left_out):
+            edges.append(part)
+        else:
+            months.append(month)
+        month = last + timedelta(days=1)
+    served = [
+        select(RecipientMonth.community_id, RecipientMonth.recipient_id).where(
+            RecipientMonth.community_id.in_(community_ids), RecipientMonth.month.in_(months)
+        )
+    ]
+    served += [
+        _recipients()
+        .add_columns(User.community_id, ServiceRecord.recipient_id)
+        .where(_confirmed_visits_in(community_ids, a, b))
+        for a, b in edges
+    ]
+    people = union(*served).subquery() if len(served) > 1 else served[0].subquery()
+    elder = aliased(User)
+    counted = (
+        select()
+        .select_from(people)
+        .join(elder, elder.id == people.c.recipient_id)
+        .where(age_at_least(elder.birth_date, ELDER_AGE, as_of))
     )
-    return _distinct_people(ServiceRecord.recipient_id, conditions)
+    per_community = counted.add_columns(
+        people.c.community_id, func.count(func.distinct(people.c.recipient_id))
+    ).group_by(people.c.community_id)
+    overall = counted.add_columns(func.count(func.distinct(people.c.recipient_id)))
+    return Count(
+        by_community={cid: int(n) for cid, n in db.session.execute(per_community)},
+        total=db.session.scalar(overall) or 0,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,23 +326,83 @@ class ElderShare:
         return (200 * self.elders + self.members) // (2 * self.members)
 
 
-def elder_share(community_ids: list[int], *, as_of: date) -> dict[int, ElderShare]:
-    """Per community: members, those aged 65+ on ``as_of``, and those with no birth date."""
-    is_elder = case((age_at_least(User.birth_date, ELDER_AGE, as_of), 1), else_=0)
-    no_birth_date = case((User.birth_date.is_(None), 1), else_=0)
-    query = (
-        select(User.community_id, func.count(User.id), func.sum(is_elder), func.sum(no_birth_date))
-        .where(
-            User.community_id.in_(community_ids),
-            User.role == Role.MEMBER,
-            User.is_active_member.is_(True),
-        )
-        .group_by(User.community_id)
+@dataclass(frozen=True, slots=True)
+class _MemberRow:
+    """One summary row: a community's members born in one year, or on one day."""
+
+    community_id: int
+    band: str
+    elder: bool
+    balance: int
+    accounts: int
+    residents: int
+
+
+def _banding(as_of: date):
+    """A function from a birth date to (band, aged 65+) on ``as_of``; the cut-offs once."""
+    cutoffs = [(code, years_before(as_of, youngest)) for code, _l, youngest in AGE_BANDS[:0:-1]]
+    elder_cutoff = years_before(as_of, ELDER_AGE)
+
+    def band_of(birth: date | None) -> tuple[str, bool]:
+        if birth is None:
+            return UNKNOWN_BAND, False
+        for code, cutoff in cutoffs:
+            if birth <= cutoff:
+                return code, birth <= elder_cutoff
+        return AGE_BANDS[0][0], birth <= elder_cutoff
+
+    return band_of
+
+
+def _member_rows(community_ids: list[int], as_of: date) -> list[_MemberRow]:
+    """The member summaries of the scope with each row's age band and elder status on ``as_of``.
+
+    A birth year lies wholly in one band on ``as_of`` unless a band's edge (or
+    65) falls inside it: those few years are read by birth date, the rest by year.
+    """
+    edges = {as_of.year - youngest for _c, _l, youngest in AGE_BANDS[1:]}
+    edges.add(as_of.year - ELDER_AGE)
+    band_of = _banding(as_of)
+    rows = []
+    years = select(
+        MemberYear.community_id,
+        MemberYear.birth_year,
+        MemberYear.balance_minutes,
+        MemberYear.accounts,
+        MemberYear.residents,
+    ).where(MemberYear.community_id.in_(community_ids), MemberYear.birth_year.not_in(edges))
+    for cid, year, balance, accounts, residents in db.session.execute(years):
+        # any day of a year without an edge stands for the whole year; 0 is "unknown"
+        band, elder = band_of(date(year, 1, 1) if year != UNKNOWN_YEAR else None)
+        rows.append(_MemberRow(cid, band, elder, balance, accounts, residents))
+    days = select(
+        MemberDay.community_id,
+        MemberDay.birth_date,
+        MemberDay.balance_minutes,
+        MemberDay.accounts,
+        MemberDay.residents,
+    ).where(
+        MemberDay.community_id.in_(community_ids),
+        or_(*(MemberDay.birth_date.between(date(y, 1, 1), date(y, 12, 31)) for y in edges)),
     )
-    return {
-        cid: ElderShare(int(members), int(elders or 0), int(unknown or 0))
-        for cid, members, elders, unknown in db.session.execute(query)
-    }
+    for cid, born, balance, accounts, residents in db.session.execute(days):
+        band, elder = band_of(born)
+        rows.append(_MemberRow(cid, band, elder, balance, accounts, residents))
+    return rows
+
+
+def elder_share(community_ids: list[int], *, as_of: date) -> dict[int, ElderShare]:
+    """Per community: active resident members, those aged 65+ on ``as_of``, and those with
+    no birth date, from the member summaries."""
+    counts: dict[int, list[int]] = {}
+    for row in _member_rows(community_ids, as_of):
+        if not row.residents:
+            continue
+        count = counts.setdefault(row.community_id, [0, 0, 0])
+        count[0] += row.residents
+        count[1] += row.residents if row.elder else 0
+        count[2] += row.residents if row.band == UNKNOWN_BAND else 0
+    return {cid: ElderShare(*count) for cid, count in counts.items()}
 
 
 def total_share(shares: dict[int, ElderShare]) -> ElderShare:
@@ -287,29 +450,19 @@ class Liability:
 
 
 def liability(community_ids: list[int], *, as_of: date) -> dict[int, Liability]:
-    """Per community: member balances summed by age band on ``as_of``, and the
-    guarantee and fund balances. Two queries whatever the number of communities."""
-    holder = aliased(User)
-    band = age_band(holder.birth_date, as_of)
-    members = (
-        select(
-            Account.community_id,
-            band,
-            func.sum(Account.balance_minutes),
-            func.count(Account.id),
-        )
-        .join(holder, holder.id == Account.user_id)
-        .where(Account.kind == AccountKind.MEMBER, Account.community_id.in_(community_ids))
-        .group_by(Account.community_id, band)
-    )
+    """Per community: member balances summed by age band on ``as_of`` (from the member
+    summaries), and the guarantee and fund balances."""
+    result = {cid: Liability() for cid in community_ids}
+    for row in _member_rows(community_ids, as_of):
+        if not row.accounts:
+            continue
+        owed = result[row.community_id]
+        owed.stored_by_band[row.band] = owed.stored_by_band.get(row.band, 0) + row.balance
+        owed.holders_by_band[row.band] = owed.holders_by_band.get(row.band, 0) + row.accounts
     systems = select(Account.community_id, Account.kind, Account.balance_minutes).where(
         Account.kind.in_([AccountKind.FUND, AccountKind.GUARANTEE]),
         Account.community_id.in_(community_ids),
     )
-    result = {cid: Liability() for cid in community_ids}
-    for cid, code, minutes, holders in db.session.execute(members):
-        result[cid].stored_by_band[code] = int(minutes or 0)
-        result[cid].holders_by_band[code] = int(holders)
     for cid, kind, balance in db.session.execute(systems):
         if kind == AccountKind.FUND:
             result[cid].fund = balance
@@ -347,14 +500,28 @@ class Figures:
     confirmed_by_community: dict[int, int]
 
 
-def _confirmed_minutes_by_community(community_ids: list[int], start: date, end: date):
+def _confirmed_minutes_by_community(community_ids: list[int], monthly: MonthlyHours, today: date):
+    """Per community, the minutes of the months shown (from the month summaries)."""
     query = (
+        select(VisitMonth.community_id, func.sum(VisitMonth.minutes))
+        .where(
+            VisitMonth.community_id.in_(community_ids),
+            VisitMonth.month >= monthly.months[0],
+            VisitMonth.month <= monthly.months[-1],
+        )
+        .group_by(VisitMonth.community_id)
+    )
+    minutes = {cid: int(total) for cid, total in db.session.execute(query)}
+    later = (
         _recipients()
         .add_columns(User.community_id, func.sum(ServiceRecord.minutes))
-        .where(_confirmed_visits_in(community_ids, start, end))
+        .where(_visits_after(community_ids, today))
         .group_by(User.community_id)
     )
-    return {cid: int(minutes) for cid, minutes in db.session.execute(query)}
+    if _any_visit_between(today + timedelta(days=1), _last_of_month(today)):
+        for cid, total in db.session.execute(later):
+            minutes[cid] -= int(total)
+    return {cid: total for cid, total in minutes.items() if total}
 
 
 def figures_for(
@@ -381,5 +548,5 @@ def figures_for(
         share=total_share(shares),
         liabilities=liabilities,
         liability=total_liability(liabilities),
-        confirmed_by_community=_confirmed_minutes_by_community(ids, monthly.months[0], today),
+        confirmed_by_community=_confirmed_minutes_by_community(ids, monthly, today),
     )

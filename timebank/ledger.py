@@ -12,6 +12,7 @@ per-execution bookkeeping, would cost more than the transfer itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, insert, select, update
@@ -32,6 +33,8 @@ from timebank.errors import (
     SelfTransfer,
 )
 from timebank.models import Account, AccountKind, Hold, HoldStatus, Transfer
+from timebank.summaries import MemberDeltas, add_member_delta, apply_member_deltas
+from timebank.summary_models import MemberDay, MemberYear
 
 # No single movement of time is larger than this; anything above is a typo.
 MAX_TRANSFER_MINUTES = 500 * 60
@@ -40,6 +43,8 @@ _accounts = Account.__table__
 _transfers = Transfer.__table__
 _holds = Hold.__table__
 _communities = Community.__table__
+_member_years = MemberYear.__table__
+_member_days = MemberDay.__table__
 
 _LOCK_ACCOUNTS = (
     select(
@@ -48,6 +53,8 @@ _LOCK_ACCOUNTS = (
         _accounts.c.balance_minutes,
         _accounts.c.held_minutes,
         _accounts.c.chain_hash,
+        _accounts.c.community_id,
+        _accounts.c.holder_birth_date,
         _communities.c.floor_minutes,
         _communities.c.storage_cap_minutes,
     )
@@ -65,6 +72,24 @@ _MOVE_BALANCE = (
         balance_minutes=_accounts.c.balance_minutes + bindparam("delta"),
         chain_hash=bindparam("chain_hash"),
     )
+)
+# A member balance moves within its summary rows (timebank.summaries), which exist
+# already: opening the account counted it there.
+_MOVE_YEAR_SUMMARY = (
+    update(_member_years)
+    .where(
+        _member_years.c.community_id == bindparam("community"),
+        _member_years.c.birth_year == bindparam("key"),
+    )
+    .values(balance_minutes=_member_years.c.balance_minutes + bindparam("delta"))
+)
+_MOVE_DAY_SUMMARY = (
+    update(_member_days)
+    .where(
+        _member_days.c.community_id == bindparam("community"),
+        _member_days.c.birth_date == bindparam("key"),
+    )
+    .values(balance_minutes=_member_days.c.balance_minutes + bindparam("delta"))
 )
 _MOVE_HELD = (
     update(_accounts)
@@ -88,7 +113,8 @@ def _compile(statement, dialect, names: list[str]) -> tuple[str, tuple[str, ...]
 
 
 def _run(session: Session, statement, params: dict, fetch: str | None = None):
-    """Run a hot-path statement in the session's transaction; rows ("all"), a row ("one") or None.
+    """Run a hot-path statement in the session's transaction; rows ("all"), a row ("one"),
+    the number of rows changed ("rowcount") or None.
 
     The SQL is compiled once per dialect; DBAPI errors are raised as SQLAlchemy's
     (IntegrityError, OperationalError …), as session.execute would.
@@ -105,6 +131,8 @@ def _run(session: Session, statement, params: dict, fetch: str | None = None):
     cursor = connection.connection.cursor()
     try:
         cursor.execute(sql, tuple(params[name] for name in order) if order else params)
+        if fetch == "rowcount":
+            return cursor.rowcount
         return cursor.fetchall() if fetch == "all" else cursor.fetchone() if fetch else None
     except dialect.loaded_dbapi.Error as error:
         raise DBAPIError.instance(
@@ -125,6 +153,8 @@ class LockedAccount:
     floor: int | None  # None: no lower limit (the guarantee account)
     cap: int | None  # None: no upper limit (system accounts)
     chain_hash: str  # the digest of the last transfer that touched it
+    community_id: int
+    birth_date: date | None  # a member account's holder's (the summary row it counts in)
 
     @property
     def available(self) -> int:
@@ -149,14 +179,18 @@ def lock_accounts(session: Session, account_ids: list[int]) -> dict[int, LockedA
         raise ValueError("lock one or two accounts at a time")
     rows = _run(session, _LOCK_ACCOUNTS, {"first": ids[0], "second": ids[-1]}, "all")
     locked: dict[int, LockedAccount] = {}
-    for account_id, kind, balance, held, chain_hash, floor, cap in rows:
+    for account_id, kind, balance, held, chain_hash, community_id, born, floor, cap in rows:
         if kind == AccountKind.MEMBER:
             limits = (floor, cap)
         elif kind in (AccountKind.FUND, AccountKind.PROVIDER):
             limits = (0, None)
         else:
             limits = (None, None)
-        locked[account_id] = LockedAccount(account_id, kind, balance, held, *limits, chain_hash)
+        if isinstance(born, str):  # the raw SQLite driver returns dates as text
+            born = date.fromisoformat(born)
+        locked[account_id] = LockedAccount(
+            account_id, kind, balance, held, *limits, chain_hash, community_id, born
+        )
     if len(locked) != len(set(account_ids)):
         raise NotFound(_l("That account does not exist."))
     return locked
@@ -226,6 +260,11 @@ def _write_transfer(
         "created_at": utcnow(),
     }
     values["row_hash"] = digest = transfer_digest(source.chain_hash, target.chain_hash, values)
+    # Not in the digest: the chain covers what was posted, and its format stays frozen
+    # (migration 0008 and every stored row_hash compute it). The balances after follow
+    # from the chained amounts, and `ledger verify` recounts them.
+    values["from_balance_after"] = source.balance - minutes
+    values["to_balance_after"] = target.balance + minutes
     try:
         (transfer_id,) = _run(session, _INSERT_TRANSFER, values, "one")
     except IntegrityError as error:
@@ -241,7 +280,23 @@ def _write_transfer(
     source.balance -= minutes
     target.balance += minutes
     source.chain_hash = target.chain_hash = digest
+    _move_summaries(session, [(source, -minutes), (target, minutes)])
     return transfer_id
+
+
+def _move_summaries(session: Session, moves: list[tuple[LockedAccount, int]]) -> None:
+    """Move member balances in their summary rows: after the accounts, in key order."""
+    deltas: MemberDeltas = {}
+    for account, delta in moves:
+        if account.kind == AccountKind.MEMBER:
+            add_member_delta(deltas, account.community_id, account.birth_date, balance=delta)
+    for (table, key), (delta, _accounts_delta, _residents) in sorted(deltas.items()):
+        if not delta:
+            continue
+        statement = _MOVE_YEAR_SUMMARY if table == "member_years" else _MOVE_DAY_SUMMARY
+        params = {"community": key[0], "key": key[1], "delta": delta}
+        if not _run(session, statement, params, "rowcount"):  # a row a bulk load left out
+            apply_member_deltas(session.connection(), {(table, key): [delta, 0, 0]})
 
 
 def post_transfer(

@@ -50,6 +50,9 @@ class Account(db.Model):
     held_minutes: Mapped[int] = mapped_column(default=0)
     # the digest of the last transfer that touched this account (timebank.chain)
     chain_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # a member account's copy of its holder's birth date: the summary row its
+    # balance is counted in (timebank.summaries), read under the account's lock
+    holder_birth_date: Mapped[date | None]
 
     user: Mapped[User | None] = relationship()
     community: Mapped[Community] = relationship()
@@ -94,6 +97,10 @@ class Transfer(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # covers this transfer's content and both accounts' chains before it (timebank.chain)
     row_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # each side's balance once this transfer posted, written under the accounts' lock,
+    # so a statement page reads its running balance instead of summing history
+    from_balance_after: Mapped[int]
+    to_balance_after: Mapped[int]
 
     from_account: Mapped[Account] = relationship(foreign_keys=[from_account_id])
     to_account: Mapped[Account] = relationship(foreign_keys=[to_account_id])
@@ -148,6 +155,7 @@ class ServiceRecord(db.Model):
             "status IN ('pending', 'confirmed', 'rejected', 'disputed')", name="status"
         ),
         Index("ix_service_records_volunteer_date", "volunteer_id", "service_date"),
+        Index("ix_service_records_service_date", "service_date"),
         Index("ix_service_records_recipient_status", "recipient_id", "status"),
     )
 

@@ -1,11 +1,12 @@
 """Account statements: an account's transfers with the balance after each one.
 
-The balance after a transfer is a running sum over *all* of the account's
-transfers in id order (a window function), and only then are the date and
-kind filters applied, so every line shows the true balance whatever the page
-or filter. Transfers on one account get increasing ids in commit order because
-posting locks the account first. Days are local (Asia/Shanghai) days;
-``created_at`` is stored as naive UTC.
+Each transfer stores both sides' balances after it (written by the ledger under
+the accounts' lock), so every line shows the true balance whatever the page or
+filter, and a page is read by keyset past a transfer id (never OFFSET): page
+1,000 of a busy account costs what page 1 does. Transfers on one account get
+increasing ids in the order they post, because posting locks the account
+first, and their created_at follows the same order. Days are local
+(Asia/Shanghai) days; ``created_at`` is stored as naive UTC.
 """
 
 from __future__ import annotations
@@ -14,17 +15,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import bindparam, select, union_all
 from sqlalchemy.orm import aliased
 
 from community.csv_export import csv_chunks
 from community.models import Community, User
 from extensions import db
 from form_limits import PERIOD
+from input_guard import MAX_ID
+from storage import read_only
 from timebank.categories import category_label
 from timebank.clock import LOCAL_ZONE
 from timebank.errors import TimebankError
@@ -32,7 +36,6 @@ from timebank.formatting import transfer_kind_label
 from timebank.models import Account, AccountKind, Transfer, TransferKind
 
 CSV_BATCH = 500
-MAX_STATEMENT_PAGE = 100_000  # 5 million lines at 50 a page: more than any account holds
 
 
 class InvalidStatementFilter(TimebankError):
@@ -91,99 +94,212 @@ def local_day_start_utc(day: date) -> datetime:
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
-def _statement_query(account_id: int, wanted: StatementFilter) -> Select:
-    """Lines of ``account_id`` matching ``wanted``, newest first."""
-    incoming = Transfer.to_account_id == account_id
-    signed = case((incoming, Transfer.amount_minutes), else_=-Transfer.amount_minutes)
-    other_id = case((incoming, Transfer.from_account_id), else_=Transfer.to_account_id)
-    ledger = (
-        select(
-            Transfer.id,
-            Transfer.created_at,
-            Transfer.kind,
-            Transfer.memo,
-            Transfer.entered_by_id,
-            Transfer.on_behalf_of_id,
-            Transfer.reverses_id,
-            signed.label("delta"),
-            other_id.label("other_account_id"),
-            func.sum(signed).over(order_by=Transfer.id).label("balance_after"),
-        )
-        .where(or_(Transfer.from_account_id == account_id, incoming))
-        .subquery("ledger")
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """Which conditions a page's query has; its values are bound when it runs."""
+
+    older: bool
+    newer: bool
+    start: bool
+    end: bool
+    kind: bool
+
+
+def _side(outgoing: bool, shape: _Shape):
+    """One side of the account's lines (what it paid, or what it received) past the
+    cursor, ``size`` at most, read along that side's (account, id) index."""
+    mine = Transfer.from_account_id if outgoing else Transfer.to_account_id
+    query = select(
+        Transfer.id,
+        Transfer.created_at,
+        Transfer.kind,
+        Transfer.memo,
+        Transfer.entered_by_id,
+        Transfer.on_behalf_of_id,
+        Transfer.reverses_id,
+        (-Transfer.amount_minutes if outgoing else Transfer.amount_minutes).label("delta"),
+        (Transfer.to_account_id if outgoing else Transfer.from_account_id).label("other_id"),
+        (Transfer.from_balance_after if outgoing else Transfer.to_balance_after).label("after"),
+    ).where(mine == bindparam("account"))
+    if shape.older:
+        query = query.where(Transfer.id < bindparam("older_than"))
+    if shape.newer:
+        query = query.where(Transfer.id > bindparam("newer_than"))
+    if shape.start:
+        query = query.where(Transfer.created_at >= bindparam("from_moment"))
+    if shape.end:
+        query = query.where(Transfer.created_at < bindparam("until_moment"))
+    if shape.kind:
+        query = query.where(Transfer.kind == bindparam("kind"))
+    order = Transfer.id.asc() if shape.newer else Transfer.id.desc()
+    return select(query.order_by(order).limit(bindparam("size")).subquery())
+
+
+@cache
+def _lines_query(shape: _Shape):
+    """Up to ``size`` lines past the cursor: newest first, or oldest first going newer.
+
+    Each side of the account is read along its own index and the two are merged,
+    so a page costs the same on any page of any account; names are joined to the
+    page's lines only. Built once per shape: building it costs more than running it.
+    """
+    both = union_all(_side(True, shape), _side(False, shape)).subquery("lines")
+    page = (
+        select(both)
+        .order_by(both.c.id.asc() if shape.newer else both.c.id.desc())
+        .limit(bindparam("size"))
+        .subquery("page")
     )
     other = aliased(Account)
     other_user = aliased(User)
     entered_by = aliased(User)
     on_behalf_of = aliased(User)
-    query = (
+    return (
         select(
-            ledger.c.id,
-            ledger.c.created_at,
-            ledger.c.kind,
-            ledger.c.memo,
-            ledger.c.delta,
-            ledger.c.balance_after,
+            page.c.id,
+            page.c.created_at,
+            page.c.kind,
+            page.c.memo,
+            page.c.delta,
+            page.c.after,
             other.kind,
             other_user.display_name,
             Community.name,
             entered_by.display_name,
             on_behalf_of.display_name,
-            ledger.c.reverses_id,
+            page.c.reverses_id,
         )
-        .join(other, other.id == ledger.c.other_account_id)
+        .join(other, other.id == page.c.other_id)
         .join(Community, Community.id == other.community_id)
         .outerjoin(other_user, other_user.id == other.user_id)
-        .outerjoin(entered_by, entered_by.id == ledger.c.entered_by_id)
-        .outerjoin(on_behalf_of, on_behalf_of.id == ledger.c.on_behalf_of_id)
-        .order_by(ledger.c.id.desc())
+        .outerjoin(entered_by, entered_by.id == page.c.entered_by_id)
+        .outerjoin(on_behalf_of, on_behalf_of.id == page.c.on_behalf_of_id)
+        .order_by(page.c.id.desc())
     )
-    if wanted.start:
-        query = query.where(ledger.c.created_at >= local_day_start_utc(wanted.start))
-    if wanted.end:
-        next_day = wanted.end + timedelta(days=1)
-        query = query.where(ledger.c.created_at < local_day_start_utc(next_day))
-    if wanted.kind:
-        query = query.where(ledger.c.kind == wanted.kind)
-    return query
 
 
-def page_offset(page_number: int, size: int) -> int:
-    """Where page ``page_number`` (1 = the newest ``size`` lines) starts; below 1 is page 1.
+@dataclass(frozen=True, slots=True)
+class PageCursor:
+    """Where a page starts: just older than line ``older_than``, or just newer than
+    ``newer_than`` (transfer ids: one account's transfers are numbered in the order they
+    posted, as the balances after them follow); neither is the newest page."""
 
-    Raises InvalidStatementFilter past MAX_STATEMENT_PAGE.
-    """
-    if page_number > MAX_STATEMENT_PAGE:
-        raise InvalidStatementFilter(
-            _l("The statement has no page that far back. Here is its first page.")
-        )
-    return (max(page_number, 1) - 1) * size
+    older_than: int | None = None
+    newer_than: int | None = None
+
+    def check(self) -> None:
+        """Raise InvalidStatementFilter for both at once or a number no entry can have."""
+        if self.older_than is not None and self.newer_than is not None:
+            raise InvalidStatementFilter(_l("That page of the statement does not exist."))
+        for entry in (self.older_than, self.newer_than):
+            if entry is not None and not 0 <= entry <= MAX_ID:  # 0: before the first
+                raise InvalidStatementFilter(_l("That page of the statement does not exist."))
+
+
+@dataclass(frozen=True, slots=True)
+class StatementPage:
+    """Lines newest first, and the cursors of the pages beside it (None: there is none)."""
+
+    lines: list[StatementLine]
+    older: PageCursor | None
+    newer: PageCursor | None
 
 
 def _line(row) -> StatementLine:
     return StatementLine(*row)
 
 
+def _fetch(account_id: int, wanted: StatementFilter, cursor: PageCursor, size: int):
+    shape = _Shape(
+        older=cursor.older_than is not None,
+        newer=cursor.newer_than is not None,
+        start=wanted.start is not None,
+        end=wanted.end is not None,
+        kind=bool(wanted.kind),
+    )
+    values = {"account": account_id, "size": size}
+    if shape.older:
+        values["older_than"] = cursor.older_than
+    if shape.newer:
+        values["newer_than"] = cursor.newer_than
+    if shape.start:
+        values["from_moment"] = local_day_start_utc(wanted.start)
+    if shape.end:
+        values["until_moment"] = local_day_start_utc(wanted.end + timedelta(days=1))
+    if shape.kind:
+        values["kind"] = wanted.kind
+    return [_line(row) for row in db.session.execute(_lines_query(shape), values)]
+
+
+def statement_page(
+    account_id: int, wanted: StatementFilter, *, size: int, cursor: PageCursor | None = None
+) -> StatementPage:
+    """One page of the account's statement, newest first, with links to the pages beside it.
+
+    Raises InvalidStatementFilter (a bad filter or cursor).
+    """
+    wanted.check()
+    cursor = cursor or PageCursor()
+    cursor.check()
+    lines = _fetch(account_id, wanted, cursor, size + 1)
+    more = len(lines) > size
+    going_newer = cursor.newer_than is not None
+    # the size+1 lines nearest the cursor; the extra one is the far end's
+    lines = (lines[-size:] if going_newer else lines[:size]) if more else lines
+    newest = lines[0].transfer_id if lines else cursor.newer_than or cursor.older_than
+    oldest = lines[-1].transfer_id if lines else newest
+    older = PageCursor(older_than=oldest) if oldest is not None else None
+    newer = PageCursor(newer_than=newest) if newest is not None else None
+    if going_newer:
+        newer = newer if more else None
+        older = _beyond(account_id, wanted, older)
+    else:
+        older = older if more else None
+        newer = _beyond(account_id, wanted, newer) if cursor.older_than is not None else None
+    return StatementPage(lines, older, newer)
+
+
+def _beyond(
+    account_id: int, wanted: StatementFilter, cursor: PageCursor | None
+) -> PageCursor | None:
+    """``cursor`` if it shows at least one line, else None (one line read, on the index)."""
+    return cursor if cursor is not None and _fetch(account_id, wanted, cursor, 1) else None
+
+
 def statement_lines(
-    account_id: int, wanted: StatementFilter, *, limit: int, offset: int = 0
+    account_id: int, wanted: StatementFilter, *, limit: int, cursor: PageCursor | None = None
 ) -> list[StatementLine]:
-    """One page of the account's statement, newest first.
+    """Up to ``limit`` lines of the account's statement past ``cursor``, newest first.
 
     Raises InvalidStatementFilter.
     """
-    wanted.check()
-    query = _statement_query(account_id, wanted).limit(limit).offset(max(offset, 0))
-    return [_line(row) for row in db.session.execute(query)]
+    return statement_page(account_id, wanted, size=limit, cursor=cursor).lines
 
 
-def iter_statement_lines(account_id: int, wanted: StatementFilter) -> Iterator[StatementLine]:
-    """Every matching line, newest first, fetched in batches (for the CSV download).
+def iter_statement_lines(
+    account_id: int, wanted: StatementFilter, *, batch: int = CSV_BATCH
+) -> Iterator[StatementLine]:
+    """Every matching line, newest first, read ``batch`` at a time (for the CSV download).
 
-    Raises InvalidStatementFilter (before the first line).
+    Each batch is a query of its own, past the last line of the one before, and
+    read-only on SQLite: a streamed response outlives the request's transaction
+    (Flask ends it before the first byte is sent), so a server-side cursor would
+    die with it (InvalidCursorName on PostgreSQL). Raises InvalidStatementFilter
+    (before the first line).
     """
     wanted.check()
-    query = _statement_query(account_id, wanted).execution_options(yield_per=CSV_BATCH)
-    return (_line(row) for row in db.session.execute(query))
+
+    def lines() -> Iterator[StatementLine]:
+        cursor = PageCursor()
+        while True:
+            with read_only():
+                rows = _fetch(account_id, wanted, cursor, batch)
+            yield from rows
+            if len(rows) < batch:
+                return
+            cursor = PageCursor(older_than=rows[-1].transfer_id)
+
+    return lines()
 
 
 def counterparty_label(line: StatementLine) -> str:

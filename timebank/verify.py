@@ -2,7 +2,9 @@
 
 Each check is one aggregate query, so the whole run takes seconds even at
 millions of transfers; only the hash chains (invariant 7) are recounted row
-by row. Invariant 6 (no lost update) shows up here as a broken invariant 2.
+by row, and so are the balances stored after each transfer (invariant 8);
+the figures' summary rows are compared with a full recount (invariant 9).
+Invariant 6 (no lost update) shows up here as a broken invariant 2.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from community.audit import verify_audit_chain
 from community.models import Community
+from timebank import summaries
 from timebank.chain import verify_transfer_chains
 from timebank.models import Account, AccountKind, Hold, HoldStatus, Transfer, TransferKind
 
@@ -181,6 +184,43 @@ def _chains_unbroken(session: Session) -> list[Problem]:
     return problems
 
 
+def _balances_after_recounted(session: Session) -> list[Problem]:
+    """Invariant 8: each transfer's stored balances after it equal a running sum, in id order."""
+    balances: dict[int, int] = {}
+    problems = []
+    rows = session.execute(
+        select(
+            Transfer.id,
+            Transfer.from_account_id,
+            Transfer.to_account_id,
+            Transfer.amount_minutes,
+            Transfer.from_balance_after,
+            Transfer.to_balance_after,
+        )
+        .order_by(Transfer.id)
+        .execution_options(yield_per=10_000)
+    )
+    for transfer_id, source, target, minutes, source_after, target_after in rows:
+        balances[source] = balances.get(source, 0) - minutes
+        balances[target] = balances.get(target, 0) + minutes
+        for account_id, after in ((source, source_after), (target, target_after)):
+            if after != balances[account_id]:
+                problems.append(
+                    Problem(
+                        8,
+                        account_id,
+                        f"transfer {transfer_id} stores a balance after of {after}, "
+                        f"but the running sum is {balances[account_id]}",
+                    )
+                )
+    return problems
+
+
+def _summaries_recounted(session: Session) -> list[Problem]:
+    """Invariant 9: the figures' summary rows equal a full recount."""
+    return [Problem(9, None, message) for message in summaries.differences(session)]
+
+
 def verify_ledger(session: Session) -> list[Problem]:
     """Every broken invariant, each naming the account where it applies; empty when all hold."""
     problems: list[Problem] = []
@@ -192,6 +232,8 @@ def verify_ledger(session: Session) -> list[Problem]:
         _append_only_guard,
         _keys_post_once,
         _chains_unbroken,
+        _balances_after_recounted,
+        _summaries_recounted,
     ):
         problems += check(session)
     return problems

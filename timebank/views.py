@@ -27,7 +27,7 @@ from community.reach import find_in_street
 from community.services import family_links_of, member_for
 from errors import DomainError
 from extensions import db
-from input_guard import query_id
+from input_guard import as_id, query_id
 from timebank import callbacks, statements, transfers, visits
 from timebank.accounts import member_account
 from timebank.clock import local_today
@@ -332,6 +332,24 @@ def _filter_args(member: User) -> dict:
     return args
 
 
+def _page_cursor() -> statements.PageCursor:
+    """The keyset cursor from the query string. Raises InvalidStatementFilter for a bad one."""
+    found = {}
+    for name in ("older_than", "newer_than"):
+        raw = request.args.get(name)
+        if raw is None or raw == "":
+            continue
+        entry = as_id(raw)
+        if entry is None:
+            raise statements.InvalidStatementFilter(
+                _("That page of the statement does not exist. Here is its newest page.")
+            )
+        found[name] = entry
+    cursor = statements.PageCursor(**found)
+    cursor.check()
+    return cursor
+
+
 @bp.get("/statement")
 @login_required
 def statement():
@@ -339,17 +357,16 @@ def statement():
     member = _member_from_query("member")
     account = member_account(member)
     form = StatementFilterForm(formdata=request.args)
-    page_number = max(request.args.get("page", 1, type=int), 1)  # not a number: the first
     size = current_app.config["STATEMENT_PAGE_SIZE"]
     status = 200
     try:
-        offset = statements.page_offset(page_number, size)
-    except DomainError as error:  # a page far past the last: say so, and show the first
-        status, page_number, offset = refuse(error), 1, 0
-    lines: list[statements.StatementLine] = []
+        cursor = _page_cursor()
+    except DomainError as error:  # a made-up page: say so, and show the newest
+        status, cursor = refuse(error), statements.PageCursor()
+    page = statements.StatementPage([], None, None)
     if form.validate():
-        lines = statements.statement_lines(
-            account.id, _statement_filter(form), limit=size + 1, offset=offset
+        page = statements.statement_page(
+            account.id, _statement_filter(form), size=size, cursor=cursor
         )
     else:
         status = 400
@@ -358,9 +375,10 @@ def statement():
         member=member,
         account=account,
         form=form,
-        lines=lines[:size],
-        page_number=page_number,
-        has_older=len(lines) > size,
+        lines=page.lines,
+        older=page.older,
+        newer=page.newer,
+        paged=cursor != statements.PageCursor(),
         filter_args=_filter_args(member),
         counterparty=statements.counterparty_label,
         memo_text=statements.memo_text,

@@ -33,6 +33,7 @@ from timebank.ledger import check_minutes, lock_accounts, post_transfer
 from timebank.models import AccountKind, RecordStatus, ServiceRecord, TransferKind
 from timebank.signals import visit_confirmed, visit_logged
 from timebank.staff_audit import acted_for
+from timebank.summaries import count_confirmed_visit
 
 MAX_VISIT_MINUTES = 12 * 60
 LATE_LOG_DAYS = 60  # visits older than this are entered by a coordinator as an adjustment
@@ -300,6 +301,7 @@ def post_confirmation(record: ServiceRecord, *, by: User, method: str, note: str
     record.transfer_id = transfer_id
     record.confirmation_method = method
     db.session.flush()
+    count_confirmed_visit(db.session.connection(), record, record.recipient.community_id)
     visit_confirmed.send(record, transfer_id=transfer_id)
     return transfer_id
 
@@ -374,6 +376,7 @@ def settle_dispute(
         record.minutes = settled
         record.transfer_id = transfer_id
         db.session.flush()
+        count_confirmed_visit(db.session.connection(), record, record.recipient.community_id)
         visit_confirmed.send(record, transfer_id=transfer_id)
     audit.record(
         Action.VISIT_DISPUTE_SETTLED,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime
 
 import pytest
@@ -16,9 +17,11 @@ from timebank.ledger import post_transfer
 from timebank.models import AccountKind, TransferKind
 from timebank.statements import (
     InvalidStatementFilter,
+    PageCursor,
     StatementFilter,
     iter_statement_lines,
     statement_lines,
+    statement_page,
 )
 
 # Naive UTC moments; Shanghai is UTC+8, so 16:30 UTC is 00:30 the next local day.
@@ -80,10 +83,13 @@ def running(deltas: list[int]) -> list[int]:
 def test_every_page_carries_the_true_running_balance(volunteer, history):
     account_id = member_account(volunteer).id
     expected = list(reversed(list(zip(history, running(history), strict=True))))
-    pages = [
-        statement_lines(account_id, StatementFilter(), limit=3, offset=offset)
-        for offset in (0, 3, 6)
-    ]
+    pages, cursor = [], None
+    while True:
+        page = statement_page(account_id, StatementFilter(), size=3, cursor=cursor)
+        pages.append(page.lines)
+        if page.older is None:
+            break
+        cursor = page.older
     assert [len(page) for page in pages] == [3, 3, 1]
     lines = [line for page in pages for line in page]
     assert [(line.delta, line.balance_after) for line in lines] == expected
@@ -147,16 +153,67 @@ def signed_in(app, user):
     return client
 
 
+def _link(page: str, label: str) -> str:
+    """The href of the button labelled ``label`` (the query string unescaped)."""
+    match = re.search(r'href="([^"]+)">' + re.escape(label) + "<", page)
+    assert match, label
+    return match.group(1).replace("&amp;", "&")
+
+
+def _rows(page: str) -> str:
+    return page[page.index("<tbody>") : page.index("</tbody>")]
+
+
 def test_statement_pages_link_older_and_newer(app, volunteer, history):
     app.config["STATEMENT_PAGE_SIZE"] = 3
     client = signed_in(app, volunteer)
     first = client.get("/statement").get_data(as_text=True)
     assert first.count("<tr>") == 1 + 3  # header + a page of lines
-    assert "/statement?page=2" in first and "Newer entries" not in first
-    third = client.get("/statement?page=3").get_data(as_text=True)
+    assert "Newer entries" not in first and "Back to the newest" not in first
+    second = client.get(_link(first, "Older entries")).get_data(as_text=True)
+    third = client.get(_link(second, "Older entries")).get_data(as_text=True)
     assert third.count("<tr>") == 1 + 1
     assert "5 h" in third  # the oldest line: 300 minutes in, balance 5 h
-    assert "Older entries" not in third
+    assert "Older entries" not in third and "Back to the newest" in third
+    back = client.get(_link(third, "Newer entries")).get_data(as_text=True)
+    assert _rows(back) == _rows(second)
+    newest = client.get(_link(back, "Newer entries")).get_data(as_text=True)
+    assert newest.count("<tr>") == 1 + 3 and "Newer entries" not in newest
+
+
+def test_filtered_pages_keep_the_filter_and_the_balances(volunteer, history):
+    account_id = member_account(volunteer).id
+    after = running(history)
+    wanted = StatementFilter(end=date(2024, 3, 5))
+    first = statement_page(account_id, wanted, size=2, cursor=PageCursor(older_than=10**6))
+    assert [line.balance_after for line in first.lines] == [after[6], after[5]]
+    older = statement_page(account_id, wanted, size=2, cursor=first.older)
+    assert [line.balance_after for line in older.lines] == [after[4], after[3]]
+    assert statement_page(account_id, wanted, size=2, cursor=older.newer).lines == first.lines
+    gifts = StatementFilter(kind=TransferKind.GIFT)
+    assert [line.balance_after for line in statement_lines(account_id, gifts, limit=9)] == [
+        after[4],
+        after[1],
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "older_than=abc",
+        "older_than=-3",
+        "older_than=0",
+        "newer_than=99999999999999999999",
+        "older_than=5&newer_than=3",
+        "older_than=１２",  # full-width digits
+    ],
+)
+def test_made_up_pages_are_a_clear_400_with_the_newest_page(app, volunteer, history, query):
+    response = signed_in(app, volunteer).get(f"/statement?{query}")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "That page of the statement does not exist" in page
+    assert page.count("<tr>") == 1 + len(history)  # the newest page instead
 
 
 def test_statement_page_shows_filtered_lines(app, volunteer, history):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import insert, text, update
+from sqlalchemy import insert, select, text, update
 
 from community.models import utcnow
 from community.services import link_family
 from extensions import db
 from timebank.accounts import member_account
-from timebank.models import Account, Transfer, TransferKind
+from timebank.models import Account, AccountKind, Transfer, TransferKind
+from timebank.summaries import add_member_delta, apply_member_deltas
 from timebank.transfers import gift_hours
 from timebank.verify import verify_ledger
 
@@ -31,9 +32,18 @@ def funded(make_member, community):
 
 
 def raw_transfer(source_id, target_id, minutes, kind=TransferKind.ADJUSTMENT, reverses_id=None):
-    """Write a transfer and move the cached balances, bypassing every rule."""
+    """Write a transfer and move the cached balances and summaries, bypassing every rule."""
+    before = dict(
+        db.session.execute(
+            select(Account.id, Account.balance_minutes).where(
+                Account.id.in_([source_id, target_id])
+            )
+        ).all()
+    )
     db.session.execute(
         insert(Transfer.__table__).values(
+            from_balance_after=before[source_id] - minutes,
+            to_balance_after=before[target_id] + minutes,
             from_account_id=source_id,
             to_account_id=target_id,
             amount_minutes=minutes,
@@ -50,6 +60,11 @@ def raw_transfer(source_id, target_id, minutes, kind=TransferKind.ADJUSTMENT, re
             .where(Account.id == account_id)
             .values(balance_minutes=Account.balance_minutes + delta)
         )
+        account = db.session.get(Account, account_id)
+        if account.kind == AccountKind.MEMBER:
+            deltas = {}
+            add_member_delta(deltas, account.community_id, account.holder_birth_date, balance=delta)
+            apply_member_deltas(db.session.connection(), deltas)
 
 
 def test_clean_ledger_says_ok(app, funded):

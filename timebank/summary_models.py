@@ -1,0 +1,87 @@
+"""Summary rows the ledger and the visits keep, so figures never re-read history.
+
+- MemberYear / MemberDay: per community and holder's birth year (0 when
+  unknown) or birth date, the member accounts' balances, how many member
+  accounts, and how many active residents (role member). An age band on any
+  day is read from the birth-year rows, except in the few birth years that
+  straddle a band's edge on that day, which are read from the birth-date rows:
+  exact whatever the day, and never more than 366 rows per edge and community.
+- VisitMonth: confirmed minutes and visits per community (of the person
+  served), month of service and category.
+- RecipientMonth: who was served on a confirmed visit in a month, per community
+  (elders served over a period counts distinct people from these).
+- VolunteerActivity: per community served and volunteer, the last day served
+  on a confirmed visit (confirmations are never undone, so it only grows).
+
+Written by timebank.summaries in the transaction that changes what they count.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from extensions import db
+
+UNKNOWN_YEAR = 0  # MemberYear.birth_year of the holders whose birth date is unknown
+
+
+class MemberYear(db.Model):
+    """Member balances, accounts and residents of a community born in one year."""
+
+    __tablename__ = "member_years"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+    birth_year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    balance_minutes: Mapped[int] = mapped_column(default=0)
+    accounts: Mapped[int] = mapped_column(default=0)
+    residents: Mapped[int] = mapped_column(default=0)
+
+
+class MemberDay(db.Model):
+    """Member balances, accounts and residents of a community born on one day."""
+
+    __tablename__ = "member_days"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+    birth_date: Mapped[date] = mapped_column(primary_key=True)
+    balance_minutes: Mapped[int] = mapped_column(default=0)
+    accounts: Mapped[int] = mapped_column(default=0)
+    residents: Mapped[int] = mapped_column(default=0)
+
+
+class VisitMonth(db.Model):
+    """Confirmed visit minutes of a community's people served in one month and category."""
+
+    __tablename__ = "visit_months"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)  # its first day
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    minutes: Mapped[int] = mapped_column(default=0)
+    visits: Mapped[int] = mapped_column(default=0)
+
+
+class RecipientMonth(db.Model):
+    """Someone of a community served on a confirmed visit in a month (how many visits)."""
+
+    __tablename__ = "recipient_months"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)  # its first day
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    visits: Mapped[int] = mapped_column(default=0)
+
+
+class VolunteerActivity(db.Model):
+    """The last day a volunteer served someone of a community on a confirmed visit."""
+
+    __tablename__ = "volunteer_activity"
+    __table_args__ = (Index("ix_volunteer_activity_last", "community_id", "last_served"),)
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    last_served: Mapped[date]
+    visits: Mapped[int] = mapped_column(default=0)
