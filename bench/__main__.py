@@ -7,7 +7,8 @@ Prints, in one run:
       (in its own database, linli_bench, so it never touches the tests' database);
   (c) how long `ledger verify` takes at a million transfers on SQLite;
   (d) the market's browse page under gunicorn against a minimal Flask page;
-  (e) the sign-in page and a sign-in try with the sign-in limits against without them.
+  (e) the sign-in page and a sign-in try with the sign-in limits against without them;
+  (f) every main page, signed in, against a minimal signed-in page (bench/signed_pages.py).
 
 `--only sign-in` (or market, ledger) runs just that part.
 """
@@ -29,6 +30,7 @@ from bench import (
     ledger_verify,
     market_browse,
     sign_in,
+    signed_pages,
     transfers_postgres,
     transfers_sqlite,
 )
@@ -124,12 +126,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--skip-sign-in", action="store_true", help="skip the sign-in bench")
     parser.add_argument(
-        "--only", choices=("ledger", "market", "sign-in"), help="run only this part"
+        "--pages-seconds", type=float, default=3.0, help="seconds per page and turn (f)"
+    )
+    parser.add_argument("--skip-pages", action="store_true", help="skip the signed-in pages")
+    parser.add_argument(
+        "--against", metavar="REF", help="(f) also run commit REF's pages, e.g. main"
+    )
+    parser.add_argument(
+        "--only", choices=("ledger", "market", "sign-in", "pages"), help="run only this part"
     )
     args = parser.parse_args(argv)
     if args.only:
         args.skip_market = args.only != "market"
         args.skip_sign_in = args.only != "sign-in"
+        args.skip_pages = args.only != "pages"
         args.skip_verify = args.skip_verify or args.only != "ledger"
     run_ledger = args.only in (None, "ledger")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -149,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_sign_in:
         click.echo("(e) the sign-in page with and without its limits under gunicorn …")
         sign_in_lines = sign_in.report(args.sign_in_seconds)
+    pages_lines = None
+    if not args.skip_pages:
+        click.echo("(f) every main page, signed in, against the yardstick under gunicorn …")
+        pages_lines = signed_pages.report(args.pages_seconds, args.against)
     rows = []
     if run_ledger:
         rows = bench_sqlite(args.seconds)
@@ -166,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("\n" + "\n".join(market_lines))
     if sign_in_lines:
         click.echo("\n" + "\n".join(sign_in_lines))
+    if pages_lines:
+        click.echo("\n" + "\n".join(pages_lines))
     if rows:
         click.echo(
             "\nservice = timebank.ledger.post_transfer + db.session.commit() in the app "
