@@ -38,6 +38,7 @@ from timebank.statements import (
 )
 from timebank.transfers import grant_hours, may_reverse, reverse_transfer, transfer_for
 from timebank.visit_access import (
+    count_disputes,
     disputed_visit_for,
     disputes_for,
     pending_visits_to,
@@ -73,7 +74,7 @@ def index():
     return render_template(
         "timebank/desk/index.html",
         awaiting=visits_awaiting(current_user, limit=20),
-        dispute_count=len(disputes_for(current_user)),
+        dispute_count=count_disputes(current_user),
         fund=community_account(current_user.community_id, AccountKind.FUND),
         guarantee=community_account(current_user.community_id, AccountKind.GUARANTEE),
         new_members=new_members(current_user, since=utcnow() - NEW_MEMBER_DAYS),
