@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from timebank.categories import category_label
+from translated_labels import label
 
 TRANSFER_KIND_LABELS = {
     "service": _l("Service"),
@@ -43,11 +44,11 @@ def format_minutes(minutes: int | None) -> str:
 
 
 def transfer_kind_label(kind: str) -> str:
-    return str(TRANSFER_KIND_LABELS.get(kind, kind))
+    return label(TRANSFER_KIND_LABELS, kind)
 
 
 def record_status_label(status: str) -> str:
-    return str(RECORD_STATUS_LABELS.get(status, status))
+    return label(RECORD_STATUS_LABELS, status)
 
 
 def register_filters(app: Flask) -> None:
