@@ -66,6 +66,23 @@ def community_account(community_id: int, kind: str) -> Account:
     return account
 
 
+def pool_accounts(community_id: int) -> tuple[Account, Account]:
+    """The community's fund and guarantee accounts, in one query. Raises NotFound."""
+    found = {
+        account.kind: account
+        for account in db.session.scalars(
+            select(Account).where(
+                Account.community_id == community_id,
+                Account.kind.in_((AccountKind.FUND, AccountKind.GUARANTEE)),
+            )
+        )
+    }
+    for kind in (AccountKind.FUND, AccountKind.GUARANTEE):
+        if kind not in found:
+            raise NotFound(_l("This community has no %(kind)s account.", kind=kind))
+    return found[AccountKind.FUND], found[AccountKind.GUARANTEE]
+
+
 def check_policy_fits(
     community: Community, *, floor_minutes: int, storage_cap_minutes: int
 ) -> None:

@@ -19,7 +19,7 @@ from community.models import utcnow
 from community.services import member_for, new_members
 from errors import DomainError
 from extensions import db
-from timebank.accounts import community_account, member_account
+from timebank.accounts import community_account, member_account, pool_accounts
 from timebank.cards import cards_running_low
 from timebank.desk_forms import (
     SETTLE_POST_FEWER,
@@ -71,12 +71,13 @@ def _with_fresh_key(form: IdempotentForm) -> IdempotentForm:
 @bp.get("/")
 def index():
     """The desk home: what waits, the community's pools, finding and adding members."""
+    fund, guarantee = pool_accounts(current_user.community_id)
     return render_template(
         "timebank/desk/index.html",
         awaiting=visits_awaiting(current_user, limit=20),
         dispute_count=count_disputes(current_user),
-        fund=community_account(current_user.community_id, AccountKind.FUND),
-        guarantee=community_account(current_user.community_id, AccountKind.GUARANTEE),
+        fund=fund,
+        guarantee=guarantee,
         new_members=new_members(current_user, since=utcnow() - NEW_MEMBER_DAYS),
         low_cards=cards_running_low(current_user),
     )
