@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from community.models import User
@@ -141,17 +141,19 @@ def count_disputes(actor: User) -> int:
     )
 
 
+# Built once (every volunteer's dashboard reads it): see timebank.accounts.
+_LOGGED_BY = (
+    select(ServiceRecord)
+    .where(ServiceRecord.volunteer_id == bindparam("volunteer_id"))
+    .order_by(ServiceRecord.service_date.desc(), ServiceRecord.id.desc())
+    .limit(bindparam("limit"))
+    .options(*WITH_PEOPLE)
+)
+
+
 def visits_logged_by(volunteer: User, limit: int = 50) -> list[ServiceRecord]:
     """The volunteer's most recent visits, newest first."""
-    return list(
-        db.session.scalars(
-            select(ServiceRecord)
-            .where(ServiceRecord.volunteer_id == volunteer.id)
-            .order_by(ServiceRecord.service_date.desc(), ServiceRecord.id.desc())
-            .limit(limit)
-            .options(*WITH_PEOPLE)
-        )
-    )
+    return list(db.session.scalars(_LOGGED_BY, {"volunteer_id": volunteer.id, "limit": limit}))
 
 
 # --- planned visits ------------------------------------------------------------------------
