@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from babel import Locale
 from flask import Flask, g, has_request_context, request, session
+from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -98,6 +99,34 @@ def _babel_locale() -> Locale:
     return _LOCALES[select_locale()]
 
 
+def install_page_gettext(app: Flask) -> None:
+    """Templates' ``_()`` and ``ngettext()``: Flask-Babel's catalogue for the request's
+    language, found once per language rather than once per string.
+
+    Flask-Babel's own callables look up the domain, the locale and the catalogue
+    through the request context for every string; the catalogue of a language never
+    changes while the app runs (Flask-Babel keeps it for good too), so each is kept
+    here by its Locale. ``force_locale`` (mail in the reader's language) still works:
+    the locale is read on every call.
+    """
+    catalogues: dict = {}
+
+    def catalogue():
+        locale = get_locale()
+        found = catalogues.get(locale)
+        if found is None:
+            found = catalogues[locale] = get_translations()
+        return found
+
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: catalogue().ugettext(s),
+        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+
+
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
@@ -105,6 +134,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     init_limiter(app)
     babel.init_app(app, locale_selector=_babel_locale)
+    install_page_gettext(app)
     with app.app_context():
         storage.configure_engine(db.engine)
     connect_signals()

@@ -15,5 +15,8 @@ class DomainError(Exception):
     http_status = 400
 
     def __init__(self, message: Any) -> None:
-        super().__init__(str(message))
+        # Kept lazy: a rule asked only whether an action is open (e.g. a button on every
+        # row of a list) raises and catches errors whose text no one reads; str(error)
+        # translates it when someone does.
+        super().__init__(message)
         self.message = message

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
@@ -57,13 +58,14 @@ def fixed_style_hashes(folder: Path = TEMPLATES) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def content_security_policy(config) -> dict[str, str]:
-    """The policy for this app's pages, with Stripe's sources from the config."""
-    return dict(_policy(config.get("STRIPE_JS_URL"), config.get("STRIPE_API_BASE")))
+def content_security_policy(config) -> Mapping[str, str]:
+    """The policy for this app's pages, with Stripe's sources from the config
+    (one shared mapping per pair of settings: read it, never change it)."""
+    return _policy(config.get("STRIPE_JS_URL"), config.get("STRIPE_API_BASE"))
 
 
 @lru_cache(maxsize=8)
-def _policy(stripe_js_url: str | None, stripe_api_base: str | None) -> tuple[tuple[str, str], ...]:
+def _policy(stripe_js_url: str | None, stripe_api_base: str | None) -> Mapping[str, str]:
     scripts, frames, calls = ["'self'"], [], ["'self'"]
     js_origin = _origin(stripe_js_url)
     if js_origin and urlsplit(js_origin).hostname == REAL_STRIPE_JS:
@@ -77,19 +79,21 @@ def _policy(stripe_js_url: str | None, stripe_api_base: str | None) -> tuple[tup
     api_origin = _origin(stripe_api_base)
     if api_origin and api_origin not in calls:
         calls.append(api_origin)
-    return (
-        ("default-src", "'self'"),
-        ("script-src", " ".join(scripts)),
-        # and the request's nonce (content_security_policy_nonce_in)
-        ("style-src", " ".join(("'self'", *fixed_style_hashes()))),
-        ("img-src", "'self'"),
-        ("font-src", "'self'"),
-        ("connect-src", " ".join(calls)),
-        ("frame-src", " ".join(frames) or "'none'"),
-        ("object-src", "'none'"),
-        ("base-uri", "'self'"),
-        ("form-action", "'self'"),
-        ("frame-ancestors", "'none'"),
+    return MappingProxyType(
+        {
+            "default-src": "'self'",
+            "script-src": " ".join(scripts),
+            # and the request's nonce (content_security_policy_nonce_in)
+            "style-src": " ".join(("'self'", *fixed_style_hashes())),
+            "img-src": "'self'",
+            "font-src": "'self'",
+            "connect-src": " ".join(calls),
+            "frame-src": " ".join(frames) or "'none'",
+            "object-src": "'none'",
+            "base-uri": "'self'",
+            "form-action": "'self'",
+            "frame-ancestors": "'none'",
+        }
     )
 
 
@@ -97,8 +101,11 @@ class _CurrentPolicy(Mapping):
     """The policy for the app serving the request, from its config at that moment
     (Stripe's settings may be set after the app is made, as the tests do)."""
 
-    def _current(self) -> dict[str, str]:
+    def _current(self) -> Mapping[str, str]:
         return content_security_policy(current_app.config)
+
+    def items(self):  # what flask-talisman reads: one look at the config, not one per directive
+        return self._current().items()
 
     def __getitem__(self, directive: str) -> str:
         return self._current()[directive]

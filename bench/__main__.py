@@ -8,10 +8,11 @@ Prints, in one run:
   (c) how long `ledger verify` takes at a million transfers on SQLite;
   (d) the market's browse page under gunicorn against a minimal Flask page;
   (e) the sign-in page and a sign-in try with the sign-in limits against without them;
+  (f) every main page, signed in, against a minimal signed-in page (bench/signed_pages.py);
   (g) p50/p95 of the statement, the figures and the desk at 10k and 1M transfers
       (bench/page_scale.py).
 
-`--only sign-in` (or market, ledger, history) runs just that part.
+`--only sign-in` (or market, ledger, pages, history) runs just that part.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from bench import (
     market_browse,
     page_scale,
     sign_in,
+    signed_pages,
     transfers_postgres,
     transfers_sqlite,
 )
@@ -130,13 +132,23 @@ def main(argv: list[str] | None = None) -> int:
         "--skip-history", action="store_true", help="skip the pages-against-history bench (g)"
     )
     parser.add_argument(
-        "--only", choices=("ledger", "market", "sign-in", "history"), help="run only this part"
+        "--pages-seconds", type=float, default=3.0, help="seconds per page and turn (f)"
+    )
+    parser.add_argument("--skip-pages", action="store_true", help="skip the signed-in pages")
+    parser.add_argument(
+        "--against", metavar="REF", help="(f) also run commit REF's pages, e.g. main"
+    )
+    parser.add_argument(
+        "--only",
+        choices=("ledger", "market", "sign-in", "pages", "history"),
+        help="run only this part",
     )
     args = parser.parse_args(argv)
     if args.only:
         args.skip_market = args.only != "market"
         args.skip_sign_in = args.only != "sign-in"
         args.skip_history = args.only != "history"
+        args.skip_pages = args.only != "pages"
         args.skip_verify = args.skip_verify or args.only != "ledger"
     run_ledger = args.only in (None, "ledger")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -156,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_sign_in:
         click.echo("(e) the sign-in page with and without its limits under gunicorn …")
         sign_in_lines = sign_in.report(args.sign_in_seconds)
+    pages_lines = None
+    if not args.skip_pages:
+        click.echo("(f) every main page, signed in, against the yardstick under gunicorn …")
+        pages_lines = signed_pages.report(args.pages_seconds, args.against)
     rows = []
     if run_ledger:
         rows = bench_sqlite(args.seconds)
@@ -174,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("\n" + "\n".join(market_lines))
     if sign_in_lines:
         click.echo("\n" + "\n".join(sign_in_lines))
+    if pages_lines:
+        click.echo("\n" + "\n".join(pages_lines))
     if page_lines:
         click.echo("\n" + "\n".join(page_lines))
     if rows:

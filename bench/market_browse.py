@@ -152,9 +152,10 @@ def _get(port: int, path: str, cookie: str = "") -> tuple[int, dict[str, str], b
 class Gunicorn:
     """gunicorn serving ``target`` with WORKERS sync workers on 127.0.0.1 (a context manager)."""
 
-    def __init__(self, target: str, env: dict[str, str]) -> None:
+    def __init__(self, target: str, env: dict[str, str], cwd: Path = ROOT) -> None:
         self.target = target
         self.env = env
+        self.cwd = cwd  # the checkout whose code it serves
         self.port = _free_port()
         self.process: subprocess.Popen | None = None
 
@@ -172,7 +173,7 @@ class Gunicorn:
                 "warning",
                 self.target,
             ],
-            cwd=ROOT,
+            cwd=self.cwd,
             env={**os.environ, **self.env},
             start_new_session=True,
         )

@@ -1,7 +1,8 @@
 """The signed-in member of each request, read together with their unread count.
 
 Every signed-in page needs both (the header shows "消息 (n)"), so they come
-in one query when Flask-Login loads the member at the start of the request.
+in one query when Flask-Login loads the member at the start of the request,
+with the member's community (their street decides what they reach).
 The same query's row says whether the session is still good: its version must
 be the member's current one (community.sign_in), and the member not suspended.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from flask import g
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload
 
 import storage
 from community.models import User
@@ -26,8 +28,14 @@ _UNREAD = (
     .scalar_subquery()
 )
 # Built once: a statement made anew for each request costs more to look up in
-# SQLAlchemy's compiled cache than the query costs to run.
-_MEMBER_AND_UNREAD = select(User, _UNREAD).where(User.id == bindparam("member_id"))
+# SQLAlchemy's compiled cache than the query costs to run. The member's community
+# comes in the same row: the rule of reach (their street) and many pages need it,
+# and it would otherwise cost a query of its own on each of them.
+_MEMBER_AND_UNREAD = (
+    select(User, _UNREAD)
+    .where(User.id == bindparam("member_id"))
+    .options(joinedload(User.community))
+)
 
 
 def load_member(session_id: str) -> User | None:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import joinedload
 
 from community import audit
 from community.audit import Action
@@ -282,10 +283,15 @@ def _rights(link: FamilyLink) -> dict:
 def family_links_of(member: User) -> tuple[list[FamilyLink], list[FamilyLink]]:
     """The member's active family links: (relatives who act for them, elders they act for)."""
     active = select(FamilyLink).where(FamilyLink.status == LinkStatus.ACTIVE)
+    # the pages name the person at the other end of each link: read with the links
     relatives = db.session.scalars(
-        active.where(FamilyLink.elder_id == member.id).order_by(FamilyLink.id)
+        active.where(FamilyLink.elder_id == member.id)
+        .order_by(FamilyLink.id)
+        .options(joinedload(FamilyLink.relative))
     )
     elders = db.session.scalars(
-        active.where(FamilyLink.relative_id == member.id).order_by(FamilyLink.id)
+        active.where(FamilyLink.relative_id == member.id)
+        .order_by(FamilyLink.id)
+        .options(joinedload(FamilyLink.elder))
     )
     return list(relatives), list(elders)

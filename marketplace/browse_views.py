@@ -318,9 +318,6 @@ def provider(provider_id: int):
     preview = not shown.is_visible
     page = _page_number()
     reviews = provider_reviews(shown.id, page=page, per_page=REVIEWS_PER_PAGE)
-    if reviews:
-        # authors' names in one query, not one per review
-        db.session.scalars(select(User).where(User.id.in_({r.author_id for r in reviews}))).all()
     groups, menus = _menu(shown)
     summary = browsing.rating_summary(shown)
     return render_template(

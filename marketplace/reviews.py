@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from community.models import User, utcnow
 from extensions import db
@@ -257,5 +258,6 @@ def provider_reviews(provider_id: int, *, page: int = 1, per_page: int = 20) -> 
             .order_by(Review.created_at.desc(), Review.id.desc())
             .limit(per_page + 1)
             .offset((max(page, 1) - 1) * per_page)
+            .options(joinedload(Review.author))  # the page names each author
         )
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from community.models import Community, User
 from community.signals import community_founded, member_joined, policy_changing
@@ -49,9 +49,14 @@ def open_provider_account(community_id: int) -> Account:
     return account
 
 
+# Built once: most pages read the member's account, and a statement made anew each
+# time costs more to build and look up in SQLAlchemy's cache than the query costs.
+_ACCOUNT_OF_MEMBER = select(Account).where(Account.user_id == bindparam("user_id"))
+
+
 def member_account(user: User) -> Account:
     """The hour account of ``user``. Raises NotFound if it was never opened."""
-    account = db.session.scalar(select(Account).where(Account.user_id == user.id))
+    account = db.session.scalar(_ACCOUNT_OF_MEMBER, {"user_id": user.id})
     if account is None:
         raise NotFound(_l("This member has no hour account."))
     return account
@@ -65,6 +70,23 @@ def community_account(community_id: int, kind: str) -> Account:
     if account is None:
         raise NotFound(_l("This community has no %(kind)s account.", kind=kind))
     return account
+
+
+def pool_accounts(community_id: int) -> tuple[Account, Account]:
+    """The community's fund and guarantee accounts, in one query. Raises NotFound."""
+    found = {
+        account.kind: account
+        for account in db.session.scalars(
+            select(Account).where(
+                Account.community_id == community_id,
+                Account.kind.in_((AccountKind.FUND, AccountKind.GUARANTEE)),
+            )
+        )
+    }
+    for kind in (AccountKind.FUND, AccountKind.GUARANTEE):
+        if kind not in found:
+            raise NotFound(_l("This community has no %(kind)s account.", kind=kind))
+    return found[AccountKind.FUND], found[AccountKind.GUARANTEE]
 
 
 def check_policy_fits(

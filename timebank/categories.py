@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
+from translated_labels import label
+
 
 @dataclass(frozen=True)
 class Category:
@@ -29,6 +31,7 @@ CATEGORIES: tuple[Category, ...] = (
 )
 
 BY_CODE: dict[str, Category] = {c.code: c for c in CATEGORIES}
+LABELS: dict[str, object] = {c.code: c.label for c in CATEGORIES}
 
 
 def category_choices() -> list[SelectChoice]:
@@ -42,5 +45,4 @@ def category_choices() -> list[SelectChoice]:
 
 def category_label(code: str) -> str:
     """The translated name of a category code (the code itself if unknown)."""
-    category = BY_CODE.get(code)
-    return str(category.label) if category else code
+    return label(LABELS, code)

@@ -19,7 +19,7 @@ from community.models import utcnow
 from community.services import member_for, new_members
 from errors import DomainError
 from extensions import db
-from timebank.accounts import community_account, member_account
+from timebank.accounts import community_account, member_account, pool_accounts
 from timebank.cards import cards_running_low
 from timebank.desk_forms import (
     SETTLE_POST_FEWER,
@@ -38,6 +38,7 @@ from timebank.statements import (
 )
 from timebank.transfers import grant_hours, may_reverse, reverse_transfer, transfer_for
 from timebank.visit_access import (
+    count_disputes,
     disputed_visit_for,
     disputes_for,
     pending_visits_to,
@@ -70,12 +71,13 @@ def _with_fresh_key(form: IdempotentForm) -> IdempotentForm:
 @bp.get("/")
 def index():
     """The desk home: what waits, the community's pools, finding and adding members."""
+    fund, guarantee = pool_accounts(current_user.community_id)
     return render_template(
         "timebank/desk/index.html",
         awaiting=visits_awaiting(current_user, limit=20),
-        dispute_count=len(disputes_for(current_user)),
-        fund=community_account(current_user.community_id, AccountKind.FUND),
-        guarantee=community_account(current_user.community_id, AccountKind.GUARANTEE),
+        dispute_count=count_disputes(current_user),
+        fund=fund,
+        guarantee=guarantee,
         new_members=new_members(current_user, since=utcnow() - NEW_MEMBER_DAYS),
         low_cards=cards_running_low(current_user),
     )

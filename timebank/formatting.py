@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from functools import lru_cache
+
+from babel import Locale, dates
 from flask import Flask
+from flask_babel import get_locale, to_user_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from community.audit_labels import register_status_labels
 from timebank.categories import category_label
+from translated_labels import label
 
 TRANSFER_KIND_LABELS = {
     "service": _l("Service"),
@@ -19,6 +25,8 @@ TRANSFER_KIND_LABELS = {
     "reversal": _l("Reversal"),
     "adjustment": _l("Adjustment"),
 }
+
+DEFAULT_LOCALE = Locale.parse("zh_CN")
 
 RECORD_STATUS_LABELS = {
     "pending": _l("Waiting for confirmation"),
@@ -44,15 +52,33 @@ def format_minutes(minutes: int | None) -> str:
 
 
 def transfer_kind_label(kind: str) -> str:
-    return str(TRANSFER_KIND_LABELS.get(kind, kind))
+    return label(TRANSFER_KIND_LABELS, kind)
 
 
 def record_status_label(status: str) -> str:
-    return str(RECORD_STATUS_LABELS.get(status, status))
+    return label(RECORD_STATUS_LABELS, status)
+
+
+@lru_cache(maxsize=4096)
+def _date_text(day: date, pattern: str, locale: Locale | None) -> str:
+    return dates.format_date(day, pattern, locale=locale or DEFAULT_LOCALE)
+
+
+def format_date(value: date | datetime | None, pattern: str = "medium") -> str:
+    """``value``'s date in the reader's language ("long": 2026年12月6日), as Flask-Babel's
+    ``dateformat`` writes it; each date, pattern and language is formatted once (lists
+    show the same few days on every row and every page)."""
+    if value is None:
+        return ""
+    # a stored instant (naive UTC) is the reader's local day, as Flask-Babel rebases it
+    day = to_user_timezone(value).date() if isinstance(value, datetime) else value
+    return _date_text(day, pattern, get_locale())
 
 
 def register_filters(app: Flask) -> None:
     register_status_labels("service_record", RECORD_STATUS_LABELS)
+    # Flask-Babel's dateformat, formatting once per date (see format_date)
+    app.add_template_filter(format_date, "dateformat")
     app.add_template_filter(format_minutes, "minutes")
     app.add_template_filter(transfer_kind_label, "transfer_kind")
     app.add_template_filter(record_status_label, "record_status")

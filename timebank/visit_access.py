@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from community.models import User
 from community.reach import (
@@ -27,6 +28,15 @@ from timebank.clock import local_today
 from timebank.errors import NotAllowed, NotFound
 from timebank.models import RecordStatus, ServiceRecord
 from timebank.visit_models import Visit, VisitStatus
+
+# Every list of visits names its volunteer and recipient (and, when a coordinator
+# entered it for someone, both of them): read in the visits' own statement.
+WITH_PEOPLE = (
+    joinedload(ServiceRecord.volunteer),
+    joinedload(ServiceRecord.recipient),
+    joinedload(ServiceRecord.entered_by),
+    joinedload(ServiceRecord.on_behalf_of),
+)
 
 
 def may_view_visit(actor: User, record: ServiceRecord) -> bool:
@@ -80,6 +90,7 @@ def visits_awaiting(actor: User, limit: int = 100) -> list[ServiceRecord]:
         )
         .order_by(ServiceRecord.service_date, ServiceRecord.id)
         .limit(limit)
+        .options(*WITH_PEOPLE)
     )
     return list(db.session.scalars(statement))
 
@@ -97,6 +108,7 @@ def pending_visits_to(member: User, *, by: User) -> list[ServiceRecord]:
                 ServiceRecord.status == RecordStatus.PENDING,
             )
             .order_by(ServiceRecord.service_date, ServiceRecord.id)
+            .options(*WITH_PEOPLE)
         )
     )
 
@@ -112,20 +124,36 @@ def disputes_for(actor: User) -> list[ServiceRecord]:
             ServiceRecord.recipient_id.in_(coordinated_member_ids(actor)),
         )
         .order_by(ServiceRecord.id)
+        .options(*WITH_PEOPLE)
     )
     return list(db.session.scalars(statement))
 
 
-def visits_logged_by(volunteer: User, limit: int = 50) -> list[ServiceRecord]:
-    """The volunteer's most recent visits, newest first."""
-    return list(
-        db.session.scalars(
-            select(ServiceRecord)
-            .where(ServiceRecord.volunteer_id == volunteer.id)
-            .order_by(ServiceRecord.service_date.desc(), ServiceRecord.id.desc())
-            .limit(limit)
+def count_disputes(actor: User) -> int:
+    """How many visits to the people ``actor`` coordinates are disputed. Raises NotAllowed."""
+    if not actor.is_coordinator:
+        raise NotAllowed()
+    return db.session.scalar(
+        select(func.count(ServiceRecord.id)).where(
+            ServiceRecord.status == RecordStatus.DISPUTED,
+            ServiceRecord.recipient_id.in_(coordinated_member_ids(actor)),
         )
     )
+
+
+# Built once (every volunteer's dashboard reads it): see timebank.accounts.
+_LOGGED_BY = (
+    select(ServiceRecord)
+    .where(ServiceRecord.volunteer_id == bindparam("volunteer_id"))
+    .order_by(ServiceRecord.service_date.desc(), ServiceRecord.id.desc())
+    .limit(bindparam("limit"))
+    .options(*WITH_PEOPLE)
+)
+
+
+def visits_logged_by(volunteer: User, limit: int = 50) -> list[ServiceRecord]:
+    """The volunteer's most recent visits, newest first."""
+    return list(db.session.scalars(_LOGGED_BY, {"volunteer_id": volunteer.id, "limit": limit}))
 
 
 # --- planned visits ------------------------------------------------------------------------

@@ -1,0 +1,27 @@
+"""Labels of codes (statuses, categories, kinds) in the reader's language, translated
+once per language instead of once per row.
+
+A list page shows a status or a category on every row; through Flask-Babel each
+lazy label looks up the request's domain, locale and catalogue again. A catalogue
+never changes while the app runs (Flask-Babel keeps each one for good), so the
+translated table of each label set is kept per language. The language is read on
+every call, so ``force_locale`` (mail in the reader's language) still applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask_babel import get_locale
+
+_tables: dict[tuple[int, object], dict[str, str]] = {}
+
+
+def label(labels: Mapping[str, object], code: str | None) -> str:
+    """The translated label of ``code`` in ``labels`` (a module's constant table of lazy
+    strings), or the code itself when it has none."""
+    key = (id(labels), get_locale())
+    table = _tables.get(key)
+    if table is None:
+        table = _tables[key] = {name: str(text) for name, text in labels.items()}
+    return table.get(code, code or "")
