@@ -7,9 +7,10 @@ Prints, in one run:
       (in its own database, linli_bench, so it never touches the tests' database);
   (c) how long `ledger verify` takes at a million transfers on SQLite;
   (d) the market's browse page under gunicorn against a minimal Flask page;
-  (e) the sign-in page and a sign-in try with the sign-in limits against without them.
+  (e) the sign-in page and a sign-in try with the sign-in limits against without them;
+  (f) the sign-in page with the request log and the metrics against without them.
 
-`--only sign-in` (or market, ledger) runs just that part.
+`--only sign-in` (or market, ledger, observed) runs just that part.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bench import (
     databases,
     ledger_verify,
     market_browse,
+    observed,
     sign_in,
     transfers_postgres,
     transfers_sqlite,
@@ -124,12 +126,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--skip-sign-in", action="store_true", help="skip the sign-in bench")
     parser.add_argument(
-        "--only", choices=("ledger", "market", "sign-in"), help="run only this part"
+        "--observed-seconds", type=float, default=5.0, help="seconds per side and turn (f)"
+    )
+    parser.add_argument(
+        "--skip-observed", action="store_true", help="skip the request log and metrics bench"
+    )
+    parser.add_argument(
+        "--only", choices=("ledger", "market", "sign-in", "observed"), help="run only this part"
     )
     args = parser.parse_args(argv)
     if args.only:
         args.skip_market = args.only != "market"
         args.skip_sign_in = args.only != "sign-in"
+        args.skip_observed = args.only != "observed"
         args.skip_verify = args.skip_verify or args.only != "ledger"
     run_ledger = args.only in (None, "ledger")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -149,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_sign_in:
         click.echo("(e) the sign-in page with and without its limits under gunicorn …")
         sign_in_lines = sign_in.report(args.sign_in_seconds)
+    observed_lines = None
+    if not args.skip_observed:
+        click.echo("(f) the sign-in page with and without the request log and metrics …")
+        observed_lines = observed.report(args.observed_seconds)
     rows = []
     if run_ledger:
         rows = bench_sqlite(args.seconds)
@@ -166,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("\n" + "\n".join(market_lines))
     if sign_in_lines:
         click.echo("\n" + "\n".join(sign_in_lines))
+    if observed_lines:
+        click.echo("\n" + "\n".join(observed_lines))
     if rows:
         click.echo(
             "\nservice = timebank.ledger.post_transfer + db.session.commit() in the app "

@@ -95,7 +95,11 @@ def test_two_workers_share_their_metrics_and_log_json(production_gunicorn):
     # both workers served (each keeps its counts in files named by its pid)
     pids = {re.search(r"_(\d+)\.db$", f.name).group(1) for f in metrics_dir.glob("*.db")}
     assert len(pids) >= 2, pids
-    total = re.compile(r'^flask_http_request_total\{method="GET",status="200"\} (\S+)$', re.M)
+    total = re.compile(
+        r'^flask_http_request_duration_seconds_count\{method="GET",status="200",'
+        r'url_rule="/login"\} (\S+)$',
+        re.M,
+    )
     for _ in range(6):  # whichever worker answers the scrape, it sees both workers' counts
         status, _, text = _get(port, "/metrics")
         assert status == 200
