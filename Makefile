@@ -6,7 +6,8 @@ FLASK := $(BIN)/flask --app app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench install install-test translations extract-messages lint format db seed clean
+.PHONY: run test bench install install-demo install-test lock translations extract-messages lint \
+	format db seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +17,27 @@ $(VENV)/.installed: requirements.txt $(BIN)/python
 	$(BIN)/pip install -q -r requirements.txt
 	touch $@
 
+# The demo's fake Stripe server (localstripe): `make run` only, never production.
+$(VENV)/.installed-demo: requirements-demo.txt $(VENV)/.installed
+	$(BIN)/pip install -q -r requirements-demo.txt
+	touch $@
+
 $(VENV)/.installed-test: requirements-test.txt requirements.txt $(VENV)/.installed
 	$(BIN)/pip install -q -r requirements-test.txt
 	touch $@
 
 install: $(VENV)/.installed translations
+install-demo: $(VENV)/.installed-demo translations
 install-test: $(VENV)/.installed-test translations
+
+# The .txt files are locks (every package, indirect ones too, at one version), made
+# from the .in files by pip-tools; edit a .in file, then run `make lock` and commit both.
+PIP_COMPILE := $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links
+lock: $(BIN)/python
+	$(BIN)/pip install -q pip-tools==7.6.2
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) -o requirements-demo.txt requirements-demo.in
+	$(PIP_COMPILE) -o requirements-test.txt requirements-test.in
 
 # The compiled catalogues (.mo) are built here, never committed.
 translations: $(VENV)/.installed
@@ -42,7 +58,7 @@ seed: db
 # stopped when flask stops.
 STRIPE_PORT ?= 8420
 STRIPE_DEMO := http://127.0.0.1:$(STRIPE_PORT)
-run: seed
+run: seed install-demo
 	@$(BIN)/python scripts/localstripe_server.py --port $(STRIPE_PORT) \
 		--webhook-url http://$(HOST):$(PORT)/pay/stripe/webhook --webhook-secret whsec_linli_demo & \
 	stripe_pid=$$!; trap 'kill $$stripe_pid 2>/dev/null' EXIT INT TERM; \

@@ -25,9 +25,11 @@ from community.large_text import large_text_shown
 from community.notification_cli import notifications_cli
 from community.outbox import connect_outbox
 from community.views import bp as community_bp
-from config import INSTANCE_DIR, Config, check_production, follow_environment
+from config import INSTANCE_DIR, Config, check_production, follow_environment, is_sqlite
+from error_reports import init_error_reports
 from errors import DomainError
 from extensions import babel, csrf, db, init_limiter, login_manager, migrate
+from health import register_health
 from marketplace import (  # noqa: F401  (every table for Alembic; routes on shared blueprints)
     booking_action_views,
     card_models,
@@ -42,7 +44,9 @@ from marketplace.dashboard_views import bp as provider_dashboard_bp
 from marketplace.formatting import register_filters as register_marketplace_filters
 from marketplace.review_views import bp as reviews_bp
 from marketplace.subsidy_views import bp as subsidies_bp
+from metrics import register_metrics
 from page_frame import register_page_frame
+from request_log import register_request_log
 from seed import seed_demo_command
 from timebank.accounts import connect_signals
 from timebank.aid_cli import aid_cli
@@ -70,10 +74,18 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     follow_environment(app.config)
     check_production(app.config)
-    INSTANCE_DIR.mkdir(exist_ok=True)
-    register_request_boundary(app)  # first: its hooks run before any that reads the database
+    if is_sqlite(app.config["SQLALCHEMY_DATABASE_URI"]):
+        # the embedded database lives there; a server's app (maybe read-only) needs none
+        INSTANCE_DIR.mkdir(exist_ok=True)
+    # first: its start hook runs before any other (the duration covers them all), and
+    # its end hook after every other
+    register_request_log(app)
+    init_error_reports(app)
+    register_request_boundary(app)  # before any hook that reads the database
     input_guard.init_app(app)  # before the blueprints: routes need its id converter
     register_security(app)
+    register_health(app)
+    register_metrics(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)

@@ -119,7 +119,7 @@ class _CurrentPolicy(Mapping):
 
 def register_security(app: Flask) -> None:
     """Read client addresses through the trusted proxies; send the security headers."""
-    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    proxies = app.config["TRUSTED_PROXIES"]
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     production = bool(app.config["FORCE_HTTPS"])

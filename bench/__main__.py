@@ -10,9 +10,10 @@ Prints, in one run:
   (e) the sign-in page and a sign-in try with the sign-in limits against without them;
   (f) every main page, signed in, against a minimal signed-in page (bench/signed_pages.py);
   (g) p50/p95 of the statement, the figures and the desk at 10k and 1M transfers
-      (bench/page_scale.py).
+      (bench/page_scale.py);
+  (h) the sign-in page with the request log and the metrics against without them.
 
-`--only sign-in` (or market, ledger, pages, history) runs just that part.
+`--only sign-in` (or market, ledger, pages, history, observed) runs just that part.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bench import (
     databases,
     ledger_verify,
     market_browse,
+    observed,
     page_scale,
     sign_in,
     signed_pages,
@@ -129,6 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--skip-sign-in", action="store_true", help="skip the sign-in bench")
     parser.add_argument(
+        "--observed-seconds", type=float, default=5.0, help="seconds per side and turn (h)"
+    )
+    parser.add_argument(
+        "--skip-observed", action="store_true", help="skip the request log and metrics bench"
+    )
+    parser.add_argument(
         "--skip-history", action="store_true", help="skip the pages-against-history bench (g)"
     )
     parser.add_argument(
@@ -140,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=("ledger", "market", "sign-in", "pages", "history"),
+        choices=("ledger", "market", "sign-in", "pages", "history", "observed"),
         help="run only this part",
     )
     args = parser.parse_args(argv)
@@ -149,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         args.skip_sign_in = args.only != "sign-in"
         args.skip_history = args.only != "history"
         args.skip_pages = args.only != "pages"
+        args.skip_observed = args.only != "observed"
         args.skip_verify = args.skip_verify or args.only != "ledger"
     run_ledger = args.only in (None, "ledger")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -172,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_pages:
         click.echo("(f) every main page, signed in, against the yardstick under gunicorn …")
         pages_lines = signed_pages.report(args.pages_seconds, args.against)
+    observed_lines = None
+    if not args.skip_observed:
+        click.echo("(h) the sign-in page with and without the request log and metrics …")
+        observed_lines = observed.report(args.observed_seconds)
     rows = []
     if run_ledger:
         rows = bench_sqlite(args.seconds)
@@ -194,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("\n" + "\n".join(pages_lines))
     if page_lines:
         click.echo("\n" + "\n".join(page_lines))
+    if observed_lines:
+        click.echo("\n" + "\n".join(observed_lines))
     if rows:
         click.echo(
             "\nservice = timebank.ledger.post_transfer + db.session.commit() in the app "

@@ -158,6 +158,8 @@ class Gunicorn:
         self.cwd = cwd  # the checkout whose code it serves
         self.port = _free_port()
         self.process: subprocess.Popen | None = None
+        # the app's request log (a line per request) goes here, not to the terminal
+        self.log_path = BENCH_DIR / "gunicorn.log"
 
     def __enter__(self) -> Gunicorn:
         self.process = subprocess.Popen(
@@ -175,6 +177,7 @@ class Gunicorn:
             ],
             cwd=self.cwd,
             env={**os.environ, **self.env},
+            stderr=self._log(),
             start_new_session=True,
         )
         deadline = time.monotonic() + START_TIMEOUT
@@ -184,11 +187,21 @@ class Gunicorn:
                 return self
             except OSError:
                 if self.process.poll() is not None:
-                    raise RuntimeError(f"gunicorn {self.target} exited") from None
+                    raise RuntimeError(
+                        f"gunicorn {self.target} exited (see {self.log_path})"
+                    ) from None
                 time.sleep(0.2)
         raise RuntimeError(f"gunicorn {self.target} did not start in {START_TIMEOUT:.0f} s")
 
+    def _log(self):
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log_file = open(self.log_path, "ab")  # noqa: SIM115 (closed in __exit__)
+        return self._log_file
+
     def __exit__(self, *exc) -> None:
+        log_file = getattr(self, "_log_file", None)
+        if log_file is not None:
+            log_file.close()
         if self.process and self.process.poll() is None:
             # only the gunicorn we started (its own session: the master and its workers)
             os.killpg(self.process.pid, signal.SIGTERM)

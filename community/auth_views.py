@@ -241,7 +241,7 @@ def change_password():
             status = refuse(error)
         else:
             # the session version moved on: sign this device in again with the new one
-            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            remembered = current_app.config["REMEMBER_COOKIE_NAME"]
             keep = remembered in request.cookies
             commit()
             login_user(
@@ -269,7 +269,7 @@ def _reset_link_for(token: str) -> str:
     Never built from the request's Host header, which the requester controls.
     """
     path = url_for("community.reset_password", token=token)
-    return current_app.config.get("PUBLIC_BASE_URL", "") + path
+    return current_app.config["PUBLIC_BASE_URL"] + path
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

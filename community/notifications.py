@@ -95,13 +95,13 @@ def render(notification: Notification) -> str:
 
 def _email_for(user: User, notification: Notification) -> tuple[str, str]:
     """Subject and body of the mail for ``notification``, in the default language."""
-    locale = current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
+    locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
         text = render(notification)
         subject = _("Linli: %(message)s", message=text)[:200]
         lines = [_("Dear %(name)s,", name=user.display_name), "", text, ""]
         if notification.link:
-            base = current_app.config.get("PUBLIC_BASE_URL", "")
+            base = current_app.config["PUBLIC_BASE_URL"]
             lines.append(_("Read more: %(url)s", url=base + notification.link))
         lines.append(_("— Linli, your community time bank"))
     return subject, "\n".join(lines)
@@ -234,7 +234,7 @@ def queue_weekly_digest(now: datetime | None = None) -> int:
     for notification in db.session.scalars(unread):
         by_user.setdefault(notification.user_id, []).append(notification)
     queued = 0
-    locale = current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
+    locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     for user_id, notifications in by_user.items():
         user = db.session.get(User, user_id)
         with force_locale(locale):

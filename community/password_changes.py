@@ -172,7 +172,7 @@ def send_reset_link(typed: str, *, link_for: Callable[[str], str]) -> None:
         return  # a password they could not sign in with
     link = link_for(reset_token(member))
     minutes = current_app.config["PASSWORD_RESET_LINK_SECONDS"] // 60
-    with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")):
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = _("Linli: set a new password")
         body = "\n".join(
             [

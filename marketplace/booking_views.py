@@ -203,7 +203,7 @@ def new():
         flash(
             _(
                 "Your place is held for %(minutes)s minutes. Please pay by card now.",
-                minutes=int(current_app.config.get("MARKETPLACE_PAYMENT_HOLD_MINUTES", 15)),
+                minutes=current_app.config["MARKETPLACE_PAYMENT_HOLD_MINUTES"],
             ),
             "success",
         )

@@ -54,7 +54,6 @@ from timebank.ledger import place_hold
 from timebank.visits import payer_account_id
 
 MAX_QUANTITY = 10
-DEFAULT_PAYMENT_HOLD_MINUTES = 15
 
 
 class AlreadyBooked(Conflict):
@@ -66,7 +65,7 @@ class AlreadyBooked(Conflict):
 
 def payment_hold_minutes() -> int:
     """How long a pending card payment holds its places."""
-    return int(current_app.config.get("MARKETPLACE_PAYMENT_HOLD_MINUTES", 15))
+    return current_app.config["MARKETPLACE_PAYMENT_HOLD_MINUTES"]
 
 
 def bookable_item(item_id: int) -> ServiceItem:

@@ -18,7 +18,6 @@ from collections.abc import Callable, Hashable
 
 from flask import Flask, current_app
 
-DEFAULT_SECONDS = 15
 MAX_ENTRIES = 512  # filter combinations per worker; the least recently used go first
 
 
@@ -66,6 +65,6 @@ def browse_cache(app: Flask | None = None) -> FragmentCache:
     app = app or current_app
     cache = app.extensions.get("linli_browse_cache")
     if cache is None:
-        seconds = app.config.get("MARKET_BROWSE_CACHE_SECONDS", DEFAULT_SECONDS)
+        seconds = app.config["MARKET_BROWSE_CACHE_SECONDS"]
         cache = app.extensions.setdefault("linli_browse_cache", FragmentCache(seconds))
     return cache

@@ -46,7 +46,6 @@ from timebank.models import Hold, HoldStatus, TransferKind
 
 FREE_CANCEL_HOURS = 24
 DISPUTE_DAYS = 14
-DEFAULT_AUTO_COMPLETE_HOURS = 48
 
 # Notes the steps write into a booking's history: stable codes, shown translated
 # through EVENT_NOTE_LABELS (a person's own words are kept as written).
@@ -161,9 +160,7 @@ def _too_late_for(booking: Booking, now: datetime) -> bool:
 
 
 def auto_complete_hours() -> int:
-    return int(
-        current_app.config.get("MARKETPLACE_AUTO_COMPLETE_HOURS", DEFAULT_AUTO_COMPLETE_HOURS)
-    )
+    return int(current_app.config["MARKETPLACE_AUTO_COMPLETE_HOURS"])
 
 
 # --- money -------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from community.models import utcnow
 from extensions import db
-from timebank.requests import UNCLAIMED_HOURS, URGENT_UNCLAIMED_HOURS, flag_unclaimed
+from timebank.requests import flag_unclaimed
 
 aid_cli = AppGroup("aid", help="Mutual-aid requests and offers.")
 
@@ -18,8 +18,8 @@ def flag_unclaimed_command() -> None:
     """Flag open requests nobody took in time (AID_UNCLAIMED_HOURS, urgent: AID_URGENT_UNCLAIMED_HOURS)."""
     flagged = flag_unclaimed(
         utcnow(),
-        hours=current_app.config.get("AID_UNCLAIMED_HOURS", UNCLAIMED_HOURS),
-        urgent_hours=current_app.config.get("AID_URGENT_UNCLAIMED_HOURS", URGENT_UNCLAIMED_HOURS),
+        hours=current_app.config["AID_UNCLAIMED_HOURS"],
+        urgent_hours=current_app.config["AID_URGENT_UNCLAIMED_HOURS"],
     )
     db.session.commit()
     click.echo(f"flagged {flagged} unclaimed request(s)")

@@ -32,8 +32,6 @@ from timebank.staff_audit import acted_for
 from timebank.visit_models import Visit, VisitStatus
 
 MAX_REQUEST_MINUTES = 12 * 60
-UNCLAIMED_HOURS = 48
-URGENT_UNCLAIMED_HOURS = 4
 ACTIVE_STATUSES = (RequestStatus.OPEN, RequestStatus.TAKEN, RequestStatus.SCHEDULED)
 
 
@@ -256,8 +254,8 @@ def cancel_request(request: AidRequest, *, by: User) -> AidRequest:
 def flag_unclaimed(
     now: datetime,
     *,
-    hours: int = UNCLAIMED_HOURS,
-    urgent_hours: int = URGENT_UNCLAIMED_HOURS,
+    hours: int,
+    urgent_hours: int,
 ) -> int:
     """Flag open requests nobody took: older than ``hours`` (urgent: ``urgent_hours``).
 

@@ -164,6 +164,7 @@ PRODUCTION = {
     "SECRET_KEY": "a-real-secret",
     "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://linli@db.example/linli",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "PUBLIC_BASE_URL": "https://linli.example",
 }
 
 

@@ -343,8 +343,8 @@ def test_unclaimed_requests_are_flagged_and_shown_oldest_first(
     urgent.created_at = now - timedelta(hours=5)
     fresh.created_at = now - timedelta(hours=3)
     db.session.flush()
-    assert flag_unclaimed(now) == 2
-    assert flag_unclaimed(now) == 0  # flagged once
+    assert flag_unclaimed(now, hours=48, urgent_hours=4) == 2
+    assert flag_unclaimed(now, hours=48, urgent_hours=4) == 0  # flagged once
     db.session.refresh(fresh)
     assert fresh.flagged_at is None
     assert [r.id for r in unclaimed_requests(coordinator)] == [old.id, urgent.id, fresh.id]
