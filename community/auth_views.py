@@ -29,6 +29,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from community.account_errors import ResetLinkInvalid
 from community.account_forms import ChangePasswordForm, ForgotPasswordForm, NewPasswordForm
 from community.forms import LoginForm
+from community.notifications import absolute_url
 from community.password_changes import (
     change_own_password,
     member_for_token,
@@ -260,8 +261,7 @@ def _reset_link_for(token: str) -> str:
 
     Never built from the request's Host header, which the requester controls.
     """
-    path = url_for("community.reset_password", token=token)
-    return current_app.config.get("PUBLIC_BASE_URL", "") + path
+    return absolute_url(url_for("community.reset_password", token=token))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
