@@ -52,10 +52,10 @@ class OwedCall:
     customer_id: str | None
     payment_method_id: str | None
     amount_fen: int  # authorised (or to authorise) on the card
-    retry: bool  # recorded a while ago: the call may have been made already
+    recovering: bool  # finished by the worker after a crash: the call may have been made
 
 
-def _owed(session: Session, card_payment_id: int) -> OwedCall | None:
+def _owed(session: Session, card_payment_id: int, recovering: bool) -> OwedCall | None:
     row = session.get(CardPayment, card_payment_id, populate_existing=True)
     if row is None or row.pending_step is None:
         return None
@@ -70,8 +70,7 @@ def _owed(session: Session, card_payment_id: int) -> OwedCall | None:
         customer_id=row.customer_id,
         payment_method_id=row.payment_method_id,
         amount_fen=row.amount_fen,
-        retry=row.pending_since is not None
-        and row.pending_since < utcnow() - timedelta(seconds=30),
+        recovering=recovering,
     )
 
 
@@ -106,7 +105,7 @@ def _call(owed: OwedCall) -> gateway.IntentState | None:
         return _capture(intent.id, owed)
     if owed.step == "refund":
         # a retry after a lost answer finds the refund made, and does not make another
-        if not (owed.retry and gateway.refund_made(owed.payment_intent_id, owed.key)):
+        if not (owed.recovering and gateway.refund_made(owed.payment_intent_id, owed.key)):
             gateway.create_refund(
                 owed.payment_intent_id, amount_fen=owed.fen, idempotency_key=owed.key
             )
@@ -191,15 +190,19 @@ def _cancel_booking(session: Session, booking_id: int) -> None:
         card.cancel_for_failed_card(db.session.get(Booking, booking_id))
 
 
-def finish_step(card_payment_id: int, session: Session | None = None) -> str:
+def finish_step(
+    card_payment_id: int, session: Session | None = None, *, recovering: bool = False
+) -> str:
     """Make the Stripe call ``card_payment_id`` owes and record its answer.
 
+    ``recovering``: the step was left by a crash, so the call may have been made
+    already (it is looked for first where Stripe's idempotency cannot be relied on).
     Returns "none" (nothing owed), "done", "failed" (Stripe refused; recorded on the
     card) or "retry" (Stripe unreachable; still owed). Commits ``session`` (default
     db.session): call it outside any transaction that matters.
     """
     session = session or db.session
-    owed = _owed(session, card_payment_id)
+    owed = _owed(session, card_payment_id, recovering)
     session.commit()  # end the read: nothing is held while Stripe answers
     if owed is None:
         return "none"
@@ -244,7 +247,7 @@ def finish_stale_steps(now=None) -> dict[str, int]:
     db.session.commit()
     counts: dict[str, int] = {}
     for card_payment_id in ids:
-        outcome = finish_step(card_payment_id)
+        outcome = finish_step(card_payment_id, recovering=True)
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts
 

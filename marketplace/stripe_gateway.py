@@ -268,7 +268,8 @@ def refund_made(payment_intent_id: str, idempotency_key: str) -> bool:
         _client().v1.refunds.list, params={"payment_intent": payment_intent_id, "limit": 100}
     )
     return any(
-        (refund.metadata or {}).get("idempotency_key") == idempotency_key
+        (refund.metadata.to_dict() if refund.metadata else {}).get("idempotency_key")
+        == idempotency_key
         and refund.status != "failed"
         for refund in refunds.data
     )

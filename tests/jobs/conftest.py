@@ -71,7 +71,7 @@ def _authenticator(server, session, envelope, mechanism, auth_data):
         and auth_data.login.decode() == MAIL_USER
         and auth_data.password.decode() == MAIL_PASSWORD
     )
-    return AuthResult(success=fine)
+    return AuthResult(success=fine, auth_data=auth_data if fine else None)
 
 
 @pytest.fixture(scope="session")
