@@ -26,6 +26,7 @@ from community.views import bp as community_bp
 from config import INSTANCE_DIR, Config, check_production, follow_environment
 from errors import DomainError
 from extensions import babel, csrf, db, init_limiter, login_manager, migrate
+from jobs.models import outside_the_job_queue
 from jobs.queue import connect_queue
 from jobs.readiness import bp as readiness_bp
 from jobs.worker import start_in_process, worker_command
@@ -105,7 +106,12 @@ def _babel_locale() -> Locale:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
+    migrate.init_app(
+        app,
+        db,
+        directory=str(app.root_path + "/migrations"),
+        include_object=outside_the_job_queue,
+    )
     login_manager.init_app(app)
     csrf.init_app(app)
     init_limiter(app)

@@ -77,3 +77,5 @@ class OutboxEmail(db.Model):
     sent_at: Mapped[datetime | None]
     # after a failed send: not tried again before this (community.outbox.retry_delay)
     next_attempt_at: Mapped[datetime | None]
+
+    user: Mapped[User | None] = relationship()

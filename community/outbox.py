@@ -27,8 +27,9 @@ from flask import Flask, current_app
 from flask_mailman import EmailMessage, Mail
 from flask_mailman.backends.smtp import EmailBackend
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import selectinload
 
-from community.models import utcnow
+from community.models import Community, User, utcnow
 from community.notification_models import OutboxEmail, OutboxStatus
 from extensions import db
 
@@ -184,17 +185,30 @@ def send_outbox(limit: int = 200) -> tuple[int, int]:
     return sent, failed
 
 
-def failing_mail(limit: int = 50) -> tuple[int, list[OutboxEmail]]:
-    """Mail not sent after MAIL_FAILURES_SHOWN tries or more: (how many, the newest ``limit``)."""
+def failing_mail(street_id: int | None = None, limit: int = 50) -> tuple[int, list[OutboxEmail]]:
+    """Mail not sent after MAIL_FAILURES_SHOWN tries or more, to members of ``street_id``
+    (None: everyone's): (how many, the newest ``limit``)."""
     shown = int(current_app.config.get("MAIL_FAILURES_SHOWN") or 3)
-    failing = (
+    failing = [
         OutboxEmail.status != OutboxStatus.SENT,
         OutboxEmail.attempts >= shown,
-    )
+    ]
+    if street_id is not None:
+        failing.append(
+            OutboxEmail.user_id.in_(
+                select(User.id)
+                .join(Community, Community.id == User.community_id)
+                .where(Community.street_id == street_id)
+            )
+        )
     count = db.session.scalar(select(func.count()).select_from(OutboxEmail).where(*failing))
     rows = list(
         db.session.scalars(
-            select(OutboxEmail).where(*failing).order_by(OutboxEmail.id.desc()).limit(limit)
+            select(OutboxEmail)
+            .where(*failing)
+            .options(selectinload(OutboxEmail.user))
+            .order_by(OutboxEmail.id.desc())
+            .limit(limit)
         )
     )
     return count or 0, rows

@@ -19,3 +19,11 @@ class WorkerHeartbeat(db.Model):
     worker: Mapped[str] = mapped_column(String(120), primary_key=True)
     beat_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def outside_the_job_queue(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's include_object: leave procrastinate's tables, indexes and types (its own
+    schema, created by migration 0010) out of autogenerate and ``flask db check``."""
+    table = getattr(obj, "table", None)
+    names = (name or "", getattr(table, "name", "") or "")
+    return not any("procrastinate" in each for each in names)
