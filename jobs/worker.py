@@ -13,6 +13,7 @@ worker's event loop while it runs and removed when it stops; /readyz reads it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -113,7 +114,7 @@ async def run_worker_async(
     postgres = _on_postgresql(flask_app)
     async with queue_app.open_async():
         if on_loop_ready is not None:
-            on_loop_ready(asyncio.get_running_loop())
+            on_loop_ready(asyncio.get_running_loop(), asyncio.current_task())
         heartbeat = asyncio.create_task(
             _heartbeat_loop(flask_app, name, flask_app.config["WORKER_HEARTBEAT_SECONDS"])
         )
@@ -170,27 +171,37 @@ def worker_command(concurrency: int | None) -> None:
 class InProcessWorker:
     """The worker in a daemon thread of this process, with jobs handed to it after commit."""
 
-    def __init__(self, flask_app: Flask) -> None:
+    def __init__(self, flask_app: Flask, *, periodic: bool = True) -> None:
         self.flask_app = flask_app
-        self.queue_app = build_worker_app(flask_app)
+        self.queue_app = build_worker_app(flask_app, periodic=periodic)
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.task: asyncio.Task | None = None
         self.ready = threading.Event()
         self.thread = threading.Thread(target=self._run, name="linli-jobs", daemon=True)
 
-    def _loop_ready(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+    def _loop_ready(self, loop: asyncio.AbstractEventLoop, task: asyncio.Task) -> None:
+        self.loop, self.task = loop, task
         self.ready.set()
 
     def _run(self) -> None:
-        asyncio.run(
-            run_worker_async(
-                self.flask_app,
-                self.queue_app,
-                concurrency=1,  # SQLite serialises writers anyway
-                install_signal_handlers=False,
-                on_loop_ready=self._loop_ready,
+        with contextlib.suppress(asyncio.CancelledError):  # stop() was called
+            asyncio.run(
+                run_worker_async(
+                    self.flask_app,
+                    self.queue_app,
+                    concurrency=1,  # SQLite serialises writers anyway
+                    install_signal_handlers=False,
+                    on_loop_ready=self._loop_ready,
+                )
             )
-        )
+
+    def stop(self, timeout: float = 10) -> None:
+        """Stop the worker (its heartbeat goes with it) and wait for its thread."""
+        if not self.thread.is_alive():
+            return
+        if self.loop is not None and self.task is not None:
+            self.loop.call_soon_threadsafe(self.task.cancel)
+        self.thread.join(timeout)
 
     def start(self) -> None:
         self.thread.start()
