@@ -138,7 +138,20 @@ def run_queued_jobs(flask_app: Flask) -> None:
     PostgreSQL only: SQLite's queue lives in the memory of the process that runs it.
     """
     queue_app = build_worker_app(flask_app, periodic=False)
-    queue_app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            queue_app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
+        except BaseException as error:  # handed to the caller's thread below
+            failures.append(error)
+
+    # a thread of its own: the caller's thread may already run an event loop
+    runner = threading.Thread(target=run, name="linli-jobs-once")
+    runner.start()
+    runner.join()
+    if failures:
+        raise failures[0]
 
 
 @click.command("worker")
