@@ -64,7 +64,7 @@ run: seed install-demo
 	stripe_pid=$$!; trap 'kill $$stripe_pid 2>/dev/null' EXIT INT TERM; \
 	STRIPE_SECRET_KEY=sk_test_linli_demo STRIPE_PUBLISHABLE_KEY=pk_test_linli_demo \
 	STRIPE_WEBHOOK_SECRET=whsec_linli_demo STRIPE_API_BASE=$(STRIPE_DEMO) \
-	STRIPE_JS_URL=$(STRIPE_DEMO)/js.stripe.com/v3/ STRIPE_TEST_MODE=1 \
+	STRIPE_JS_URL=$(STRIPE_DEMO)/js.stripe.com/v3/ STRIPE_TEST_MODE=1 JOBS_IN_PROCESS=1 \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # One test process per CPU (each has its own databases, servers and browser).

@@ -23,13 +23,17 @@ from community.family_views import bp as family_bp
 from community.inbox_views import bp as inbox_bp
 from community.large_text import large_text_shown
 from community.notification_cli import notifications_cli
-from community.outbox import connect_outbox
+from community.outbox import init_mail
 from community.views import bp as community_bp
 from config import INSTANCE_DIR, Config, check_production, follow_environment, is_sqlite
 from error_reports import init_error_reports
 from errors import DomainError
 from extensions import babel, csrf, db, init_limiter, login_manager, migrate
 from health import register_health
+from jobs.models import outside_the_job_queue
+from jobs.queue import connect_queue
+from jobs.readiness import bp as readiness_bp
+from jobs.worker import start_in_process, worker_command
 from marketplace import (  # noqa: F401  (every table for Alembic; routes on shared blueprints)
     booking_action_views,
     card_models,
@@ -37,6 +41,7 @@ from marketplace import (  # noqa: F401  (every table for Alembic; routes on sha
 )
 from marketplace.booking_views import bp as bookings_bp
 from marketplace.browse_views import bp as market_bp
+from marketplace.card_steps import connect_card_steps
 from marketplace.card_views import bp as card_bp
 from marketplace.catalogue_views import bp as catalogue_bp
 from marketplace.cli import marketplace_cli
@@ -91,6 +96,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_request_hooks(app)
     register_errorhandlers(app)
     register_commands(app)
+    if app.config["JOBS_IN_PROCESS"] and not app.config.get("TESTING"):
+        start_in_process(app)  # the embedded default: no worker process to run
     return app
 
 
@@ -141,10 +148,16 @@ def install_page_gettext(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
+    migrate.init_app(
+        app,
+        db,
+        directory=str(app.root_path + "/migrations"),
+        include_object=outside_the_job_queue,
+    )
     login_manager.init_app(app)
     csrf.init_app(app)
     init_limiter(app)
+    init_mail(app)
     babel.init_app(app, locale_selector=_babel_locale)
     install_page_gettext(app)
     with app.app_context():
@@ -152,7 +165,8 @@ def register_extensions(app: Flask) -> None:
     connect_signals()
     connect_request_receivers()
     connect_notify_receivers()
-    connect_outbox()
+    connect_queue()
+    connect_card_steps()
     login_manager.login_view = "community.login"
     login_manager.login_message = None  # the login page says why on its own
 
@@ -160,6 +174,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    app.register_blueprint(readiness_bp)
+    # a load balancer asks over plain HTTP inside the network: never redirect it
+    readyz = app.view_functions["readiness.readyz"]
+    app.view_functions["readiness.readyz"] = app.extensions["talisman"](force_https=False)(readyz)
     app.register_blueprint(community_bp)
     app.register_blueprint(timebank_bp)
     app.register_blueprint(desk_bp)
@@ -264,3 +282,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(plans_cli)
     app.cli.add_command(marketplace_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(worker_command)

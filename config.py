@@ -218,6 +218,38 @@ class Config:
         "METRICS_ALLOWED_ADDRESSES", "127.0.0.1"
     )
 
+    # --- jobs, mail and card steps (the worker: jobs/, community/outbox.py) -----------
+    # How often each worker writes its heartbeat, and how old the newest may be before
+    # /readyz answers 503 ("no worker is running").
+    WORKER_HEARTBEAT_SECONDS: float = float(_text("WORKER_HEARTBEAT_SECONDS", "10") or "10")
+    WORKER_STALE_SECONDS: float = float(_text("WORKER_STALE_SECONDS", "60") or "60")
+    # Jobs one worker runs at once (a periodic job never overlaps itself whatever this is).
+    JOBS_CONCURRENCY: int = _int("JOBS_CONCURRENCY", 4)
+    # A worker that starts late still runs a periodic job missed by up to this many seconds.
+    JOBS_PERIODIC_MAX_DELAY: int = _int("JOBS_PERIODIC_MAX_DELAY", 600)
+    # Jobs that succeeded are forgotten after this many days (failed ones are kept).
+    JOBS_KEEP_DAYS: int = _int("JOBS_KEEP_DAYS", 7)
+    # SQLite only: run the worker in a thread of the web process (`make run` sets it).
+    JOBS_IN_PROCESS: bool = bool(_flag("JOBS_IN_PROCESS", False))
+    # Mail through Flask-Mailman: STARTTLS (MAIL_USE_TLS, port 587) or TLS from the first
+    # byte (MAIL_USE_SSL, port 465), with a login; seconds before a relay is given up on.
+    MAIL_USE_TLS: bool = bool(_flag("MAIL_USE_TLS", False))
+    MAIL_USE_SSL: bool = bool(_flag("MAIL_USE_SSL", False))
+    MAIL_USERNAME: str | None = _text("MAIL_USERNAME", None)
+    MAIL_PASSWORD: str | None = _text("MAIL_PASSWORD", None)
+    MAIL_TIMEOUT: int = _int("MAIL_TIMEOUT", 10)
+    # The CA bundle that signs the relay's certificate (None: the system's).
+    MAIL_CA_FILE: str | None = _text("MAIL_CA_FILE", None)
+    # A failed mail is tried again after 1, 2, 4 … minutes (at most MAIL_RETRY_MAX_MINUTES
+    # apart), MAIL_MAX_ATTEMPTS times in all; staff see it once it failed
+    # MAIL_FAILURES_SHOWN times.
+    MAIL_MAX_ATTEMPTS: int = _int("MAIL_MAX_ATTEMPTS", 10)
+    MAIL_RETRY_MAX_MINUTES: int = _int("MAIL_RETRY_MAX_MINUTES", 240)
+    MAIL_FAILURES_SHOWN: int = _int("MAIL_FAILURES_SHOWN", 3)
+    # A card step recorded but not finished this long after (a crash between the Stripe
+    # call and its record) is finished by the worker.
+    CARD_STEP_STALE_MINUTES: int = _int("CARD_STEP_STALE_MINUTES", 2)
+
 
 # Read by prometheus_client itself (not through Config): several gunicorn workers
 # then share their counts through files in this directory (gunicorn.conf.py).

@@ -27,7 +27,7 @@ from flask import Flask, Response, g, has_request_context, request
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
-QUIET_PATHS = frozenset({"/healthz", "/metrics"})
+QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 # The fields a request line carries, in the order the text form shows them.
 REQUEST_FIELDS = ("request_id", "member_id", "route", "status", "duration_ms", "remote_addr")
 

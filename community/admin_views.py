@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from community import audit_labels, audit_queries
 from community.admin_forms import AuditFilterForm, PolicyForm
 from community.models import Community, Role, User
+from community.outbox import failing_mail
 from community.policies import may_set_policy, update_policy
 from errors import DomainError
 from extensions import db
@@ -49,7 +50,17 @@ def index():
         .where(Community.street_id == current_user.community.street_id)
         .order_by(Community.name)
     ).all()
-    return render_template("community/admin/index.html", communities=communities, counts=counts)
+    failing, _rows = failing_mail(current_user.community.street_id, limit=0)
+    return render_template(
+        "community/admin/index.html", communities=communities, counts=counts, failing=failing
+    )
+
+
+@bp.get("/outbox")
+def outbox():
+    """Mail to the street's members that could not be sent after several tries."""
+    failing, rows = failing_mail(current_user.community.street_id)
+    return render_template("community/admin/outbox.html", failing=failing, rows=rows)
 
 
 @bp.route("/communities/<int:community_id>/policy", methods=["GET", "POST"])

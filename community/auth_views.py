@@ -30,6 +30,7 @@ from community.account_errors import ResetLinkInvalid
 from community.account_forms import ChangePasswordForm, ForgotPasswordForm, NewPasswordForm
 from community.forms import LoginForm
 from community.large_text import device_wants_large_text, remember_on_device, set_large_text
+from community.notifications import absolute_url
 from community.password_changes import (
     change_own_password,
     member_for_token,
@@ -268,8 +269,7 @@ def _reset_link_for(token: str) -> str:
 
     Never built from the request's Host header, which the requester controls.
     """
-    path = url_for("community.reset_password", token=token)
-    return current_app.config["PUBLIC_BASE_URL"] + path
+    return absolute_url(url_for("community.reset_password", token=token))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

@@ -1,6 +1,7 @@
-"""`flask --app app notifications …`: the weekly digest and sending the outbox.
+"""`flask --app app notifications …`: the weekly digest and sending the outbox, by hand.
 
-timebank.notify_receivers adds `remind` (tomorrow's visits) to this group.
+The worker runs both on its own schedule (jobs.tasks); timebank.notify_receivers
+adds `remind` (tomorrow's visits) to this group.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ notifications_cli = AppGroup("notifications", help="Inbox reminders, the weekly 
 def digest_command() -> None:
     """Mail each member with an email their unread messages of the last 7 days (once a week)."""
     queued = queue_weekly_digest()
-    db.session.commit()  # sent right after the commit when MAIL_SERVER is set
+    db.session.commit()  # the worker sends them
     click.echo(f"{queued} digest(s) queued")
 
 
 @notifications_cli.command("send-outbox")
 def send_outbox_command() -> None:
-    """Send every pending mail; a failed one stays pending with one more attempt counted."""
+    """Send every mail that is due; a failed one waits (backoff) with one more attempt counted."""
     if not current_app.config.get("MAIL_SERVER"):
         raise click.ClickException("MAIL_SERVER is not set; nothing can be sent")
     sent, failed = send_outbox()

@@ -2,8 +2,8 @@
 
 A notification stores its kind and parameters, never rendered text: the
 message is rendered when it is read, in the reader's language. An outbox row
-is written in the same transaction as the change it reports and sent only
-after that transaction commits.
+is written in the same transaction as the change it reports, with the job
+that sends it; the worker sends it (community.outbox).
 """
 
 from __future__ import annotations
@@ -75,3 +75,7 @@ class OutboxEmail(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
+    # after a failed send: not tried again before this (community.outbox.retry_delay)
+    next_attempt_at: Mapped[datetime | None]
+
+    user: Mapped[User | None] = relationship()

@@ -1,8 +1,8 @@
 """Notifications: the in-app inbox, email through the outbox, and the weekly digest.
 
 ``notify`` stores what happened (a kind and its parameters) and, for members
-with an email, queues a mail in the same transaction; the outbox sends it only
-after that transaction commits (community.outbox). Messages are rendered when
+with an email, queues a mail and the worker's job that sends it in the same
+transaction (community.outbox); nothing is sent inside the request. Messages are rendered when
 read, in the reader's language.
 """
 
@@ -21,8 +21,8 @@ from sqlalchemy import func, select, update
 from community.errors import NotPermitted
 from community.models import User, utcnow
 from community.notification_models import Notification, OutboxEmail
-from community.outbox import remember_for_sending
 from extensions import db
+from jobs.queue import SEND_MAIL, enqueue
 
 MESSAGES = {
     "request_nearby": _l("A new request near you: %(category)s, %(day)s."),
@@ -55,6 +55,7 @@ MESSAGES = {
     "provider_stopped": _l("%(provider)s is not shown to residents: %(reason)s"),
 }
 KINDS = frozenset(MESSAGES)
+DEV_BASE_URL = "http://127.0.0.1:5000"
 DIGEST_DAYS = 7
 
 # Other packages register how to show a stored value (e.g. timebank: a category code → its name).
@@ -93,6 +94,16 @@ def render(notification: Notification) -> str:
     return str(message) % _Params(values)
 
 
+def absolute_url(path: str) -> str:
+    """``path`` on this site as a whole address, for mail (read away from the site).
+
+    PUBLIC_BASE_URL (production requires it); without it, the address ``make run`` serves.
+    Never the request's Host header, which the requester controls.
+    """
+    base = current_app.config.get("PUBLIC_BASE_URL") or DEV_BASE_URL
+    return base.rstrip("/") + path
+
+
 def _email_for(user: User, notification: Notification) -> tuple[str, str]:
     """Subject and body of the mail for ``notification``, in the default language."""
     locale = current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -101,8 +112,7 @@ def _email_for(user: User, notification: Notification) -> tuple[str, str]:
         subject = _("Linli: %(message)s", message=text)[:200]
         lines = [_("Dear %(name)s,", name=user.display_name), "", text, ""]
         if notification.link:
-            base = current_app.config["PUBLIC_BASE_URL"]
-            lines.append(_("Read more: %(url)s", url=base + notification.link))
+            lines.append(_("Read more: %(url)s", url=absolute_url(notification.link)))
         lines.append(_("— Linli, your community time bank"))
     return subject, "\n".join(lines)
 
@@ -132,8 +142,8 @@ def notify(user: User, kind: str, *, link: str | None = None, **params) -> Notif
 def enqueue_email(
     user: User, *, subject: str, body: str, dedupe_key: str | None = None
 ) -> OutboxEmail | None:
-    """Queue a mail to ``user`` (sent after commit); None if they have no email
-    or a mail with ``dedupe_key`` was already queued."""
+    """Queue a mail to ``user`` and the job that sends it (both only if this transaction
+    commits); None if they have no email or a mail with ``dedupe_key`` was already queued."""
     if not user.email:
         return None
     if dedupe_key and db.session.scalar(
@@ -149,7 +159,7 @@ def enqueue_email(
     )
     db.session.add(mail)
     db.session.flush()
-    remember_for_sending(db.session, mail.id)
+    enqueue(SEND_MAIL, outbox_id=mail.id)
     return mail
 
 

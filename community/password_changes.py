@@ -43,6 +43,7 @@ from community.reach import manages_account
 from community.sign_in import end_sessions
 from community.sign_in_limits import forget_failed_tries
 from extensions import db
+from jobs.queue import SEND_MAIL, enqueue
 
 RESET_SALT = "linli.password-reset"
 
@@ -189,9 +190,8 @@ def send_reset_link(typed: str, *, link_for: Callable[[str], str]) -> None:
                 _("— Linli, your community time bank"),
             ]
         )
-    # Queued, not remembered for sending at commit (community.outbox): the cron's
-    # send-outbox run sends it, so this request takes no longer than any other.
-    db.session.add(
-        OutboxEmail(user_id=member.id, to_address=member.email, subject=subject, body=body)
-    )
+    # Sent by the worker (community.outbox), so this request takes no longer than any other.
+    mail = OutboxEmail(user_id=member.id, to_address=member.email, subject=subject, body=body)
+    db.session.add(mail)
     db.session.flush()
+    enqueue(SEND_MAIL, outbox_id=mail.id)

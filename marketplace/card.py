@@ -20,9 +20,12 @@ for a booking that is not paid by card:
   (0 → same as release). A saved card (off-session) is authorised first.
 - ``refund(booking, amount_fen)``: give back part or all of what was captured.
 
-Each raises PaymentFailed when Stripe refuses, and records what happened on
-the booking's CardPayment so a second call never charges or refunds twice
-(localstripe ignores idempotency keys: these rows are the guard).
+None of the three calls Stripe inside the booking's lock: each records on the
+booking's CardPayment what it decided and the Stripe call it owes, and
+marketplace.card_steps makes that call after the step's transaction commits,
+recording the result in a new transaction (the worker finishes any step a
+crash left behind). The rows guard against a second charge or refund
+(localstripe ignores idempotency keys).
 """
 
 from __future__ import annotations
@@ -249,13 +252,43 @@ def _failed(card: CardPayment, detail: str) -> None:
 
 
 # --- the contract the booking services call -----------------------------------------------
+#
+# None of these calls Stripe: each records the decision on the CardPayment (its status and
+# amounts as they will be) and the Stripe call it owes (``pending_step``), inside the
+# step's transaction, under the booking's lock. marketplace.card_steps makes the call
+# after that transaction commits, and records its result in a new one.
+
+STEP_IN_PROGRESS = _l(
+    "The last card payment step for this booking is still being finished. "
+    "Please try again in a minute."
+)
+
+
+def _owe(card: CardPayment, step: str, *, key: str, fen: int | None = None) -> None:
+    """Record that ``step`` is to be sent to Stripe once this transaction commits."""
+    if card.pending_step is not None:
+        raise Conflict(STEP_IN_PROGRESS)
+    card.pending_step = step
+    card.pending_fen = fen
+    card.pending_key = key
+    card.pending_since = utcnow()
+    db.session.flush()
+    remember_step(card.id)
+
+
+def remember_step(card_payment_id: int) -> None:
+    """Finish this card's recorded step right after the session's transaction commits."""
+    db.session.info.setdefault(STEPS_TO_FINISH, []).append(card_payment_id)
+
+
+STEPS_TO_FINISH = "linli_card_steps_to_finish"
 
 
 def release(booking: Booking) -> None:
     """Let the authorisation go, or forget the saved card; nothing is charged.
 
-    Raises Conflict if the payment was already taken (refund it instead),
-    PaymentFailed if Stripe refuses.
+    Raises Conflict if the payment was already taken (refund it instead) or a step is
+    still being finished.
     """
     card = card_payment(booking)
     if card is None or card.status in (CardStatus.CANCELLED, CardStatus.FAILED):
@@ -263,17 +296,9 @@ def release(booking: Booking) -> None:
     if card.status == CardStatus.CAPTURED:
         raise Conflict(_l("This card payment was already taken; it can only be refunded."))
     if card.status == CardStatus.AUTHORISED:
-        try:
-            gateway.cancel(card.payment_intent_id, idempotency_key=f"booking-{booking.id}-cancel")
-        except gateway.StripeRefused:
-            # already cancelled in Stripe (a retry, or it lapsed): that is what we wanted
-            if gateway.retrieve_payment_intent(card.payment_intent_id).status != "canceled":
-                raise
+        _owe(card, "cancel", key=f"booking-{booking.id}-cancel")
     elif card.status == CardStatus.STARTED and card.setup_intent_id:
-        try:
-            gateway.cancel_setup_intent(card.setup_intent_id)
-        except gateway.StripeRefused as error:  # harmless: no money is held by a SetupIntent
-            current_app.logger.info("setup intent not cancelled: %s", error.detail)
+        _owe(card, "cancel_setup", key=f"booking-{booking.id}-cancel-setup")
     card.status = CardStatus.CANCELLED
     db.session.flush()
 
@@ -282,7 +307,7 @@ def capture(booking: Booking, amount_fen: int) -> None:
     """Take ``amount_fen`` (≤ the authorised amount); 0 is a release.
 
     A saved card is authorised first. A payment already captured is never
-    captured again. Raises InvalidInput, Conflict, PaymentFailed.
+    captured again. Raises InvalidInput, Conflict.
     """
     card = card_payment(booking)
     if card is None or card.status == CardStatus.CAPTURED:
@@ -293,19 +318,12 @@ def capture(booking: Booking, amount_fen: int) -> None:
     if amount_fen > card.amount_fen:
         raise InvalidInput(_l("Cannot take more than was authorised on the card."))
     if card.status == CardStatus.SAVED:
-        _authorise(card, booking)
-    if card.status != CardStatus.AUTHORISED:
+        step = "authorise_capture"
+    elif card.status == CardStatus.AUTHORISED:
+        step = "capture"
+    else:
         raise Conflict(_l("There is no card payment to take for this booking."))
-    try:
-        gateway.capture(
-            card.payment_intent_id,
-            amount_fen=amount_fen,
-            idempotency_key=f"booking-{booking.id}-capture",
-        )
-    except gateway.StripeRefused:
-        # captured already (a retry after a lost answer): record it, never capture twice
-        if gateway.retrieve_payment_intent(card.payment_intent_id).status != "succeeded":
-            raise
+    _owe(card, step, key=f"booking-{booking.id}-capture", fen=amount_fen)
     card.status = CardStatus.CAPTURED
     card.captured_fen = amount_fen
     db.session.flush()
@@ -314,7 +332,7 @@ def capture(booking: Booking, amount_fen: int) -> None:
 def refund(booking: Booking, amount_fen: int) -> None:
     """Give back ``amount_fen`` more of what was captured (at most what is left).
 
-    Raises InvalidInput, Conflict (nothing captured), PaymentFailed.
+    Raises InvalidInput, Conflict (nothing captured, or a step still being finished).
     """
     card = card_payment(booking)
     if card is None:
@@ -323,12 +341,9 @@ def refund(booking: Booking, amount_fen: int) -> None:
         raise Conflict(_l("Nothing was taken from the card, so there is nothing to refund."))
     if amount_fen <= 0 or card.refunded_fen + amount_fen > card.captured_fen:
         raise InvalidInput(_l("A refund must be more than ¥0 and at most what was paid."))
-    gateway.create_refund(
-        card.payment_intent_id,
-        amount_fen=amount_fen,
-        # derived from what was refunded before: a retry reuses it, a further refund does not
-        idempotency_key=f"booking-{booking.id}-refund-{card.refunded_fen}-{amount_fen}",
-    )
+    # derived from what was refunded before: a retry reuses it, a further refund does not
+    key = f"booking-{booking.id}-refund-{card.refunded_fen}-{amount_fen}"
+    _owe(card, "refund", key=key, fen=amount_fen)
     card.refunded_fen += amount_fen
     db.session.flush()
 
@@ -345,6 +360,7 @@ def charge_due(now: datetime | None = None) -> list[int]:
             .join(Booking, Booking.id == CardPayment.booking_id)
             .where(
                 CardPayment.status == CardStatus.SAVED,
+                CardPayment.pending_step.is_(None),
                 CardPayment.charge_due_at <= now,
                 Booking.status.in_((S.REQUESTED, S.ACCEPTED)),
             )
@@ -353,26 +369,42 @@ def charge_due(now: datetime | None = None) -> list[int]:
     )
 
 
-def charge_saved_card(card_payment_id: int, *, now: datetime | None = None) -> str:
-    """Hold a saved card's amount off-session; returns "authorised", "failed" or "skipped".
-
-    A declined card is recorded, and the booking is cancelled (nothing was
-    charged; the subsidy goes back) so the provider does not come unpaid.
-    """
-    now = now or utcnow()
+def owe_saved_card_charge(card_payment_id: int) -> bool:
+    """Record that a saved card's amount is to be held now (off-session); False if it
+    no longer is (already charged, or the booking moved on). The call is made after
+    commit (marketplace.card_steps.charge_saved_card)."""
     card = db.session.get(CardPayment, card_payment_id)
     if card is None:
-        return "skipped"
+        return False
     booking = _locked(card.booking)
     card = _fresh_card_payment(booking)
-    if card.status != CardStatus.SAVED or booking.status not in (S.REQUESTED, S.ACCEPTED):
-        return "skipped"
-    try:
-        _authorise(card, booking)
-    except gateway.StripeRefused:
-        _cancel_unpaid(booking, NOTE_CARD_FAILED)
-        return "failed"
-    return "authorised"
+    if (
+        card.status != CardStatus.SAVED
+        or card.pending_step is not None
+        or booking.status not in (S.REQUESTED, S.ACCEPTED)
+    ):
+        return False
+    key = f"booking-{booking.id}-authorise-{card.payment_method_id}"
+    _owe(card, "authorise", key=key, fen=card.amount_fen)
+    return True
+
+
+def record_authorised(card: CardPayment, intent: gateway.IntentState) -> bool:
+    """Record an off-session authorisation's answer; False (and the card failed) unless
+    the amount is now held."""
+    card.payment_intent_id = intent.id
+    if intent.status != "requires_capture":
+        _failed(card, f"payment intent {intent.status}")
+        return False
+    card.status = CardStatus.AUTHORISED
+    card.last_error = ""
+    db.session.flush()
+    return True
+
+
+def cancel_for_failed_card(booking: Booking) -> None:
+    """The saved card was refused: the booking is cancelled (nothing was charged)."""
+    _cancel_unpaid(_locked(booking), NOTE_CARD_FAILED)
 
 
 def _cancel_unpaid(booking: Booking, note: str) -> None:

@@ -59,6 +59,13 @@ class CardPayment(db.Model):
     captured_fen: Mapped[int] = mapped_column(default=0)
     refunded_fen: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(String(300), default="")
+    # The Stripe call a step decided on and committed before making it (marketplace.card_steps):
+    # "cancel", "cancel_setup", "capture", "authorise", "authorise_capture" or "refund",
+    # its amount, its idempotency key, and since when. Cleared when its result is recorded.
+    pending_step: Mapped[str | None] = mapped_column(String(20))
+    pending_fen: Mapped[int | None]
+    pending_key: Mapped[str | None] = mapped_column(String(120))
+    pending_since: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -65,11 +65,16 @@ _MESSAGES = {
 
 
 class StripeRefused(PaymentFailed):
-    """Stripe refused a call; ``detail`` is Stripe's code and text, for our records only."""
+    """Stripe refused a call; ``detail`` is Stripe's code and text, for our records only.
 
-    def __init__(self, message, detail: str = "") -> None:
+    ``retryable``: Stripe could not be reached or was busy (the same call may work later),
+    as opposed to a refusal (a declined card, a payment already captured…).
+    """
+
+    def __init__(self, message, detail: str = "", *, retryable: bool = False) -> None:
         super().__init__(message)
         self.detail = detail[:300]
+        self.retryable = retryable
 
 
 class BadSignature(Exception):
@@ -109,7 +114,10 @@ def refused(error: stripe.StripeError) -> StripeRefused:
     if code == "authentication_required":
         return StripeRefused(NEEDS_BANK, detail)
     current_app.logger.warning("Stripe refused: %s", detail)
-    return StripeRefused(UNAVAILABLE, detail)
+    retryable = isinstance(error, (stripe.APIConnectionError, stripe.RateLimitError)) or (
+        isinstance(error, stripe.APIError) and (error.http_status or 500) >= 500
+    )
+    return StripeRefused(UNAVAILABLE, detail, retryable=retryable)
 
 
 def _client() -> stripe.StripeClient:
@@ -243,10 +251,28 @@ def create_refund(payment_intent_id: str, *, amount_fen: int, idempotency_key: s
     """Give back ``amount_fen`` of a captured payment; returns the Refund's id."""
     refund = _call(
         _client().v1.refunds.create,
-        params={"payment_intent": payment_intent_id, "amount": amount_fen},
+        params={
+            "payment_intent": payment_intent_id,
+            "amount": amount_fen,
+            # found again by refund_made after a lost answer (localstripe ignores the key)
+            "metadata": {"idempotency_key": idempotency_key},
+        },
         options={"idempotency_key": idempotency_key},
     )
     return refund.id
+
+
+def refund_made(payment_intent_id: str, idempotency_key: str) -> bool:
+    """Whether the refund made with ``idempotency_key`` exists (found by its metadata)."""
+    refunds = _call(
+        _client().v1.refunds.list, params={"payment_intent": payment_intent_id, "limit": 100}
+    )
+    return any(
+        (refund.metadata.to_dict() if refund.metadata else {}).get("idempotency_key")
+        == idempotency_key
+        and refund.status != "failed"
+        for refund in refunds.data
+    )
 
 
 def construct_event(

@@ -18,7 +18,7 @@ Who may (marketplace.access):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -579,7 +579,7 @@ def dispute(booking: Booking, *, by: User, reason: str, now: datetime | None = N
 # --- the sweep ---------------------------------------------------------------------
 
 
-def _sweep(ids: list[int], step) -> int:
+def _sweep(ids: list[int], step, each_done: Callable[[], None] | None) -> int:
     done = 0
     for booking_id in ids:
         try:
@@ -588,11 +588,15 @@ def _sweep(ids: list[int], step) -> int:
                     done += 1
         except DomainError as error:  # a refusal (card, ledger) skips this booking only
             current_app.logger.warning("booking %s not swept: %s", booking_id, error)
+        if each_done is not None:
+            each_done()  # the sweep commits per booking: one booking's lock at a time
     return done
 
 
-def expire_due(now: datetime | None = None) -> int:
-    """Let go of bookings whose payment or answer did not come in time; return how many."""
+def expire_due(now: datetime | None = None, *, each_done: Callable[[], None] | None = None) -> int:
+    """Let go of bookings whose payment or answer did not come in time; return how many.
+
+    ``each_done`` is called after each booking (the sweep passes its commit)."""
     now = now or utcnow()
     ids = list(
         db.session.scalars(
@@ -612,11 +616,15 @@ def expire_due(now: datetime | None = None) -> int:
         record_step(booking, S.EXPIRED, by=None, note=note)
         return True
 
-    return _sweep(ids, expire)
+    return _sweep(ids, expire, each_done)
 
 
-def complete_due(now: datetime | None = None) -> int:
-    """Complete bookings marked done more than MARKETPLACE_AUTO_COMPLETE_HOURS ago; return how many."""
+def complete_due(
+    now: datetime | None = None, *, each_done: Callable[[], None] | None = None
+) -> int:
+    """Complete bookings marked done more than MARKETPLACE_AUTO_COMPLETE_HOURS ago; return how many.
+
+    ``each_done`` is called after each booking (the sweep passes its commit)."""
     now = now or utcnow()
     cutoff = now - timedelta(hours=auto_complete_hours())
     ids = list(
@@ -633,4 +641,4 @@ def complete_due(now: datetime | None = None) -> int:
         complete_booking(booking, by=None, now=now, note=NOTE_AUTO_COMPLETED)
         return True
 
-    return _sweep(ids, complete)
+    return _sweep(ids, complete, each_done)

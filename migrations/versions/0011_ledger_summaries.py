@@ -1,7 +1,7 @@
 """Ledger summaries and stored running balances: figures and statements that don't grow with history.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-06
 
 - transfers.from_balance_after / to_balance_after: each side's balance once
@@ -26,7 +26,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,5 +1,6 @@
-"""Notifications: the inbox, mail sent only after commit (to a real SMTP server on
-127.0.0.1), the outbox command, the weekly digest, and the receivers of timebank's signals."""
+"""Notifications: the inbox, mail sent by the worker once the change commits (to a real
+SMTP server on 127.0.0.1), retries with backoff, the outbox command, the weekly digest,
+and the receivers of timebank's signals."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 from aiosmtpd.controller import Controller
 from flask_babel import force_locale, format_date
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from community.models import utcnow
 from community.notification_models import Notification, OutboxEmail, OutboxStatus
@@ -24,8 +25,10 @@ from community.notifications import (
     render,
     unread_count,
 )
+from community.outbox import failing_mail, send_outbox
 from community.services import link_family
 from extensions import db
+from tests.jobs.support import run_worker_jobs
 from timebank.clock import local_today
 from timebank.signals import request_posted, request_taken
 from timebank.visit_models import Visit, VisitStatus
@@ -104,13 +107,14 @@ def test_an_unknown_kind_is_refused(elder):
         notify(elder, "lottery_won")
 
 
-# --- mail after commit ---------------------------------------------------------------
+# --- mail, sent by the worker ----------------------------------------------------------
 
 
-def test_mail_leaves_only_after_the_commit(smtp, daughter):
+def test_mail_is_sent_by_the_worker_not_at_the_commit(app, smtp, daughter):
     notify(daughter, "gift_received", giver="王秀英", amount=120)
-    assert smtp.received == []
     db.session.commit()
+    assert smtp.received == []  # the change's own commit sends nothing
+    run_worker_jobs(app)
     assert smtp.recipients == ["xiaohong@example.com"]
     mail = email.message_from_bytes(smtp.received[0].content, policy=email.policy.default)
     assert mail["Subject"].startswith("邻里：")  # mails are written in the default language
@@ -118,18 +122,18 @@ def test_mail_leaves_only_after_the_commit(smtp, daughter):
     assert row.status == OutboxStatus.SENT and row.attempts == 1
 
 
-def test_a_rolled_back_change_sends_no_mail(smtp, daughter):
+def test_a_rolled_back_change_sends_no_mail(app, smtp, daughter):
     db.session.commit()
     notify(daughter, "gift_received", giver="王秀英", amount=120)
     db.session.rollback()
-    db.session.commit()  # a later, unrelated commit sends nothing either
+    run_worker_jobs(app)  # no job was left behind by the rolled-back change
     assert smtp.received == []
     assert outbox_rows() == []
 
 
-def test_members_without_email_get_no_mail(smtp, elder):
+def test_members_without_email_get_no_mail(app, smtp, elder):
     notify(elder, "gift_received", giver="王小红", amount=60)
-    db.session.commit()
+    run_worker_jobs(app)
     assert smtp.received == []
     assert outbox_rows() == []
     assert unread_count(elder) == 1
@@ -153,15 +157,40 @@ def test_without_a_mail_server_mail_waits_for_send_outbox(app, smtp, daughter):
     assert outbox_rows()[0].status == OutboxStatus.SENT
 
 
-def test_a_failed_send_stays_pending_and_counts_the_attempt(app, daughter):
+def test_a_failed_send_waits_longer_after_each_failure(app, daughter):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nobody listens
     notify(daughter, "low_balance", left=30)
-    db.session.commit()  # the change itself is kept
-    db.session.expire_all()
+    run_worker_jobs(app)
     [row] = outbox_rows()
     assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
     assert row.last_error
-    assert unread_count(daughter) == 1
+    assert unread_count(daughter) == 1  # the change itself is kept
+    first_wait = row.next_attempt_at - utcnow()
+    assert timedelta(seconds=50) < first_wait <= timedelta(minutes=1)
+
+    assert send_outbox() == (0, 0)  # not due yet: not tried again
+    row.next_attempt_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert send_outbox() == (0, 1)
+    db.session.expire_all()
+    [row] = outbox_rows()
+    assert row.attempts == 2
+    assert timedelta(minutes=1, seconds=50) < row.next_attempt_at - utcnow() <= timedelta(minutes=2)
+
+
+def test_mail_that_keeps_failing_is_shown_to_staff_and_then_given_up(app, daughter):
+    app.config.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_FAILURES_SHOWN=2, MAIL_MAX_ATTEMPTS=3
+    )
+    notify(daughter, "low_balance", left=30)
+    db.session.commit()
+    for attempt in range(1, 5):
+        db.session.execute(update(OutboxEmail).values(next_attempt_at=None))
+        db.session.commit()
+        send_outbox()
+        db.session.expire_all()
+        assert outbox_rows()[0].attempts == min(attempt, 3)  # no fourth try
+        assert failing_mail()[0] == (1 if attempt >= 2 else 0)
 
 
 # --- the weekly digest ---------------------------------------------------------------
@@ -185,7 +214,12 @@ def test_the_digest_sums_up_the_weeks_unread_messages_once_a_week(app, smtp, dau
     assert "2 条未读消息" in digests[0].subject
     assert "王秀英" in digests[0].body and "老朋友" not in digests[0].body
     assert "已读" not in digests[0].body
-    assert len(smtp.received) == 1
+    run_worker_jobs(app)
+    subjects = [
+        email.message_from_bytes(envelope.content, policy=email.policy.default)["Subject"]
+        for envelope in smtp.received
+    ]
+    assert sum("条未读消息" in subject for subject in subjects) == 1
     next_week = utcnow() + timedelta(days=7)
     assert queue_weekly_digest(now=next_week) == 0  # this week's messages are too old by then
     notify(daughter, "low_balance", left=10).created_at = next_week - timedelta(hours=1)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from community.notifications import inbox, render
 from extensions import db
-from marketplace import card, disputes, transitions
+from marketplace import card, card_steps, disputes, transitions
 from marketplace.booking_models import BookingStatus
 from marketplace.card_models import CardPayment, CardStatus
 from marketplace.errors import Conflict, InvalidInput, PaymentFailed
@@ -80,6 +80,7 @@ def test_completion_captures_the_whole_amount(book_by_card, localstripe, elder, 
     transitions.deliver(booking, by=provider_owner, now=booking.starts_at + timedelta(hours=2))
 
     transitions.confirm(booking, by=elder, now=booking.starts_at + timedelta(hours=3))
+    db.session.commit()  # the card step's Stripe call is made after the step commits
 
     assert booking.status == BookingStatus.COMPLETED
     payment = card.card_payment(booking)
@@ -99,6 +100,7 @@ def test_a_declined_booking_lets_the_authorisation_go(
     paid(booking, localstripe, elder)
 
     transitions.decline(booking, by=provider_owner, reason="fully booked")
+    db.session.commit()  # the card step's Stripe call is made after the step commits
 
     assert card.card_payment(booking).status == CardStatus.CANCELLED
     assert intent(localstripe, booking)["status"] == "canceled"
@@ -112,6 +114,7 @@ def test_a_free_cancellation_charges_nothing(book_by_card, localstripe, elder, p
     transitions.accept(booking, by=provider_owner)
 
     transitions.cancel(booking, by=elder, now=booking.starts_at - timedelta(days=2))
+    db.session.commit()  # the card step's Stripe call is made after the step commits
 
     assert card.card_payment(booking).status == CardStatus.CANCELLED
     assert intent(localstripe, booking)["status"] == "canceled"
@@ -125,6 +128,7 @@ def test_a_late_cancellation_captures_only_the_fee(
     transitions.accept(booking, by=provider_owner)
 
     transitions.cancel(booking, by=elder, now=booking.starts_at - timedelta(hours=2))
+    db.session.commit()  # the card step's Stripe call is made after the step commits
 
     payment = card.card_payment(booking)
     assert (payment.status, payment.captured_fen) == (CardStatus.CAPTURED, 1600)  # 20 % of ¥80
@@ -140,6 +144,7 @@ def completed(booking, localstripe, elder, provider_owner):
     transitions.accept(booking, by=provider_owner)
     transitions.deliver(booking, by=provider_owner, now=booking.starts_at + timedelta(hours=2))
     transitions.confirm(booking, by=elder, now=booking.starts_at + timedelta(hours=3))
+    db.session.commit()  # the card step's Stripe call is made after the step commits
 
 
 def test_refunds_in_parts_up_to_what_was_captured(book_by_card, localstripe, elder, provider_owner):
@@ -147,7 +152,9 @@ def test_refunds_in_parts_up_to_what_was_captured(book_by_card, localstripe, eld
     completed(booking, localstripe, elder, provider_owner)
 
     card.refund(booking, 3000)
+    db.session.commit()  # the card step's Stripe call is made after the step commits
     card.refund(booking, 5000)
+    db.session.commit()  # the card step's Stripe call is made after the step commits
 
     assert card.card_payment(booking).refunded_fen == 8000
     refunds = localstripe.get(
@@ -179,6 +186,7 @@ def test_a_coordinator_refunds_a_dispute_fully(
         refund_fen=8000,
         now=booking.starts_at + timedelta(days=2),
     )
+    db.session.commit()  # the card step's Stripe call is made after the step commits
 
     assert booking.status == BookingStatus.REFUNDED
     assert card.card_payment(booking).refunded_fen == 8000
@@ -236,8 +244,8 @@ def test_a_far_booking_saves_the_card_and_charges_it_two_days_before(
     assert card.charge_due(now=payment.charge_due_at - timedelta(minutes=1)) == []
     assert card.charge_due(now=payment.charge_due_at) == [payment.id]
 
-    assert card.charge_saved_card(payment.id, now=payment.charge_due_at) == "authorised"
-    assert card.charge_saved_card(payment.id, now=payment.charge_due_at) == "skipped"
+    assert card_steps.charge_saved_card(payment.id) == "authorised"
+    assert card_steps.charge_saved_card(payment.id) == "skipped"
 
     held = intent(localstripe, booking)
     assert (held["status"], held["amount"]) == ("requires_capture", 8000)
@@ -250,7 +258,7 @@ def test_a_saved_card_refused_off_session_cancels_the_booking(book_by_card, loca
     assert paid(booking, localstripe, elder, DECLINED_ON_CHARGE) == CardStatus.SAVED
     payment = card.card_payment(booking)
 
-    assert card.charge_saved_card(payment.id, now=payment.charge_due_at) == "failed"
+    assert card_steps.charge_saved_card(payment.id) == "failed"
 
     assert card.card_payment(booking).status == CardStatus.FAILED
     assert booking.status == BookingStatus.CANCELLED
@@ -265,6 +273,7 @@ def test_a_saved_card_cancelled_early_is_never_charged(book_by_card, localstripe
     paid(booking, localstripe, elder)
 
     transitions.cancel(booking, by=elder)
+    db.session.commit()  # the card step's Stripe call is made after the step commits
 
     payment = card.card_payment(booking)
     assert (payment.status, payment.payment_intent_id) == (CardStatus.CANCELLED, None)
@@ -279,6 +288,7 @@ def test_a_late_fee_on_a_saved_card_authorises_then_captures_the_fee(
     transitions.accept(booking, by=provider_owner)
 
     transitions.cancel(booking, by=elder, now=booking.starts_at - timedelta(hours=3))
+    db.session.commit()  # the card step's Stripe call is made after the step commits
 
     payment = card.card_payment(booking)
     assert (payment.status, payment.captured_fen) == (CardStatus.CAPTURED, 1600)
