@@ -233,7 +233,7 @@ def finish_stale_steps(now=None) -> dict[str, int]:
     """Finish every step recorded more than CARD_STEP_STALE_MINUTES ago and not finished
     (a crash between the call and its record). Commits per card. Returns the outcomes."""
     now = now or utcnow()
-    minutes = int(current_app.config.get("CARD_STEP_STALE_MINUTES", 2))
+    minutes = current_app.config["CARD_STEP_STALE_MINUTES"]
     ids = list(
         db.session.scalars(
             select(CardPayment.id)
