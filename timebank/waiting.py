@@ -67,7 +67,8 @@ class WaitingItem:
 
     @property
     def sort_key(self) -> tuple:
-        return (KIND_ORDER.get(self.kind, 9), self.day or date.max, self.endpoint, str(self.values))
+        # the lists are sorted stably: within a kind and a day, the order each source read
+        return (KIND_ORDER.get(self.kind, 9), self.day or date.max)
 
 
 @dataclass(frozen=True)
