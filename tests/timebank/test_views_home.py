@@ -50,7 +50,7 @@ def test_a_family_member_sees_the_elders_items_under_her_name(client, elder, fam
     take_request(_need(elder), volunteer=volunteer)
     login(client, family)
     main = _main(client.get("/").get_data(as_text=True))
-    assert "现在没有等您办的事。" in main  # her own list
+    assert "您自己现在没有要办的事。" in main  # her own list, with her mother's below
     family_part = main[main.index("替王秀英办的事") :]
     assert "李志愿想来帮王秀英：代购" in family_part
 
