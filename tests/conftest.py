@@ -198,8 +198,8 @@ def _fresh_request_globals(sender, **extra) -> None:
 
 
 @pytest.fixture
-def app(database_url):
-    app = create_app(_config(database_url))
+def app(database_url, tmp_path):
+    app = create_app({**_config(database_url), "EXPORT_DIR": str(tmp_path / "exports")})
     request_started.connect(_fresh_request_globals, app)
     with app.app_context():
         yield app
