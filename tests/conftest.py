@@ -33,6 +33,7 @@ from community.models import Community, Role, Street, User
 from community.services import create_member, found_community, link_family
 from extensions import db
 from marketplace.models import Provider
+from tests.servers import Mailbox, smtp_server
 from timebank.accounts import open_provider_account
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -205,6 +206,14 @@ def app(database_url, tmp_path):
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def smtp(app) -> Iterator[Mailbox]:
+    """A real SMTP server on 127.0.0.1 that keeps what it receives; the app sends to it."""
+    with smtp_server() as (mailbox, port):
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        yield mailbox
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.conftest import PG_URL
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # Tests of one backend's queue: PostgreSQL's (skipped without TEST_DATABASE_URL, which
@@ -30,12 +30,6 @@ ON_POSTGRESQL = pytest.mark.parametrize(
 ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 MAIL_USER = "linli-relay"
 MAIL_PASSWORD = "relay-secret-42"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Relay:
@@ -177,24 +171,3 @@ def start_worker(database_url):
     yield start
     for worker in started:
         worker.stop()
-
-
-class PlainMailbox:
-    def __init__(self) -> None:
-        self.received: list = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_plain(app):
-    """A plain SMTP server on 127.0.0.1 (no TLS, no login) the app sends to."""
-    mailbox = PlainMailbox()
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    yield mailbox
-    controller.stop()
