@@ -1,5 +1,5 @@
 """Real servers a test starts on 127.0.0.1 and stops: a free port, an SMTP server
-(aiosmtpd), and gunicorn.
+(aiosmtpd), gunicorn and a browser-like client for it, and the job worker.
 
 gunicorn runs in a session of its own (master and workers), so stopping it stops
 exactly the processes this test started, never anyone else's.
@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +24,7 @@ from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 30.0
+TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def free_port() -> int:
@@ -122,3 +125,83 @@ def smtp_server() -> Iterator[tuple[Mailbox, int]]:
         yield mailbox, port
     finally:
         controller.stop()
+
+
+class Browser:
+    """One visitor: keeps the session cookie, posts the sign-in form with its token,
+    and comes from ``address`` (as the trusted proxy says in X-Forwarded-For; over
+    HTTPS if ``https``, as it says in X-Forwarded-Proto)."""
+
+    def __init__(self, port: int, address: str = "198.51.100.1", *, https: bool = False) -> None:
+        self.port, self.address, self.cookie = port, address, ""
+        self.https = https  # the proxy says the client came over HTTPS
+
+    def request(self, method: str, path: str, body: str = "") -> tuple[int, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        headers = {"X-Forwarded-For": self.address, "Accept": "text/html"}
+        if self.https:
+            headers["X-Forwarded-Proto"] = "https"
+            # over HTTPS, Flask-WTF also checks that a post comes from this site's page
+            headers["Referer"] = f"https://127.0.0.1:{self.port}{path}"
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        if body:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body or None, headers=headers)
+        response = connection.getresponse()
+        page = response.read().decode()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            if header.startswith("session="):
+                self.cookie = header.split(";")[0]
+        connection.close()
+        return response.status, page
+
+    def get(self, path: str) -> tuple[int, str]:
+        return self.request("GET", path)
+
+    def sign_in(self, login: str, password: str) -> int:
+        status, page = self.get("/login")
+        token = TOKEN_RE.search(page).group(1)
+        form = f"login={login}&password={password}&csrf_token={token}"
+        return self.request("POST", "/login", form)[0]
+
+
+class WorkerProcess:
+    """``flask --app app worker`` in a process of its own, on the test's database."""
+
+    def __init__(self, database_url: str, **settings: str) -> None:
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "WORKER_HEARTBEAT_SECONDS": "1",
+            **settings,
+        }
+        for name in ("MAIL_SERVER", "STRIPE_SECRET_KEY", "REDIS_URL", "LINLI_ENV"):
+            if name not in settings:
+                env.pop(name, None)
+        # a file, not a pipe: a pipe nobody reads could fill and block the worker
+        self.output = tempfile.TemporaryFile()  # noqa: SIM115  (closed in stop())
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "worker", "--concurrency", "2"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.output,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self, sig: int = signal.SIGTERM) -> str:
+        """Stop it (SIGTERM: gracefully) and return what it printed (once; then "")."""
+        if self.output.closed:
+            return ""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.output.seek(0)
+        output = self.output.read().decode(errors="replace")
+        self.output.close()
+        return output

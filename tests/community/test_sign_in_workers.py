@@ -8,9 +8,7 @@ Without Redis the test is skipped locally and fails under CI=true.
 
 from __future__ import annotations
 
-import http.client
 import os
-import re
 import shutil
 import time
 import uuid
@@ -25,12 +23,11 @@ from community.models import Street
 from community.services import create_member, found_community
 from extensions import db
 from tests.conftest import PASSWORD, _config
-from tests.servers import START_TIMEOUT, free_port, start_gunicorn, stop_gunicorn
+from tests.servers import START_TIMEOUT, Browser, free_port, start_gunicorn, stop_gunicorn
 
 # .ci/run points this at the machine's Redis; locally it is the usual address
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 WRONG = "not-the-password-7"
-TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @pytest.fixture
@@ -103,39 +100,6 @@ def gunicorn(street_file, key_prefix, tmp_path):
         yield port, access_log
     finally:
         stop_gunicorn(process)
-
-
-class Browser:
-    """One visitor: keeps the session cookie, posts the sign-in form with its token,
-    and comes from ``address`` (as the trusted proxy says in X-Forwarded-For)."""
-
-    def __init__(self, port: int, address: str = "198.51.100.1") -> None:
-        self.port, self.address, self.cookie = port, address, ""
-
-    def request(self, method: str, path: str, body: str = "") -> tuple[int, str]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
-        headers = {"X-Forwarded-For": self.address, "Accept": "text/html"}
-        if self.cookie:
-            headers["Cookie"] = self.cookie
-        if body:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body or None, headers=headers)
-        response = connection.getresponse()
-        page = response.read().decode()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            if header.startswith("session="):
-                self.cookie = header.split(";")[0]
-        connection.close()
-        return response.status, page
-
-    def get(self, path: str) -> tuple[int, str]:
-        return self.request("GET", path)
-
-    def sign_in(self, login: str, password: str) -> int:
-        status, page = self.get("/login")
-        token = TOKEN_RE.search(page).group(1)
-        form = f"login={login}&password={password}&csrf_token={token}"
-        return self.request("POST", "/login", form)[0]
 
 
 def _workers_answering(access_log: Path, status: str, method: str = "POST") -> set[str]:

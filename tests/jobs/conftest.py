@@ -4,12 +4,8 @@ worker processes (``flask --app app worker``) started and stopped by the tests."
 
 from __future__ import annotations
 
-import os
-import signal
 import ssl
 import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,7 +13,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.conftest import PG_URL
-from tests.servers import free_port
+from tests.servers import WorkerProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # Tests of one backend's queue: PostgreSQL's (skipped without TEST_DATABASE_URL, which
@@ -115,47 +111,6 @@ def tls_relay(app, relay_certificate):
     )
     yield relay
     controller.stop()
-
-
-class WorkerProcess:
-    """``flask --app app worker`` in a process of its own, on the test's database."""
-
-    def __init__(self, database_url: str, **settings: str) -> None:
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret",
-            "WORKER_HEARTBEAT_SECONDS": "1",
-            **settings,
-        }
-        for name in ("MAIL_SERVER", "STRIPE_SECRET_KEY", "REDIS_URL", "LINLI_ENV"):
-            if name not in settings:
-                env.pop(name, None)
-        # a file, not a pipe: a pipe nobody reads could fill and block the worker
-        self.output = tempfile.TemporaryFile()  # noqa: SIM115  (closed in stop())
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "app", "worker", "--concurrency", "2"],
-            cwd=ROOT,
-            env=env,
-            stdout=self.output,
-            stderr=subprocess.STDOUT,
-        )
-
-    def stop(self, sig: int = signal.SIGTERM) -> str:
-        """Stop it (SIGTERM: gracefully) and return what it printed (once; then "")."""
-        if self.output.closed:
-            return ""
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.output.seek(0)
-        output = self.output.read().decode(errors="replace")
-        self.output.close()
-        return output
 
 
 @pytest.fixture

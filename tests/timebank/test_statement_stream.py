@@ -21,9 +21,8 @@ from sqlalchemy import insert, update
 
 from community.models import utcnow
 from extensions import db
-from tests.community.test_sign_in_workers import Browser
 from tests.conftest import PASSWORD
-from tests.servers import free_port, start_gunicorn, stop_gunicorn
+from tests.servers import Browser, free_port, start_gunicorn, stop_gunicorn
 from timebank.accounts import community_account, member_account
 from timebank.models import Account, AccountKind, Transfer, TransferKind
 
