@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 import urllib.parse
 from datetime import timedelta
 from pathlib import Path
@@ -16,8 +17,10 @@ from sqlalchemy import func, select, text
 
 from community.models import utcnow
 from extensions import db
+from storage import read_only
 from tests.conftest import csrf_token, login
 from tests.jobs.support import run_queued_exports
+from tests.servers import WorkerProcess
 from tests.test_simultaneous_submits import post_at_once
 from tests.timebank.support import top_up
 from timebank.clock import local_today
@@ -274,3 +277,33 @@ def test_ten_requests_at_once_make_one_export(app, live_server, people, transfer
     assert sorted(status for status, _ in answers) == [303] * 10
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(ReportExport)) == 1
+
+
+def test_a_worker_process_writes_the_export(app, database_url, people, transfers, tmp_path):
+    """The real `flask worker`: on PostgreSQL the job reaches it through the queue; on
+    SQLite (a queue in another process's memory) its sweep finds the export lost."""
+    export = request_export("transfers", by=people["coordinator"], period=YEAR, today=TODAY)
+    export.created_at = utcnow() - timedelta(minutes=10)  # its job (if any) is long gone
+    export_id = export.id
+    db.session.commit()
+    worker = WorkerProcess(
+        database_url,
+        EXPORT_DIR=app.config["EXPORT_DIR"],
+        JOBS_PERIODIC_MAX_DELAY="3600",  # the sweep's current minute runs at once
+    )
+    try:
+
+        def written():
+            with read_only():  # a reader: the worker must be free to write meanwhile
+                done = db.session.get(ReportExport, export_id, populate_existing=True).status
+            db.session.rollback()
+            return done == "done"
+
+        deadline = time.monotonic() + 60
+        while not written():
+            assert time.monotonic() < deadline, worker.stop()
+            time.sleep(0.3)
+    finally:
+        said = worker.stop()
+    assert "Traceback" not in said, said
+    assert db.session.get(ReportExport, export_id).rows_written == 8
