@@ -227,6 +227,9 @@ class Config:
     JOBS_CONCURRENCY: int = _int("JOBS_CONCURRENCY", 4)
     # A worker that starts late still runs a periodic job missed by up to this many seconds.
     JOBS_PERIODIC_MAX_DELAY: int = _int("JOBS_PERIODIC_MAX_DELAY", 600)
+    # A job whose worker has not beaten for this many seconds (procrastinate's own
+    # heartbeat, every 10 s) died with it, and is queued again.
+    JOBS_STALLED_SECONDS: int = _int("JOBS_STALLED_SECONDS", 60)
     # Jobs that succeeded are forgotten after this many days (failed ones are kept).
     JOBS_KEEP_DAYS: int = _int("JOBS_KEEP_DAYS", 7)
     # SQLite only: run the worker in a thread of the web process (`make run` sets it).

@@ -94,6 +94,23 @@ def register_tasks(queue_app: procrastinate.App, flask_app: Flask, *, periodic: 
     if periodic:
         queue_app.periodic(cron="30 19 * * *")(jobs_prune)  # 03:30 Beijing
 
+    @queue_app.task(
+        name="jobs_retry_stalled", lock="jobs_retry_stalled", queueing_lock="jobs_retry_stalled"
+    )
+    async def jobs_retry_stalled(timestamp: int) -> None:
+        """Queue again the jobs whose worker died running them (killed, its host lost):
+        its heartbeat stopped, and they would stay "doing" for ever, and a periodic
+        job's lock with them, so that job would never run again."""
+        del timestamp
+        manager = queue_app.job_manager
+        seconds = flask_app.config["JOBS_STALLED_SECONDS"]
+        for job in await manager.get_stalled_jobs(seconds_since_heartbeat=seconds):
+            logger.warning("job %s (%s) stalled: queued again", job.id, job.task_name)
+            await manager.retry_job(job)
+
+    if periodic:
+        queue_app.periodic(cron="* * * * *")(jobs_retry_stalled)
+
     def send_mail(outbox_id: int) -> object:
         return send_one(outbox_id)
 
