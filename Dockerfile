@@ -19,15 +19,19 @@ RUN pip install -r requirements.txt
 
 COPY . .
 # The Chinese catalogue is compiled here (.mo files are never committed).
+# /var/lib/linli/exports: big exports, written by the worker and sent by the app (a
+# volume both mount in compose.yaml; a new named volume takes this owner).
 RUN pybabel compile -q -d translations \
-    && useradd --system --uid 10001 --home-dir /app linli
+    && useradd --system --uid 10001 --home-dir /app linli \
+    && install -d -o linli -g linli /var/lib/linli/exports
 
 USER linli
 # Production by default: the app refuses to start without its settings (README).
 # The workers' shared Prometheus counts go to /run/prometheus (a tmpfs in compose.yaml).
 ENV LINLI_ENV=production \
     GUNICORN_BIND=0.0.0.0:8000 \
-    PROMETHEUS_MULTIPROC_DIR=/run/prometheus
+    PROMETHEUS_MULTIPROC_DIR=/run/prometheus \
+    EXPORT_DIR=/var/lib/linli/exports
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s \
     CMD python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"

@@ -65,6 +65,7 @@ from timebank.formatting import register_filters
 from timebank.group_session_views import bp as groups_bp
 from timebank.homes import connect_home_rules
 from timebank.notify_receivers import connect_notify_receivers
+from timebank.report_export_views import bp as report_exports_bp
 from timebank.report_views import bp as reports_bp
 from timebank.requests import connect_request_receivers
 from timebank.views import bp as timebank_bp
@@ -191,6 +192,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(family_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(report_exports_bp)
     app.register_blueprint(aid_bp)
     app.register_blueprint(visits_bp)
     app.register_blueprint(plans_bp)

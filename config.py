@@ -227,6 +227,9 @@ class Config:
     JOBS_CONCURRENCY: int = _int("JOBS_CONCURRENCY", 4)
     # A worker that starts late still runs a periodic job missed by up to this many seconds.
     JOBS_PERIODIC_MAX_DELAY: int = _int("JOBS_PERIODIC_MAX_DELAY", 600)
+    # A job whose worker has not beaten for this many seconds (procrastinate's own
+    # heartbeat, every 10 s) died with it, and is queued again.
+    JOBS_STALLED_SECONDS: int = _int("JOBS_STALLED_SECONDS", 60)
     # Jobs that succeeded are forgotten after this many days (failed ones are kept).
     JOBS_KEEP_DAYS: int = _int("JOBS_KEEP_DAYS", 7)
     # SQLite only: run the worker in a thread of the web process (`make run` sets it).
@@ -249,6 +252,22 @@ class Config:
     # A card step recorded but not finished this long after (a crash between the Stripe
     # call and its record) is finished by the worker.
     CARD_STEP_STALE_MINUTES: int = _int("CARD_STEP_STALE_MINUTES", 2)
+
+    # --- big exports (timebank/report_exports.py) -------------------------------------
+    # A report of more rows than this is not streamed within the request (it would
+    # outlive gunicorn's timeout) but written to a file by the worker, with a page
+    # showing its progress and then the download.
+    EXPORT_STREAM_MAX_ROWS: int = _int("EXPORT_STREAM_MAX_ROWS", 50_000)
+    # The folder the worker writes those files to and the web app sends them from: one
+    # folder both see (a shared volume when they run on several hosts). None:
+    # instance/exports outside production; production must set it.
+    EXPORT_DIR: str | None = _text("EXPORT_DIR", None)
+    # A file is deleted this many days after it was written.
+    EXPORT_KEEP_DAYS: int = _int("EXPORT_KEEP_DAYS", 7)
+    # A writer silent this long (a worker killed mid-file) is taken over by the sweep,
+    # at most EXPORT_MAX_ATTEMPTS times in all before the export is marked failed.
+    EXPORT_STALL_MINUTES: int = _int("EXPORT_STALL_MINUTES", 5)
+    EXPORT_MAX_ATTEMPTS: int = _int("EXPORT_MAX_ATTEMPTS", 3)
 
 
 # Read by prometheus_client itself (not through Config): several gunicorn workers
@@ -294,6 +313,8 @@ def follow_environment(config: dict) -> None:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config)
     if config["LOG_FORMAT"] is None:
         config["LOG_FORMAT"] = "json" if production else "text"
+    if config["EXPORT_DIR"] is None and not production:
+        config["EXPORT_DIR"] = str(INSTANCE_DIR / "exports")
 
 
 class ProductionRefused(RuntimeError):
@@ -318,6 +339,8 @@ def production_problems(config: dict) -> list[str]:
         problems.append("PUBLIC_BASE_URL is not set")
     elif urlsplit(public).scheme not in ("http", "https") or not urlsplit(public).netloc:
         problems.append(f"PUBLIC_BASE_URL is not a whole address (https://…): {public!r}")
+    if not config.get("EXPORT_DIR"):
+        problems.append("EXPORT_DIR is not set (the worker writes big exports there)")
     if config.get("RATELIMIT_ENABLED", True) and not config.get("REDIS_URL"):
         # sign-in limits kept in each worker's memory would multiply with the workers
         problems.append("REDIS_URL is not set (the sign-in limits need one store)")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request, send_from_directory
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -71,7 +71,19 @@ def site_footer(current_locale: str) -> Markup:
     )
 
 
+FAVICON_MAX_AGE = 7 * 24 * 3600
+
+
+def favicon() -> Response:
+    """/favicon.ico, which browsers ask for on their own (pages also name static/favicon.svg)."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/x-icon", max_age=FAVICON_MAX_AGE
+    )
+
+
 def register_page_frame(app: Flask) -> None:
-    """Make ``site_header`` and ``site_footer`` available to every template."""
+    """Make ``site_header`` and ``site_footer`` available to every template, and answer
+    /favicon.ico (without it every page's visit logs a 404)."""
     app.add_template_global(site_header)
     app.add_template_global(site_footer)
+    app.add_url_rule("/favicon.ico", endpoint="favicon", view_func=favicon, methods=["GET"])

@@ -32,6 +32,11 @@ def http_error_message(status: int) -> str:
     return _("Something went wrong on our side. Nothing was changed.")
 
 
+def form_errors(form) -> str:
+    """Every error of ``form``'s fields, in one line of the reader's language."""
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
 def render_error(status: int, message) -> tuple[str, int]:
     """An error page (HTML) or ``{"error": ...}`` (JSON) with ``status``."""
     if request.accept_mimetypes.best == "application/json":

@@ -11,9 +11,11 @@ Prints, in one run:
   (f) every main page, signed in, against a minimal signed-in page (bench/signed_pages.py);
   (g) p50/p95 of the statement, the figures and the desk at 10k and 1M transfers
       (bench/page_scale.py);
-  (h) the sign-in page with the request log and the metrics against without them.
+  (h) the sign-in page with the request log and the metrics against without them;
+  (i) the street's 1M-transfer export written by the worker: its time and the worker's
+      peak memory (bench/export_job.py).
 
-`--only sign-in` (or market, ledger, pages, history, observed) runs just that part.
+`--only sign-in` (or market, ledger, pages, history, observed, export) runs just that part.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import click
 
 from bench import (
     databases,
+    export_job,
     ledger_verify,
     market_browse,
     observed,
@@ -144,11 +147,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--skip-pages", action="store_true", help="skip the signed-in pages")
     parser.add_argument(
+        "--skip-export", action="store_true", help="skip the 1M export job bench (i)"
+    )
+    parser.add_argument(
         "--against", metavar="REF", help="(f) also run commit REF's pages, e.g. main"
     )
     parser.add_argument(
         "--only",
-        choices=("ledger", "market", "sign-in", "pages", "history", "observed"),
+        choices=("ledger", "market", "sign-in", "pages", "history", "observed", "export"),
         help="run only this part",
     )
     args = parser.parse_args(argv)
@@ -158,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         args.skip_history = args.only != "history"
         args.skip_pages = args.only != "pages"
         args.skip_observed = args.only != "observed"
+        args.skip_export = args.only != "export"
         args.skip_verify = args.skip_verify or args.only != "ledger"
     run_ledger = args.only in (None, "ledger")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -194,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
             click.echo("(b) PostgreSQL skipped: TEST_DATABASE_URL is not set")
     verify_line = None if args.skip_verify else bench_verify()
     page_lines = None if args.skip_history else page_scale.report(["10k", "1M"])
+    export_lines = None if args.skip_export else export_job.report()
     click.echo("")
     if rows:
         print_table(rows)
@@ -209,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("\n" + "\n".join(page_lines))
     if observed_lines:
         click.echo("\n" + "\n".join(observed_lines))
+    if export_lines:
+        click.echo("\n" + "\n".join(export_lines))
     if rows:
         click.echo(
             "\nservice = timebank.ledger.post_transfer + db.session.commit() in the app "

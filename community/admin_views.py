@@ -26,7 +26,7 @@ from community.policies import may_set_policy, update_policy
 from errors import DomainError
 from extensions import db
 from form_limits import local_today
-from views_common import commit, refuse
+from views_common import commit, form_errors, refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -137,10 +137,6 @@ def _audit_filter(form: AuditFilterForm) -> audit_queries.AuditFilter:
     )
 
 
-def _form_errors(form: AuditFilterForm) -> str:
-    return " ".join(str(e) for errors in form.errors.values() for e in errors)
-
-
 @bp.get("/audit")
 def audit():
     """The street's audit log, newest first, a page at a time, with filters."""
@@ -148,7 +144,7 @@ def audit():
     filter_args = {key: request.args[key] for key in FILTER_ARGS if request.args.get(key)}
     page, problem, status = None, None, 200
     if not form.validate():
-        problem, status = _form_errors(form), 400
+        problem, status = form_errors(form), 400
     else:
         try:
             scope = audit_queries.audit_scope(current_user, _audit_filter(form))
@@ -174,7 +170,7 @@ def audit_csv():
     """The same entries (every page) as a CSV download, streamed as it is read."""
     form = _audit_form()
     if not form.validate():
-        return render_template("error.html", status=400, message=_form_errors(form)), 400
+        return render_template("error.html", status=400, message=form_errors(form)), 400
     # a refused filter answers through the app's DomainError handler (400, or 403)
     scope = audit_queries.audit_scope(current_user, _audit_filter(form))
     filename = f"linli-audit-{local_today():%Y%m%d}.csv"

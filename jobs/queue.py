@@ -7,10 +7,12 @@ commits (no lost job, no phantom one), and the insert trigger wakes the
 worker at commit.
 
 SQLite (the embedded default, one process): the worker runs in memory in a
-thread of this process (``jobs.worker.start_in_process``); a job is handed to
-it after the commit, and forgotten on a rollback. Without that thread nothing
-is handed over: every job here has a periodic sweep that does the same work
-(the outbox is swept every minute), so nothing is lost.
+thread of this process (``jobs.worker.start_in_process``), or in the foreground
+of ``flask worker``; a job is handed to it after the commit, and forgotten on a
+rollback. A process without a worker of its own (a web process beside a separate
+``flask worker``) hands nothing over: every job here has a periodic sweep that
+does the same work (the outbox is swept every minute, lost exports too), so
+nothing is lost.
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from marketplace.card_cli import charge_due_cards
 from timebank.aid_cli import flag_unclaimed_now
 from timebank.care_plans import generate_all
 from timebank.notify_receivers import remind_tomorrow
+from timebank.report_exports import WRITE_EXPORT, sweep_exports, write_export
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ PERIODIC: dict[str, tuple[str, Callable[[], object]]] = {
     "marketplace_sweep": ("*/5 * * * *", sweep_bookings),
     "marketplace_charge_due": ("10 * * * *", charge_due_cards),
     "marketplace_card_steps": ("*/2 * * * *", card_steps.finish_stale_steps),
+    "reports_exports_sweep": ("* * * * *", sweep_exports),  # lost or stalled exports, old files
 }
 
 
@@ -92,7 +94,30 @@ def register_tasks(queue_app: procrastinate.App, flask_app: Flask, *, periodic: 
     if periodic:
         queue_app.periodic(cron="30 19 * * *")(jobs_prune)  # 03:30 Beijing
 
+    @queue_app.task(
+        name="jobs_retry_stalled", lock="jobs_retry_stalled", queueing_lock="jobs_retry_stalled"
+    )
+    async def jobs_retry_stalled(timestamp: int) -> None:
+        """Queue again the jobs whose worker died running them (killed, its host lost):
+        its heartbeat stopped, and they would stay "doing" for ever, and a periodic
+        job's lock with them, so that job would never run again."""
+        del timestamp
+        manager = queue_app.job_manager
+        seconds = flask_app.config["JOBS_STALLED_SECONDS"]
+        for job in await manager.get_stalled_jobs(seconds_since_heartbeat=seconds):
+            logger.warning("job %s (%s) stalled: queued again", job.id, job.task_name)
+            await manager.retry_job(job)
+
+    if periodic:
+        queue_app.periodic(cron="* * * * *")(jobs_retry_stalled)
+
     def send_mail(outbox_id: int) -> object:
         return send_one(outbox_id)
 
     queue_app.task(name=SEND_MAIL)(_in_app(flask_app, send_mail))
+
+    def write_report_export(export_id: int) -> object:
+        return write_export(export_id)
+
+    # no lock: several exports may be written at once; each is claimed by its row
+    queue_app.task(name=WRITE_EXPORT)(_in_app(flask_app, write_report_export))

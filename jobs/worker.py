@@ -166,6 +166,12 @@ def worker_command(concurrency: int | None) -> None:
     """Run queued and periodic jobs until stopped (SIGINT/SIGTERM): one command for all of them."""
     flask_app = current_app._get_current_object()
     queue_app = build_worker_app(flask_app)
+    on_loop_ready = None
+    if not _on_postgresql(flask_app):
+        # jobs this process's jobs enqueue (an export the sweep finds) go to its own queue
+        handoff = MemoryHandoff(queue_app)
+        flask_app.extensions[IN_PROCESS] = handoff
+        on_loop_ready = handoff.loop_ready
     where = "PostgreSQL" if _on_postgresql(flask_app) else "memory (SQLite: this process only)"
     click.echo(f"worker {worker_name()}: jobs on {where}")
     asyncio.run(
@@ -174,6 +180,7 @@ def worker_command(concurrency: int | None) -> None:
             queue_app,
             concurrency=concurrency or flask_app.config["JOBS_CONCURRENCY"],
             install_signal_handlers=True,
+            on_loop_ready=on_loop_ready,
         )
     )
 
@@ -181,20 +188,35 @@ def worker_command(concurrency: int | None) -> None:
 # --- in the web process (the embedded default) -----------------------------------------
 
 
-class InProcessWorker:
-    """The worker in a daemon thread of this process, with jobs handed to it after commit."""
+class MemoryHandoff:
+    """Hands jobs enqueued in this process (after their commit) to the in-memory queue of
+    the worker running on an event loop here (SQLite: jobs.queue._after_commit)."""
 
-    def __init__(self, flask_app: Flask, *, periodic: bool = True) -> None:
-        self.flask_app = flask_app
-        self.queue_app = build_worker_app(flask_app, periodic=periodic)
+    def __init__(self, queue_app: procrastinate.App) -> None:
+        self.queue_app = queue_app
         self.loop: asyncio.AbstractEventLoop | None = None
         self.task: asyncio.Task | None = None
         self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="linli-jobs", daemon=True)
 
-    def _loop_ready(self, loop: asyncio.AbstractEventLoop, task: asyncio.Task) -> None:
+    def loop_ready(self, loop: asyncio.AbstractEventLoop, task: asyncio.Task) -> None:
         self.loop, self.task = loop, task
         self.ready.set()
+
+    def defer_soon(self, task_name: str, task_kwargs: dict) -> None:
+        """Queue a job on the worker's loop (thread-safe); dropped if the worker is not up."""
+        if self.loop is None:
+            return
+        deferring = self.queue_app.configure_task(task_name).defer_async(**task_kwargs)
+        asyncio.run_coroutine_threadsafe(deferring, self.loop)
+
+
+class InProcessWorker(MemoryHandoff):
+    """The worker in a daemon thread of this process, with jobs handed to it after commit."""
+
+    def __init__(self, flask_app: Flask, *, periodic: bool = True) -> None:
+        super().__init__(build_worker_app(flask_app, periodic=periodic))
+        self.flask_app = flask_app
+        self.thread = threading.Thread(target=self._run, name="linli-jobs", daemon=True)
 
     def _run(self) -> None:
         with contextlib.suppress(asyncio.CancelledError):  # stop() was called
@@ -204,7 +226,7 @@ class InProcessWorker:
                     self.queue_app,
                     concurrency=1,  # SQLite serialises writers anyway
                     install_signal_handlers=False,
-                    on_loop_ready=self._loop_ready,
+                    on_loop_ready=self.loop_ready,
                 )
             )
 
@@ -219,13 +241,6 @@ class InProcessWorker:
     def start(self) -> None:
         self.thread.start()
         self.ready.wait(timeout=10)
-
-    def defer_soon(self, task_name: str, task_kwargs: dict) -> None:
-        """Queue a job on the worker's loop (thread-safe); dropped if the worker is not up."""
-        if self.loop is None:
-            return
-        deferring = self.queue_app.configure_task(task_name).defer_async(**task_kwargs)
-        asyncio.run_coroutine_threadsafe(deferring, self.loop)
 
 
 def start_in_process(flask_app: Flask) -> None:

@@ -15,8 +15,11 @@ coordinators of the communities it serves and the admin of its street.
 Phone numbers: a resident's only to their own side, their coordinators and
 the provider of a booking still to be served (``may_see_resident_phone``). A
 provider's contact phone is its business line, shown on a booking's page to
-whoever may open it and to the coordinators deciding about the provider, but
-not on the public page (an individual's line is often their own mobile).
+whoever may open it and to the coordinators deciding about the provider. On
+the provider's own page (``may_see_provider_phone``) a company's line is shown
+to signed-in members, never to a visitor; an individual's (often their own
+mobile) only to those who could read it on a booking's page anyway, its owner
+and the staff who decide about it.
 
 Services ask these (and use the SQL conditions for lists); views and
 templates never decide reach.
@@ -43,7 +46,7 @@ from community.reach import (
 from extensions import db
 from marketplace.booking_models import Booking, BookingStatus
 from marketplace.errors import NotAllowed, NotFound
-from marketplace.models import Provider
+from marketplace.models import Provider, ProviderKind
 from marketplace.review_models import Review
 
 # The family permission that puts someone on a resident's side of a booking.
@@ -135,6 +138,20 @@ def may_see_provider(actor: User | None, provider: Provider) -> bool:
     return actor is not None and (
         runs_provider(actor, provider) or oversees_provider(actor, provider)
     )
+
+
+def may_see_provider_phone(actor: User | None, provider: Provider) -> bool:
+    """A company's contact phone: any signed-in member who sees its page. An individual's:
+    its owner, the staff who decide about it, and members with a booking of it they may
+    open (one query)."""
+    if actor is None or not may_see_provider(actor, provider):
+        return False
+    if provider.kind == ProviderKind.COMPANY:
+        return True
+    if runs_provider(actor, provider) or oversees_provider(actor, provider):
+        return True
+    booked = select(Booking.id).where(Booking.provider_id == provider.id, booking_condition(actor))
+    return db.session.scalar(select(booked.exists())) is True
 
 
 # --- bookings ---------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from community.models import Community, Street, User
 from extensions import db
+from marketplace.access import may_see_provider_phone
 from marketplace.errors import NotFound
 from marketplace.models import (
     CalendarException,
@@ -334,6 +335,14 @@ def shown_address(provider: Provider, viewer: User | None) -> str | None:
     if viewer is None and provider.kind == ProviderKind.INDIVIDUAL:
         return None
     return provider.address
+
+
+def shown_contact_phone(provider: Provider, viewer: User | None) -> str | None:
+    """The provider's contact phone as its page shows it, or None where the viewer may not
+    see it (marketplace.access.may_see_provider_phone)."""
+    if provider.contact_phone and may_see_provider_phone(viewer, provider):
+        return provider.contact_phone
+    return None
 
 
 def rating_summary(provider: Provider) -> RatingSummary:

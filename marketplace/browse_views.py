@@ -324,6 +324,7 @@ def provider(provider_id: int):
         "marketplace/browse/provider.html",
         provider=shown,
         address=browsing.shown_address(shown, me),
+        phone=browsing.shown_contact_phone(shown, me),
         preview=preview,
         preview_status=PREVIEW_STATUS.get(shown.status, shown.status),
         groups=groups,

@@ -30,6 +30,7 @@ crash left behind). The rows guard against a second charge or refund
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -48,6 +49,8 @@ from marketplace.booking_models import BookingStatus as S
 from marketplace.card_models import CardPayment, CardStatus, StripeEvent
 from marketplace.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from marketplace.states import may_move
+
+logger = logging.getLogger(__name__)
 
 # A booking further ahead than this keeps the card saved until CHARGE_BEFORE the start
 # (a card authorisation lapses after about 7 days).
@@ -81,10 +84,11 @@ def _fresh_card_payment(booking: Booking) -> CardPayment | None:
     )
 
 
-def _locked(booking: Booking) -> Booking:
+def _locked(booking: Booking | int) -> Booking:
+    """The booking (or booking id), its row locked for this transaction and re-read."""
     from marketplace.transitions import locked_booking  # transitions imports this module
 
-    return locked_booking(booking.id)
+    return locked_booking(booking if isinstance(booking, int) else booking.id)
 
 
 # --- paying on the pay page --------------------------------------------------------------
@@ -125,43 +129,67 @@ def _check_waiting(booking: Booking, now: datetime) -> None:
         )
 
 
+PAID = (CardStatus.SAVED, CardStatus.AUTHORISED, CardStatus.CAPTURED)
+# card_authorised's answer when the booking was let go while Stripe answered
+LAPSED = "lapsed"
+
+
+def _end_read() -> None:
+    """End this transaction before calling Stripe, so that no lock is held while it
+    answers (on SQLite the whole database's). Everything done so far in it only read:
+    the checks are made again under the booking's lock once Stripe has answered."""
+    db.session.commit()
+
+
 def start_card_payment(booking: Booking, *, by: User, now: datetime | None = None) -> CardEntry:
     """Open (or reopen) the card entry for a pending_payment card booking.
 
     Creates the Stripe Customer and SetupIntent and the booking's one
     CardPayment; a second call reuses them while the card is not in yet, and
-    starts a new SetupIntent after a declined card.
+    starts a new SetupIntent after a declined card. Stripe is called between two
+    transactions, never under the booking's lock (the first only reads; the second
+    locks the booking, checks again and records).
     Raises NotAllowed, Conflict (card payment not offered, not waiting for
-    payment, already paid), PaymentFailed (Stripe unreachable).
+    payment, already paid, the page opened twice at once), PaymentFailed (Stripe
+    unreachable).
     """
     now = now or utcnow()
     if not card_payments_enabled():
         raise Conflict(_l("Card payment is not offered here. Please choose another way to pay."))
     if not may_pay(by, booking):
         raise NotAllowed(_l("Only the resident or family who may book for them can pay."))
-    booking = _locked(booking)
     if booking.payment_method != PaymentMethod.CARD or booking.payable_fen <= 0:
         raise Conflict(_l("This booking is not paid by card."))
     _check_waiting(booking, now)
-    card = _fresh_card_payment(booking)
-    if card is not None and card.status in (
-        CardStatus.SAVED,
-        CardStatus.AUTHORISED,
-        CardStatus.CAPTURED,
-    ):
+    card = card_payment(booking)
+    if card is not None and card.status in PAID:
         raise Conflict(_l("This booking is already paid."))
-    if card is not None and card.status == CardStatus.STARTED and card.setup_intent_id:
-        setup = gateway.retrieve_setup_intent(card.setup_intent_id)
-        if setup.status in OPEN_SETUP or setup.status == "succeeded":
-            return CardEntry(booking, card, setup.client_secret, setup.status == "succeeded")
+    booking_id, payer_name, payer_id = booking.id, by.display_name, by.id
+    previous = card.setup_intent_id if card is not None else None
+    reusable = previous if card is not None and card.status == CardStatus.STARTED else None
+    customer_id = card.customer_id if card is not None else None
+    _end_read()
+
+    setup = gateway.retrieve_setup_intent(reusable) if reusable else None
+    if setup is not None and (setup.status in OPEN_SETUP or setup.status == "succeeded"):
+        booking = db.session.get(Booking, booking_id)
+        return CardEntry(
+            booking, card_payment(booking), setup.client_secret, setup.status == "succeeded"
+        )
+    customer_id = customer_id or gateway.create_customer(name=payer_name, member_id=payer_id)
+    setup = gateway.create_setup_intent(
+        customer_id=customer_id, booking_id=booking_id, attempt=previous or "first"
+    )
+
+    booking = _locked(booking_id)
+    _check_waiting(booking, utcnow())
+    card = _fresh_card_payment(booking)
+    if (card.setup_intent_id if card is not None else None) != previous:
+        # another tab recorded its own card entry while Stripe answered this one
+        raise Conflict(_l("The payment page was opened twice. Please reload it."))
     if card is None:
         card = CardPayment(booking_id=booking.id, amount_fen=booking.payable_fen)
         db.session.add(card)
-    previous = card.setup_intent_id or "first"
-    customer_id = card.customer_id or gateway.create_customer(name=by.display_name, member_id=by.id)
-    setup = gateway.create_setup_intent(
-        customer_id=customer_id, booking_id=booking.id, attempt=previous
-    )
     card.customer_id = customer_id
     card.setup_intent_id = setup.id
     card.payment_intent_id = None
@@ -184,65 +212,77 @@ def card_authorised(booking: Booking, *, now: datetime | None = None) -> str:
     Reads the SetupIntent from Stripe (never the browser's word). If it
     succeeded: a booking soon gets the amount held now (PaymentIntent,
     requires_capture); one more than 6 days ahead keeps the card saved. Either
-    way the booking becomes requested. Returns the CardPayment's status, or
-    "waiting" when the card is not in yet.
+    way the booking becomes requested. Stripe is called between two transactions,
+    never under the booking's lock; the answer is recorded under it.
+    Returns the CardPayment's status, "waiting" when the card is not in yet, or
+    LAPSED when the booking was let go meanwhile (an amount just held is then
+    given back by the card step this records; the caller commits).
     Raises PaymentFailed after recording a declined card on the CardPayment (the
-    caller may commit that record; the booking stays pending_payment), Conflict
-    when the booking no longer waits for payment.
+    caller may commit that record; the booking stays pending_payment), NotFound.
     """
     from marketplace import transitions
 
     now = now or utcnow()
-    booking = _locked(booking)
-    card = _fresh_card_payment(booking)
+    card = card_payment(booking)
     if card is None:
         raise NotFound(_l("No card payment was started for this booking."))
-    if card.status in (CardStatus.SAVED, CardStatus.AUTHORISED, CardStatus.CAPTURED):
+    if card.status in PAID:
         return card.status
     if card.status != CardStatus.STARTED or not card.setup_intent_id:
         return "waiting"
-    setup = gateway.retrieve_setup_intent(card.setup_intent_id)
+    booking_id, setup_id = booking.id, card.setup_intent_id
+    hold_now = card.charge_due_at is None or card.charge_due_at <= now
+    amount_fen, customer_id = card.amount_fen, card.customer_id
+    _end_read()
+
+    setup = gateway.retrieve_setup_intent(setup_id)
     if setup.status != "succeeded":
         return "waiting"
+    intent, refused = None, None
+    if hold_now:
+        try:
+            intent = gateway.create_payment_intent(
+                amount_fen=amount_fen,
+                booking_id=booking_id,
+                customer_id=customer_id,
+                payment_method_id=setup.payment_method_id,
+                # the same card for the same booking is authorised once; a new card tries anew
+                idempotency_key=f"booking-{booking_id}-authorise-{setup.payment_method_id}",
+            )
+        except gateway.StripeRefused as error:
+            refused = error
+
+    booking = _locked(booking_id)
+    card = _fresh_card_payment(booking)
+    if card.status in PAID:  # the webhook recorded it meanwhile (the same key: one hold)
+        return card.status
+    if card.status != CardStatus.STARTED or card.setup_intent_id != setup_id:
+        if intent is not None and intent.status == "requires_capture":
+            # let go (or entered anew) while Stripe answered: nothing will capture this
+            # hold, which Stripe lets lapse after 7 days; staff see it in the log
+            logger.warning("booking %s: hold %s left to lapse", booking_id, intent.id)
+        return "waiting"  # a newer card entry took over; it has its own page
     card.payment_method_id = setup.payment_method_id
     if booking.status != S.PENDING_PAYMENT:
-        # the slot was let go meanwhile: nothing was held, so nothing to give back
+        # the slot was let go while Stripe answered: give back what was just held
+        if intent is not None and intent.status == "requires_capture":
+            card.payment_intent_id = intent.id
+            card.status = CardStatus.AUTHORISED
+            release(booking)
         card.status = CardStatus.CANCELLED
         db.session.flush()
-        raise Conflict(
-            _l("This booking waited too long for payment. Nothing was charged. Please book again.")
-        )
-    if card.charge_due_at is not None and card.charge_due_at > now:
+        return LAPSED
+    if not hold_now:
         card.status = CardStatus.SAVED
-    else:
-        _authorise(card, booking)
+    elif refused is not None:
+        _failed(card, refused.detail)
+        raise refused
+    elif not record_authorised(card, intent):
+        message = gateway.NEEDS_BANK if intent.status == "requires_action" else gateway.DECLINED
+        raise gateway.StripeRefused(message, card.last_error)
     db.session.flush()
     transitions.payment_authorised(booking, now=now)
     return card.status
-
-
-def _authorise(card: CardPayment, booking: Booking) -> None:
-    """Hold the amount on the saved card (off-session). Records and raises PaymentFailed."""
-    try:
-        intent = gateway.create_payment_intent(
-            amount_fen=card.amount_fen,
-            booking_id=booking.id,
-            customer_id=card.customer_id,
-            payment_method_id=card.payment_method_id,
-            # the same card for the same booking is authorised once; a new card tries anew
-            idempotency_key=f"booking-{booking.id}-authorise-{card.payment_method_id}",
-        )
-    except gateway.StripeRefused as error:
-        _failed(card, error.detail)
-        raise
-    card.payment_intent_id = intent.id
-    if intent.status != "requires_capture":
-        _failed(card, f"payment intent {intent.status}")
-        message = gateway.NEEDS_BANK if intent.status == "requires_action" else gateway.DECLINED
-        raise gateway.StripeRefused(message, card.last_error)
-    card.status = CardStatus.AUTHORISED
-    card.last_error = ""
-    db.session.flush()
 
 
 def _failed(card: CardPayment, detail: str) -> None:
@@ -432,15 +472,21 @@ def record_event(event: dict, *, now: datetime | None = None) -> str:
         return "unknown"
     if db.session.get(StripeEvent, event_id) is not None:
         return "duplicate"
+    obj = (event.get("data") or {}).get("object") or {}
+    entered = None
+    if kind == "setup_intent.succeeded":
+        # asks Stripe, so before anything is written or locked here (card_authorised)
+        entered = _card_entered(obj, now or utcnow())
     row = StripeEvent(id=event_id, type=kind[:80], outcome="received")
     try:
         with db.session.begin_nested():
             db.session.add(row)
     except IntegrityError:  # the same event delivered twice at once
         return "duplicate"
-    obj = (event.get("data") or {}).get("object") or {}
-    card = _card_for_object(kind, obj)
-    if card is None:
+    card = None if entered else _card_for_object(kind, obj)
+    if entered:
+        row.outcome, row.booking_id = entered
+    elif card is None:
         row.outcome = "unknown"
     else:
         row.booking_id = card.booking_id
@@ -449,6 +495,25 @@ def record_event(event: dict, *, now: datetime | None = None) -> str:
         row.outcome = _apply(kind, obj, card, booking, now or utcnow())
     db.session.flush()
     return row.outcome
+
+
+def _card_entered(obj: dict, now: datetime) -> tuple[str, int | None]:
+    """setup_intent.succeeded: the card was entered (the payer may never have come back
+    to the pay page), so take it over as the pay page would. (outcome, booking id)."""
+    card = _card_for_object("setup_intent.succeeded", obj)
+    if card is None:
+        return "unknown", None
+    booking = card.booking
+    if card.status != CardStatus.STARTED or booking.status != S.PENDING_PAYMENT:
+        return "ignored", booking.id
+    booking_id = booking.id
+    try:
+        outcome = card_authorised(booking, now=now)
+    except gateway.StripeRefused:
+        return "applied", booking_id  # the declined card is recorded on the CardPayment
+    except Conflict:
+        return "ignored", booking_id
+    return ("ignored" if outcome in ("waiting", LAPSED) else "applied"), booking_id
 
 
 def _card_for_object(kind: str, obj: dict) -> CardPayment | None:
@@ -474,18 +539,6 @@ def gateway_id(value) -> str | None:
 
 
 def _apply(kind: str, obj: dict, card: CardPayment, booking: Booking, now: datetime) -> str:
-    if kind == "setup_intent.succeeded":
-        if card.status != CardStatus.STARTED or booking.status != S.PENDING_PAYMENT:
-            return "ignored"
-        try:
-            with db.session.begin_nested():
-                card_authorised(booking, now=now)
-        except gateway.StripeRefused as error:
-            _failed(_fresh_card_payment(booking), error.detail)
-            return "applied"
-        except Conflict:
-            return "ignored"
-        return "applied"
     if kind == "payment_intent.amount_capturable_updated":
         # we record the authorisation when we make it; this only fills a gap
         if card.status != CardStatus.SAVED or obj.get("status") != "requires_capture":

@@ -92,6 +92,12 @@ def done(booking_id: int):
         status = refuse(error)
         return _page("marketplace/card/unavailable.html", booking, status)
     commit()
+    if outcome == card.LAPSED:
+        flash(
+            _("This booking waited too long for payment. Nothing was charged. Please book again."),
+            "error",
+        )
+        return redirect(_url("bookings.show", booking_id=booking.id) or url_for("timebank.home"))
     if outcome == "waiting":
         flash(_("The card is not in yet. Please enter it and press the pay button."), "error")
         return redirect(url_for("card.pay", booking_id=booking.id))

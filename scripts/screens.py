@@ -1,6 +1,7 @@
 """Screenshots of pages as a phone shows them (360 × 740), in normal and large-text mode.
 
     python scripts/screens.py http://127.0.0.1:5000 /members/12 /desk/ --login canglang.gh --out /tmp/shots
+    python scripts/screens.py http://127.0.0.1:5000 /market/providers/2 --width 320 --out /tmp/narrow
 
 Signs in (password linli2026 unless --password), opens each path, and saves
 <out>/<n>-normal.png and <out>/<n>-elder.png (full page), and each one's first screen. Run it against `make run`
@@ -47,6 +48,7 @@ def main() -> None:
     parser.add_argument("--password", default="linli2026")
     parser.add_argument("--out", default="/tmp/screens")
     parser.add_argument("--locale", default="zh_CN")
+    parser.add_argument("--width", type=int, default=360, help="the screen's width in px")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -56,7 +58,9 @@ def main() -> None:
         )
         for mode in ("normal", "elder"):
             context = browser.new_context(
-                base_url=args.base, viewport={"width": 360, "height": 740}, device_scale_factor=1
+                base_url=args.base,
+                viewport={"width": args.width, "height": 740},
+                device_scale_factor=1,
             )
             page = context.new_page()
             page.goto("/login")

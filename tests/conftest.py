@@ -33,6 +33,7 @@ from community.models import Community, Role, Street, User
 from community.services import create_member, found_community, link_family
 from extensions import db
 from marketplace.models import Provider
+from tests.servers import Mailbox, smtp_server
 from timebank.accounts import open_provider_account
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -198,13 +199,21 @@ def _fresh_request_globals(sender, **extra) -> None:
 
 
 @pytest.fixture
-def app(database_url):
-    app = create_app(_config(database_url))
+def app(database_url, tmp_path):
+    app = create_app({**_config(database_url), "EXPORT_DIR": str(tmp_path / "exports")})
     request_started.connect(_fresh_request_globals, app)
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def smtp(app) -> Iterator[Mailbox]:
+    """A real SMTP server on 127.0.0.1 that keeps what it receives; the app sends to it."""
+    with smtp_server() as (mailbox, port):
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        yield mailbox
 
 
 @pytest.fixture

@@ -4,39 +4,18 @@ PROMETHEUS_MULTIPROC_DIR), whichever worker answers the scrape."""
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.servers import free_port, http_get, start_gunicorn, stop_gunicorn
 
-START_TIMEOUT = 30.0
 REQUESTS = 40
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(port: int, path: str, headers: dict | None = None) -> tuple[int, dict, str]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
-    connection.request("GET", path, headers=headers or {})
-    response = connection.getresponse()
-    body = response.read().decode()
-    connection.close()
-    return response.status, dict(response.getheaders()), body
 
 
 @pytest.fixture
@@ -44,7 +23,7 @@ def production_gunicorn(sqlite_template, tmp_path):
     """gunicorn -c gunicorn.conf.py, 2 workers on 127.0.0.1; yields (port, stderr, dir)."""
     database = tmp_path / "linli.sqlite3"
     shutil.copy(sqlite_template, database)
-    port = _free_port()
+    port = free_port()
     metrics_dir = tmp_path / "prometheus"
     stderr_path = tmp_path / "gunicorn.err"
     env = {
@@ -57,40 +36,17 @@ def production_gunicorn(sqlite_template, tmp_path):
         "WEB_CONCURRENCY": "2",
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
     }
-    with open(stderr_path, "wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-            cwd=ROOT,
-            env=env,
-            stderr=stderr,
-            start_new_session=True,
-        )
+    process = start_gunicorn(["-c", "gunicorn.conf.py"], env, stderr=stderr_path)
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                _get(port, "/healthz")
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(stderr_path.read_text()) from None
-                time.sleep(0.2)
         yield port, stderr_path, metrics_dir
     finally:
-        # only the gunicorn this test started (its own session: master and workers)
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_gunicorn(process)
 
 
 def test_two_workers_share_their_metrics_and_log_json(production_gunicorn):
     port, stderr_path, metrics_dir = production_gunicorn
     with ThreadPoolExecutor(8) as pool:
-        statuses = list(pool.map(lambda _: _get(port, "/login")[0], range(REQUESTS)))
+        statuses = list(pool.map(lambda _: http_get(port, "/login")[0], range(REQUESTS)))
     assert statuses == [200] * REQUESTS
     # both workers served (each keeps its counts in files named by its pid)
     pids = {re.search(r"_(\d+)\.db$", f.name).group(1) for f in metrics_dir.glob("*.db")}
@@ -101,10 +57,10 @@ def test_two_workers_share_their_metrics_and_log_json(production_gunicorn):
         re.M,
     )
     for _ in range(6):  # whichever worker answers the scrape, it sees both workers' counts
-        status, _, text = _get(port, "/metrics")
+        status, _, text = http_get(port, "/metrics")
         assert status == 200
         assert float(total.search(text).group(1)) == REQUESTS
-    status, headers, _ = _get(port, "/login", {"X-Request-ID": "edge-7"})
+    status, headers, _ = http_get(port, "/login", {"X-Request-ID": "edge-7"})
     assert headers["X-Request-ID"] == "edge-7"
     time.sleep(0.2)
     lines = [

@@ -47,9 +47,10 @@ from timebank.visits import log_visit
 EXAMPLES_PER_ROUTE = int(os.environ.get("LINLI_FUZZ_EXAMPLES", "5"))
 MAX_FIELDS = 5  # fuzzed at once; the other fields keep plausible values
 PEOPLE = ("elder", "provider", "coordinator", "street_admin")
-# a file server; signing out ends the fuzzing; /readyz takes no input and answers 503 by
-# design while no worker beats (tests/jobs/test_readyz.py checks every answer it gives)
-SKIPPED = {"static", "community.logout", "readiness.readyz"}
+# file servers (the favicon too: tests/test_page_frame.py); signing out ends the fuzzing;
+# /readyz takes no input and answers 503 by design while no worker beats
+# (tests/jobs/test_readyz.py checks every answer it gives)
+SKIPPED = {"static", "favicon", "community.logout", "readiness.readyz"}
 # Names the pages read from the query string (besides form fields).
 QUERY_NAMES = (
     "for", "member", "item", "day", "community", "street", "page", "start", "end", "kind",

@@ -74,3 +74,15 @@ def test_visitors_see_the_frame_without_the_members_menu(client, english_pages):
     page = client.get("/login").get_data(as_text=True)
     assert "Large text (elder mode)" in page and 'class="main-nav"' not in page
     assert "Sign out" not in page and "For service providers" not in page
+
+
+def test_the_favicon_answers_for_visitors_and_every_page_names_it(client):
+    with client.get("/favicon.ico") as icon:
+        assert icon.status_code == 200
+        assert icon.mimetype == "image/x-icon"
+        assert icon.get_data()[:4] == b"\x00\x00\x01\x00"  # an icon file, not a page
+    page = client.get("/login").get_data(as_text=True)
+    svg = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page)
+    assert svg
+    with client.get(svg.group(1)) as named:
+        assert named.status_code == 200

@@ -30,6 +30,7 @@ GOOD = {
     "SQLALCHEMY_DATABASE_URI": PRODUCTION_DB,
     "REDIS_URL": REDIS,
     "PUBLIC_BASE_URL": PUBLIC,
+    "EXPORT_DIR": "/var/lib/linli/exports",
 }
 REFUSED = "Linli will not start in production: "
 
@@ -46,6 +47,7 @@ REFUSED = "Linli will not start in production: "
             "DATABASE_URL points at SQLite; production needs PostgreSQL",
         ),
         ({"PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL is not set"),
+        ({"EXPORT_DIR": None}, "EXPORT_DIR is not set (the worker writes big exports there)"),
         (
             {"PUBLIC_BASE_URL": "linli.example.cn"},
             "PUBLIC_BASE_URL is not a whole address (https://…): 'linli.example.cn'",

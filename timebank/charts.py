@@ -1,29 +1,32 @@
-"""Charts drawn on the server as inline SVG, readable without JavaScript.
+"""Charts drawn on the server, readable without JavaScript and on any phone.
 
 Each bar sits under its own text line ("Jan 2026: 12 h"), so the numbers are
-labelled directly and the chart stays legible on a 320 px phone (the SVG
-scales with its viewBox to the page's width). Series are told apart by colour
-(each at least 3:1 against white) *and* by a pattern, and segments are split
-by a white line. The page repeats the numbers in an HTML table below each
-chart for screen readers; the SVG itself is one labelled image.
+labelled directly. The text is HTML at the page's own size (18 px, 22 px and
+more in large text), never SVG text that would shrink with a narrow screen or
+swell on a wide one; only the bars are SVG, sized in percentages of the row.
+Series are told apart by colour (each at least 3:1 against white) *and* by a
+pattern, and segments are split by a white line. The chart is one labelled
+image (role="img"); the page repeats its numbers in an HTML table below it.
 
-The functions take plain numbers and already translated, formatted labels,
-so they know nothing of minutes or communities.
+Rows whose bars are all zero take no space: they are named in one note under
+the chart instead ("Nothing recorded, not drawn: Mar–Oct 2025").
+
+The functions take plain numbers and already translated, formatted labels
+("label: value"), so they know nothing of minutes or communities.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from babel.lists import format_list
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-WIDTH = 360
-PAD = 4
-FONT = 15
-ROW = 46  # a text line and a bar
-BAR = 16
-LEGEND_ROW = 26
-BACKGROUND = "#ffffff"
+BAR_HEIGHT = "70%"
+BAR_TOP = "15%"
+SWATCH = 18
 TEXT = "#1a1a1a"
 AXIS = "#5a5a5a"
 # Dark enough for 3:1 against white (tests check each).
@@ -52,6 +55,8 @@ PATTERNS = (
     '<rect x="2" y="2" width="4" height="4" fill="#fff"/>',
     '<path d="M0,2 h8 M0,6 h8" stroke="#fff" stroke-width="1"/>',
 )
+# What the hidden SVG parts say to assistive technology: nothing (the chart is one image).
+QUIET = 'aria-hidden="true" focusable="false"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,15 +79,16 @@ def _attr(text: object) -> str:
     return str(escape(str(text)))
 
 
-def _open(chart_id: str, title: str, desc: str, height: int) -> list[str]:
+def _percent(value: float) -> str:
+    return f"{value:.2f}%"
+
+
+def _open(chart_id: str, title: str, desc: str) -> list[str]:
     ids = f"{chart_id}-title {chart_id}-desc"
     return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{_attr(chart_id)}" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" role="img" aria-labelledby="{_attr(ids)}" '
-        f'font-size="{FONT}" font-family="sans-serif">',
-        f'<title id="{_attr(chart_id)}-title">{_attr(title)}</title>',
-        f'<desc id="{_attr(chart_id)}-desc">{_attr(desc)}</desc>',
-        f'<rect width="{WIDTH}" height="{height}" fill="{BACKGROUND}"/>',
+        f'<div class="chart" id="{_attr(chart_id)}" role="img" aria-labelledby="{_attr(ids)}">',
+        f'<span id="{_attr(chart_id)}-title" hidden="hidden">{_attr(title)}</span>',
+        f'<span id="{_attr(chart_id)}-desc" hidden="hidden">{_attr(desc)}</span>',
     ]
 
 
@@ -90,8 +96,11 @@ def pattern_id(chart_id: str, index: int) -> str:
     return f"{chart_id}-fill-{index}"
 
 
-def _patterns(chart_id: str, count: int) -> list[str]:
-    defs = ["<defs>"]
+def _patterns(chart_id: str, count: int) -> str:
+    """The fills, defined once in an SVG of no size that every bar of the chart refers to."""
+    defs = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart__defs" width="0" height="0" {QUIET}><defs>'
+    ]
     for index in range(count):
         colour = PALETTE[index % len(PALETTE)]
         marks = PATTERNS[index % len(PATTERNS)]
@@ -100,56 +109,99 @@ def _patterns(chart_id: str, count: int) -> list[str]:
             f'patternUnits="userSpaceOnUse"><rect width="8" height="8" fill="{colour}"/>'
             f"{marks}</pattern>"
         )
-    defs.append("</defs>")
-    return defs
+    defs.append("</defs></svg>")
+    return "".join(defs)
 
 
-def _text(x: float, y: float, text: str, anchor: str = "start") -> str:
+def _row(text: str, shapes: list[str]) -> str:
+    """One row: its text on a line of its own, then its bar across the whole width."""
     return (
-        f'<text x="{x:.1f}" y="{y:.1f}" fill="{TEXT}" text-anchor="{anchor}">{_attr(text)}</text>'
+        f'<div class="chart__row"><span class="chart__text">{_attr(text)}</span>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart__bar" width="100%" height="20" {QUIET}>{"".join(shapes)}</svg></div>'
     )
 
 
+def _rect(x: float, width: float, fill: str, extra: str = "") -> str:
+    return (
+        f'<rect x="{_percent(x)}" y="{BAR_TOP}" width="{_percent(width)}" height="{BAR_HEIGHT}" '
+        f'fill="url(#{_attr(fill)})"{extra}/>'
+    )
+
+
+def row_name(text: str) -> str:
+    """The name part of a row's text: "Jan 2026: 12 h" → "Jan 2026"."""
+    return text.split(": ", 1)[0]
+
+
+def _runs(names: list[str], empty: list[bool]) -> list[str]:
+    """The empty rows as runs: one name, or "first–last" for rows next to each other."""
+    runs: list[list[str]] = []
+    previous = False
+    for name, is_empty in zip(names, empty, strict=True):
+        if is_empty:
+            if previous:
+                runs[-1].append(name)
+            else:
+                runs.append([name])
+        previous = is_empty
+    return [run[0] if len(run) == 1 else f"{run[0]}–{run[-1]}" for run in runs]
+
+
+def empty_rows_note(names: list[str]) -> str:
+    """The note naming the rows left out ("Nothing recorded, not drawn: A–B and C")."""
+    listed = format_list(names, locale=get_locale() or "en") if names else ""
+    return _("Nothing recorded, not drawn: %(rows)s.", rows=listed)
+
+
 def stacked_bar_chart(
-    *, chart_id: str, title: str, desc: str, rows: list[str], series: list[Series]
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    rows: list[str],
+    series: list[Series],
+    row_names: list[str] | None = None,
 ) -> Markup:
     """Horizontal stacked bars, one per row; ``rows`` are the texts above each bar
-    (a label and its total), ``series`` the stacked parts with a legend below."""
+    (a label and its total), ``series`` the stacked parts with a legend below.
+
+    Rows whose parts are all zero are not drawn: a note names them (by ``row_names``,
+    or the part of each row's text before ": "), runs of neighbours as "first–last"."""
     totals = [sum(s.values[i] for s in series) for i in range(len(rows))]
     longest = max(totals, default=0) or 1
-    scale = (WIDTH - 2 * PAD) / longest
-    legend_rows = (len(series) + 1) // 2
-    height = PAD + ROW * len(rows) + LEGEND_ROW * legend_rows + 2 * PAD
-    parts = _open(chart_id, title, desc, height) + _patterns(chart_id, len(series))
+    parts = _open(chart_id, title, desc) + [_patterns(chart_id, len(series))]
     for row, text in enumerate(rows):
-        top = PAD + ROW * row
-        parts.append(_text(PAD, top + FONT + 2, text))
-        x = float(PAD)
+        if totals[row] <= 0:
+            continue
+        x, shapes = 0.0, []
         for index, part in enumerate(series):
-            width = part.values[row] * scale
+            width = 100 * part.values[row] / longest
             if width <= 0:
                 continue
-            parts.append(
-                f'<rect x="{x:.1f}" y="{top + FONT + 8}" width="{width:.1f}" height="{BAR}" '
-                f'fill="url(#{_attr(pattern_id(chart_id, index))})" stroke="#fff" stroke-width="1"/>'
+            shapes.append(
+                _rect(x, width, pattern_id(chart_id, index), ' stroke="#fff" stroke-width="1"')
             )
             x += width
-    parts.append(_legend(chart_id, series, PAD + ROW * len(rows) + PAD))
-    parts.append("</svg>")
+        parts.append(_row(text, shapes))
+    empty = [total <= 0 for total in totals]
+    if any(empty):
+        names = row_names if row_names is not None else [row_name(text) for text in rows]
+        parts.append(f'<p class="chart__note">{_attr(empty_rows_note(_runs(names, empty)))}</p>')
+    if series:
+        parts.append(_legend(chart_id, series))
+    parts.append("</div>")
     return Markup("".join(parts))
 
 
-def _legend(chart_id: str, series: list[Series], top: int) -> str:
-    column = (WIDTH - 2 * PAD) / 2
-    items = []
+def _legend(chart_id: str, series: list[Series]) -> str:
+    items = ['<ul class="chart__legend">']
     for index, part in enumerate(series):
-        x = PAD + column * (index % 2)
-        y = top + LEGEND_ROW * (index // 2)
         items.append(
-            f'<rect x="{x:.1f}" y="{y + 3}" width="18" height="18" '
-            f'fill="url(#{_attr(pattern_id(chart_id, index))})" stroke="{AXIS}"/>'
-            + _text(x + 24, y + FONT + 2, part.label)
+            f'<li><svg xmlns="http://www.w3.org/2000/svg" class="chart__swatch" width="{SWATCH}" height="{SWATCH}" {QUIET}>'
+            f'<rect width="100%" height="100%" fill="url(#{_attr(pattern_id(chart_id, index))})" '
+            f'stroke="{AXIS}"/></svg><span class="chart__text">{_attr(part.label)}</span></li>'
         )
+    items.append("</ul>")
     return "".join(items)
 
 
@@ -158,25 +210,19 @@ def bar_chart(*, chart_id: str, title: str, desc: str, bars: list[Bar]) -> Marku
     low = min([0] + [b.value for b in bars])
     high = max([0] + [b.value for b in bars])
     span = (high - low) or 1
-    scale = (WIDTH - 2 * PAD) / span
-    zero = PAD + (-low) * scale
-    height = PAD + ROW * len(bars) + PAD
-    parts = _open(chart_id, title, desc, height) + _patterns(chart_id, 2)
-    for row, bar in enumerate(bars):
-        top = PAD + ROW * row
-        parts.append(_text(PAD, top + FONT + 2, bar.text))
-        width = abs(bar.value) * scale
+    zero = 100 * (-low) / span
+    parts = _open(chart_id, title, desc) + [_patterns(chart_id, 2)]
+    for bar in bars:
+        shapes = []
+        width = 100 * abs(bar.value) / span
         if width > 0:
             x = zero if bar.value > 0 else zero - width
-            fill = pattern_id(chart_id, 0 if bar.value > 0 else 1)
-            parts.append(
-                f'<rect x="{x:.1f}" y="{top + FONT + 8}" width="{width:.1f}" height="{BAR}" '
-                f'fill="url(#{_attr(fill)})"/>'
-            )
-        # The zero line runs through the bars only, never through the text above them.
-        parts.append(
-            f'<line x1="{zero:.1f}" y1="{top + FONT + 5}" x2="{zero:.1f}" '
-            f'y2="{top + FONT + 11 + BAR}" stroke="{AXIS}" stroke-width="2"/>'
+            shapes.append(_rect(x, width, pattern_id(chart_id, 0 if bar.value > 0 else 1)))
+        # The zero line runs through the bar only, never through the text above it.
+        shapes.append(
+            f'<line x1="{_percent(zero)}" y1="0" x2="{_percent(zero)}" y2="100%" '
+            f'stroke="{AXIS}" stroke-width="2"/>'
         )
-    parts.append("</svg>")
+        parts.append(_row(bar.text, shapes))
+    parts.append("</div>")
     return Markup("".join(parts))

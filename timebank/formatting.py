@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from babel import Locale, dates
 from flask import Flask
-from flask_babel import get_locale, to_user_timezone
+from flask_babel import format_number, get_locale, to_user_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -34,6 +34,14 @@ RECORD_STATUS_LABELS = {
     "confirmed": _l("Confirmed"),
     "rejected": _l("Rejected"),
     "disputed": _l("In dispute"),
+}
+
+# a big report's file (timebank/export_models.ExportStatus)
+EXPORT_STATUS_LABELS = {
+    "queued": _l("Waiting to start"),
+    "running": _l("Being written"),
+    "done": _l("Ready to download"),
+    "failed": _l("Could not be written"),
 }
 
 
@@ -107,3 +115,5 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(record_status_label, "record_status")
     app.add_template_filter(category_label, "category")
     app.add_template_filter(visit_note, "visit_note")
+    app.add_template_filter(format_number, "number")  # 1,000,000 / 1,000,000
+    app.add_template_filter(lambda code: label(EXPORT_STATUS_LABELS, code), "export_status")

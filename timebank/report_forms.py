@@ -1,6 +1,8 @@
 """Forms for the figures and reports pages: dates and choices read from the query string.
 
-Nothing here changes anything, so the forms carry no CSRF token and travel by GET.
+Nothing here changes anything, so the forms carry no CSRF token and travel by GET
+(asking the worker to write a big export posts ExportForm's fields, and the app's
+CSRF protection checks that post's token).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from form_limits import PERIOD
+from timebank.reports import REPORT_LABELS
 
 
 class PeriodForm(FlaskForm):
@@ -32,11 +35,7 @@ class ExportForm(PeriodForm):
 
     report = SelectField(
         _l("Report"),
-        choices=[
-            SelectChoice("visits", _l("Visits")),
-            SelectChoice("transfers", _l("Transfers")),
-            SelectChoice("members", _l("Members and balances (as of today)")),
-        ],
+        choices=[SelectChoice(code, label) for code, label in REPORT_LABELS.items()],
         validators=[DataRequired(_l("Choose a report."))],
     )
 

@@ -32,8 +32,16 @@ from timebank.charts import Bar, Series, bar_chart, stacked_bar_chart
 from timebank.clock import local_today
 from timebank.figures import BAND_LABELS, Figures, figures_for, figures_scope, first_of_month
 from timebank.formatting import format_minutes
+from timebank.report_exports import recent_exports, report_file_name
 from timebank.report_forms import CertificateLookupForm, ExportForm, PeriodForm
-from timebank.reports import ReportPeriod, certificate_for, export_report
+from timebank.reports import (
+    REPORT_LABELS,
+    ReportPeriod,
+    ReportTooLarge,
+    certificate_for,
+    export_report,
+)
+from views_common import form_errors
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -54,12 +62,8 @@ def default_period(today: date) -> ReportPeriod:
     return ReportPeriod(first_of_month(today, 11), today)
 
 
-def _period(form: PeriodForm, default: ReportPeriod) -> ReportPeriod:
+def chosen_period(form: PeriodForm, default: ReportPeriod) -> ReportPeriod:
     return ReportPeriod(form.start.data or default.start, form.end.data or default.end)
-
-
-def _form_errors(form) -> str:
-    return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
 def monthly_chart(figures: Figures) -> Markup:
@@ -122,6 +126,8 @@ def index():
         export_form=ExportForm(formdata=None, start=period.start, end=period.end),
         lookup_form=CertificateLookupForm(formdata=None, start=date(today.year, 1, 1), end=today),
         may_report=current_user.is_coordinator,
+        exports=recent_exports(current_user) if current_user.is_coordinator else [],
+        report_labels=REPORT_LABELS,
     )
 
 
@@ -133,7 +139,7 @@ def figures():
     status = 200
     period = default_period(today)
     if form.validate():
-        period = _period(form, period)
+        period = chosen_period(form, period)
     else:
         status = 400
     shown = figures_for(current_user, today=today, served_from=period.start, served_to=period.end)
@@ -154,11 +160,21 @@ def export():
     figures_scope(current_user)  # members are refused before the form is read
     form = ExportForm(formdata=request.args)
     if not form.validate():
-        return render_template("error.html", status=400, message=_form_errors(form)), 400
+        return render_template("error.html", status=400, message=form_errors(form)), 400
     today = local_today()
-    period = _period(form, default_period(today))
-    chunks = export_report(form.report.data, by=current_user, period=period, today=today)
-    filename = f"linli-{form.report.data}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
+    period = chosen_period(form, default_period(today))
+    try:
+        chunks = export_report(form.report.data, by=current_user, period=period, today=today)
+    except ReportTooLarge as too_large:
+        # too long for one request: offer to have the worker write it to a file
+        return render_template(
+            "timebank/reports/export_large.html",
+            form=form,
+            period=period,
+            rows=too_large.rows,
+            report_label=REPORT_LABELS[form.report.data],
+        )
+    filename = report_file_name(form.report.data, period)
     return Response(
         stream_with_context(chunks),
         mimetype="text/csv",
@@ -173,7 +189,7 @@ def find_certificate():
         abort(403)
     form = CertificateLookupForm(formdata=request.args)
     if not form.validate():
-        return render_template("error.html", status=400, message=_form_errors(form)), 400
+        return render_template("error.html", status=400, message=form_errors(form)), 400
     volunteer = member_for(current_user, find_in_street(current_user, form.volunteer.data).id)
     args = {k: getattr(form, k).data.isoformat() for k in ("start", "end") if getattr(form, k).data}
     return redirect(url_for("reports.certificate", user_id=volunteer.id, **args))
@@ -185,8 +201,8 @@ def certificate(user_id: int):
     today = local_today()
     form = PeriodForm(formdata=request.args)
     if not form.validate():
-        return render_template("error.html", status=400, message=_form_errors(form)), 400
-    period = _period(form, ReportPeriod(date(today.year, 1, 1), today))
+        return render_template("error.html", status=400, message=form_errors(form)), 400
+    period = chosen_period(form, ReportPeriod(date(today.year, 1, 1), today))
     shown = certificate_for(user_id, by=current_user, period=period, today=today)
     form.start.data, form.end.data = period.start, period.end
     return render_template("timebank/reports/certificate.html", certificate=shown, form=form)

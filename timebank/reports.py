@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import format_datetime
+from flask import current_app
+from flask_babel import format_datetime, format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -32,11 +33,32 @@ from timebank.models import Account, AccountKind, RecordStatus, ServiceRecord, T
 from timebank.statements import hours_value, local_day_start_utc
 
 CSV_BATCH = 500
-REPORTS = ("visits", "transfers", "members")
+# the reports for funders, by code, in the order the form offers them
+REPORT_LABELS = {
+    "visits": _l("Visits"),
+    "transfers": _l("Transfers"),
+    "members": _l("Members and balances (as of today)"),
+}
+REPORTS = tuple(REPORT_LABELS)
 
 
 class InvalidReportPeriod(TimebankError):
     """The period's dates are missing or in the wrong order."""
+
+
+class ReportTooLarge(TimebankError):
+    """More rows than one request streams: the report is written to a file by the worker."""
+
+    http_status = 413
+
+    def __init__(self, rows: int) -> None:
+        super().__init__(
+            _l(
+                "This report has %(rows)s rows, too many to download at once.",
+                rows=format_number(rows),
+            )
+        )
+        self.rows = rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,38 +96,42 @@ def decision_method(
     return str(CONFIRMATION_METHOD_LABELS["family"])
 
 
+def _visits_in(query, recipient, community_ids: list[int], period: ReportPeriod):
+    """``query`` narrowed to the visits of the period to people of ``community_ids``."""
+    return query.join(recipient, recipient.id == ServiceRecord.recipient_id).where(
+        recipient.community_id.in_(community_ids),
+        ServiceRecord.service_date >= period.start,
+        ServiceRecord.service_date <= period.end,
+    )
+
+
 def _visit_rows(community_ids: list[int], period: ReportPeriod) -> Iterator[list]:
     volunteer, recipient = aliased(User), aliased(User)
     entered, entered_for = aliased(User), aliased(User)
     decider = aliased(User)
+    columns = select(
+        ServiceRecord.id,
+        ServiceRecord.service_date,
+        ServiceRecord.category,
+        ServiceRecord.minutes,
+        ServiceRecord.status,
+        volunteer.display_name,
+        recipient.display_name,
+        Community.name,
+        entered.display_name,
+        entered_for.display_name,
+        decider.display_name,
+        decider.role,
+        ServiceRecord.decided_on_behalf_of_id,
+        ServiceRecord.confirmation_method,
+    ).select_from(ServiceRecord)
     query = (
-        select(
-            ServiceRecord.id,
-            ServiceRecord.service_date,
-            ServiceRecord.category,
-            ServiceRecord.minutes,
-            ServiceRecord.status,
-            volunteer.display_name,
-            recipient.display_name,
-            Community.name,
-            entered.display_name,
-            entered_for.display_name,
-            decider.display_name,
-            decider.role,
-            ServiceRecord.decided_on_behalf_of_id,
-            ServiceRecord.confirmation_method,
-        )
+        _visits_in(columns, recipient, community_ids, period)
         .join(volunteer, volunteer.id == ServiceRecord.volunteer_id)
-        .join(recipient, recipient.id == ServiceRecord.recipient_id)
         .join(Community, Community.id == recipient.community_id)
         .join(entered, entered.id == ServiceRecord.entered_by_id)
         .outerjoin(entered_for, entered_for.id == ServiceRecord.on_behalf_of_id)
         .outerjoin(decider, decider.id == ServiceRecord.decided_by_id)
-        .where(
-            recipient.community_id.in_(community_ids),
-            ServiceRecord.service_date >= period.start,
-            ServiceRecord.service_date <= period.end,
-        )
         .order_by(ServiceRecord.service_date, ServiceRecord.id)
         .execution_options(yield_per=CSV_BATCH)
     )
@@ -153,41 +179,48 @@ def _account_label(kind: str, holder: str | None, community: str) -> str:
     return _("%(community)s guarantee account", community=community)
 
 
+def _transfers_in(query, source, target, community_ids: list[int], period: ReportPeriod):
+    """``query`` narrowed to the period's transfers with either side in ``community_ids``."""
+    return (
+        query.join(source, source.id == Transfer.from_account_id)
+        .join(target, target.id == Transfer.to_account_id)
+        .where(
+            or_(source.community_id.in_(community_ids), target.community_id.in_(community_ids)),
+            Transfer.created_at >= local_day_start_utc(period.start),
+            Transfer.created_at < local_day_start_utc(period.end + timedelta(days=1)),
+        )
+    )
+
+
 def _transfer_rows(community_ids: list[int], period: ReportPeriod) -> Iterator[list]:
     source, target = aliased(Account), aliased(Account)
     source_user, target_user = aliased(User), aliased(User)
     source_place, target_place = aliased(Community), aliased(Community)
     entered, entered_for = aliased(User), aliased(User)
+    columns = select(
+        Transfer.id,
+        Transfer.created_at,
+        Transfer.kind,
+        source.kind,
+        source_user.display_name,
+        source_place.name,
+        target.kind,
+        target_user.display_name,
+        target_place.name,
+        Transfer.amount_minutes,
+        Transfer.memo,
+        entered.display_name,
+        entered_for.display_name,
+        Transfer.reverses_id,
+    ).select_from(Transfer)
     query = (
-        select(
-            Transfer.id,
-            Transfer.created_at,
-            Transfer.kind,
-            source.kind,
-            source_user.display_name,
-            source_place.name,
-            target.kind,
-            target_user.display_name,
-            target_place.name,
-            Transfer.amount_minutes,
-            Transfer.memo,
-            entered.display_name,
-            entered_for.display_name,
-            Transfer.reverses_id,
-        )
-        .join(source, source.id == Transfer.from_account_id)
-        .join(target, target.id == Transfer.to_account_id)
+        _transfers_in(columns, source, target, community_ids, period)
         .join(source_place, source_place.id == source.community_id)
         .join(target_place, target_place.id == target.community_id)
         .outerjoin(source_user, source_user.id == source.user_id)
         .outerjoin(target_user, target_user.id == target.user_id)
         .outerjoin(entered, entered.id == Transfer.entered_by_id)
         .outerjoin(entered_for, entered_for.id == Transfer.on_behalf_of_id)
-        .where(
-            or_(source.community_id.in_(community_ids), target.community_id.in_(community_ids)),
-            Transfer.created_at >= local_day_start_utc(period.start),
-            Transfer.created_at < local_day_start_utc(period.end + timedelta(days=1)),
-        )
         .order_by(Transfer.id)
         .execution_options(yield_per=CSV_BATCH)
     )
@@ -225,25 +258,29 @@ def _transfer_header() -> list[str]:
     ]
 
 
+def _members_in(query, community_ids: list[int]):
+    """``query`` narrowed to the active members (with their account) of ``community_ids``."""
+    return query.join(Account, Account.user_id == User.id).where(
+        User.community_id.in_(community_ids),
+        User.role == Role.MEMBER,
+        User.is_active_member.is_(True),
+    )
+
+
 def _member_rows(community_ids: list[int], as_of: date) -> Iterator[list]:
     band = age_band(User.birth_date, as_of)
+    columns = select(
+        User.id,
+        User.display_name,
+        band,
+        Community.name,
+        User.is_volunteer,
+        User.is_priority,
+        Account.balance_minutes,
+    ).select_from(User)
     query = (
-        select(
-            User.id,
-            User.display_name,
-            band,
-            Community.name,
-            User.is_volunteer,
-            User.is_priority,
-            Account.balance_minutes,
-        )
+        _members_in(columns, community_ids)
         .join(Community, Community.id == User.community_id)
-        .join(Account, Account.user_id == User.id)
-        .where(
-            User.community_id.in_(community_ids),
-            User.role == Role.MEMBER,
-            User.is_active_member.is_(True),
-        )
         .order_by(Community.name, User.display_name, User.id)
         .execution_options(yield_per=CSV_BATCH)
     )
@@ -274,22 +311,67 @@ def _member_header() -> list[str]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class ReportTable:
+    """A report's header and its rows, read as they are iterated."""
+
+    header: list[str]
+    rows: Iterator[list]
+
+
+def report_size(report: str, community_ids: list[int], period: ReportPeriod) -> int:
+    """How many rows ``report`` has for ``community_ids`` and ``period`` (one count query)."""
+    if report == "visits":
+        query = _visits_in(
+            select(func.count()).select_from(ServiceRecord), aliased(User), community_ids, period
+        )
+    elif report == "transfers":
+        query = _transfers_in(
+            select(func.count()).select_from(Transfer),
+            aliased(Account),
+            aliased(Account),
+            community_ids,
+            period,
+        )
+    else:
+        query = _members_in(select(func.count()).select_from(User), community_ids)
+    return int(db.session.scalar(query) or 0)
+
+
+def report_table(
+    report: str, community_ids: list[int], period: ReportPeriod, as_of: date
+) -> ReportTable:
+    """The header and rows of ``report`` ("visits", "transfers" or "members").
+
+    Members are listed as of ``as_of`` whatever the period. Raises ValueError for
+    an unknown report.
+    """
+    if report == "visits":
+        return ReportTable(_visit_header(), _visit_rows(community_ids, period))
+    if report == "transfers":
+        return ReportTable(_transfer_header(), _transfer_rows(community_ids, period))
+    if report == "members":
+        return ReportTable(_member_header(), _member_rows(community_ids, as_of))
+    raise ValueError(report)
+
+
 def export_report(report: str, *, by: User, period: ReportPeriod, today: date) -> Iterator[str]:
     """The ``report`` ("visits", "transfers" or "members") for ``by``'s scope as CSV chunks.
 
     Members are listed as of ``today`` whatever the period. Checks happen now,
-    before the first chunk: raises NotAllowed, InvalidReportPeriod, and
-    ValueError for an unknown report.
+    before the first chunk: raises NotAllowed, InvalidReportPeriod,
+    ReportTooLarge (more rows than one request may stream: the worker writes it,
+    report_exports.request_export), and ValueError for an unknown report.
     """
     if report not in REPORTS:
         raise ValueError(report)
     ids = figures_scope(by).ids
     period.check()
-    if report == "visits":
-        return csv_chunks(_visit_header(), _visit_rows(ids, period))
-    if report == "transfers":
-        return csv_chunks(_transfer_header(), _transfer_rows(ids, period))
-    return csv_chunks(_member_header(), _member_rows(ids, today))
+    rows = report_size(report, ids, period)
+    if rows > current_app.config["EXPORT_STREAM_MAX_ROWS"]:
+        raise ReportTooLarge(rows)
+    table = report_table(report, ids, period, today)
+    return csv_chunks(table.header, table.rows)
 
 
 # --- The volunteer service certificate ----------------------------------------------

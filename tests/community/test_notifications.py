@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 from datetime import time, timedelta
 from types import SimpleNamespace
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask_babel import force_locale, format_date
 from sqlalchemy import func, select, update
 
@@ -29,43 +27,13 @@ from community.outbox import failing_mail, send_outbox
 from community.services import link_family
 from extensions import db
 from tests.jobs.support import run_worker_jobs
+from tests.servers import free_port
 from timebank.clock import local_today
 from timebank.signals import request_posted, request_taken
 from timebank.visit_models import Visit, VisitStatus
 from timebank.visits import confirm_visit, log_visit
 
 pytestmark = pytest.mark.usefixtures("english")
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.received: list = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append(envelope)
-        return "250 OK"
-
-    @property
-    def recipients(self) -> list[str]:
-        return [to for envelope in self.received for to in envelope.rcpt_tos]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(app):
-    """A real SMTP server on 127.0.0.1 that keeps what it receives; the app sends to it."""
-    mailbox = Mailbox()
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    yield mailbox
-    controller.stop()
 
 
 @pytest.fixture

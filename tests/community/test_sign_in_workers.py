@@ -8,14 +8,8 @@ Without Redis the test is skipped locally and fails under CI=true.
 
 from __future__ import annotations
 
-import http.client
 import os
-import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -28,13 +22,12 @@ from app import create_app
 from community.models import Street
 from community.services import create_member, found_community
 from extensions import db
-from tests.conftest import PASSWORD, ROOT, _config
+from tests.conftest import PASSWORD, _config
+from tests.servers import START_TIMEOUT, Browser, free_port, start_gunicorn, stop_gunicorn
 
 # .ci/run points this at the machine's Redis; locally it is the usual address
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-START_TIMEOUT = 30.0
 WRONG = "not-the-password-7"
-TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @pytest.fixture
@@ -82,17 +75,11 @@ def street_file(sqlite_template, tmp_path) -> tuple[str, dict[str, str]]:
     return url, phones
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn(street_file, key_prefix, tmp_path):
     """gunicorn, 2 sync workers, one trusted proxy; yields (port, access log path)."""
     url, _ = street_file
-    port = _free_port()
+    port = free_port()
     access_log = tmp_path / "access.log"
     env = {
         **os.environ,
@@ -105,81 +92,14 @@ def gunicorn(street_file, key_prefix, tmp_path):
         "SIGN_IN_LIMITS_PER_NAME": "5 per minute;20 per hour",
         "SIGN_IN_LIMITS_PER_ADDRESS": "8 per minute",
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            str(access_log),
-            "--access-logformat",
-            "%(p)s %(m)s %(U)s %(s)s",
-            "--log-level",
-            "warning",
-            "app:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    args = ["--workers", "2", "--bind", f"127.0.0.1:{port}", "--access-logfile", str(access_log)]
+    args += ["--access-logformat", "%(p)s %(m)s %(U)s %(s)s", "--log-level", "warning"]
+    process = start_gunicorn([*args, "app:create_app()"], env, ready_path="/login")
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                Browser(port).get("/login")
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start") from None
-                time.sleep(0.2)
-        _wait_for_both_workers(port, access_log, deadline)
+        _wait_for_both_workers(port, access_log, time.monotonic() + START_TIMEOUT)
         yield port, access_log
     finally:
-        # only the gunicorn this test started (its own session: master and workers)
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-
-class Browser:
-    """One visitor: keeps the session cookie, posts the sign-in form with its token,
-    and comes from ``address`` (as the trusted proxy says in X-Forwarded-For)."""
-
-    def __init__(self, port: int, address: str = "198.51.100.1") -> None:
-        self.port, self.address, self.cookie = port, address, ""
-
-    def request(self, method: str, path: str, body: str = "") -> tuple[int, str]:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
-        headers = {"X-Forwarded-For": self.address, "Accept": "text/html"}
-        if self.cookie:
-            headers["Cookie"] = self.cookie
-        if body:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body or None, headers=headers)
-        response = connection.getresponse()
-        page = response.read().decode()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            if header.startswith("session="):
-                self.cookie = header.split(";")[0]
-        connection.close()
-        return response.status, page
-
-    def get(self, path: str) -> tuple[int, str]:
-        return self.request("GET", path)
-
-    def sign_in(self, login: str, password: str) -> int:
-        status, page = self.get("/login")
-        token = TOKEN_RE.search(page).group(1)
-        form = f"login={login}&password={password}&csrf_token={token}"
-        return self.request("POST", "/login", form)[0]
+        stop_gunicorn(process)
 
 
 def _workers_answering(access_log: Path, status: str, method: str = "POST") -> set[str]:

@@ -165,6 +165,7 @@ PRODUCTION = {
     "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://linli@db.example/linli",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "PUBLIC_BASE_URL": "https://linli.example",
+    "EXPORT_DIR": "/var/lib/linli/exports",
 }
 
 

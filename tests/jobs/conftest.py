@@ -4,13 +4,8 @@ worker processes (``flask --app app worker``) started and stopped by the tests."
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import ssl
 import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +13,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.conftest import PG_URL
+from tests.servers import WorkerProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # Tests of one backend's queue: PostgreSQL's (skipped without TEST_DATABASE_URL, which
@@ -30,12 +26,6 @@ ON_POSTGRESQL = pytest.mark.parametrize(
 ON_SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 MAIL_USER = "linli-relay"
 MAIL_PASSWORD = "relay-secret-42"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Relay:
@@ -123,47 +113,6 @@ def tls_relay(app, relay_certificate):
     controller.stop()
 
 
-class WorkerProcess:
-    """``flask --app app worker`` in a process of its own, on the test's database."""
-
-    def __init__(self, database_url: str, **settings: str) -> None:
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret",
-            "WORKER_HEARTBEAT_SECONDS": "1",
-            **settings,
-        }
-        for name in ("MAIL_SERVER", "STRIPE_SECRET_KEY", "REDIS_URL", "LINLI_ENV"):
-            if name not in settings:
-                env.pop(name, None)
-        # a file, not a pipe: a pipe nobody reads could fill and block the worker
-        self.output = tempfile.TemporaryFile()  # noqa: SIM115  (closed in stop())
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "app", "worker", "--concurrency", "2"],
-            cwd=ROOT,
-            env=env,
-            stdout=self.output,
-            stderr=subprocess.STDOUT,
-        )
-
-    def stop(self, sig: int = signal.SIGTERM) -> str:
-        """Stop it (SIGTERM: gracefully) and return what it printed (once; then "")."""
-        if self.output.closed:
-            return ""
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.output.seek(0)
-        output = self.output.read().decode(errors="replace")
-        self.output.close()
-        return output
-
-
 @pytest.fixture
 def start_worker(database_url):
     """start_worker(**settings) -> a running WorkerProcess; every one is stopped at the end."""
@@ -177,24 +126,3 @@ def start_worker(database_url):
     yield start
     for worker in started:
         worker.stop()
-
-
-class PlainMailbox:
-    def __init__(self) -> None:
-        self.received: list = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_plain(app):
-    """A plain SMTP server on 127.0.0.1 (no TLS, no login) the app sends to."""
-    mailbox = PlainMailbox()
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    yield mailbox
-    controller.stop()

@@ -41,15 +41,15 @@ def in_process(app):
 
 
 @ON_SQLITE
-def test_mail_is_handed_to_the_thread_at_commit_and_sent(app, smtp_plain, make_member, in_process):
+def test_mail_is_handed_to_the_thread_at_commit_and_sent(app, smtp, make_member, in_process):
     in_process(periodic=False)  # no sweep: only the job handed over can send it
     daughter = make_member("王小红", age=45)
     daughter.email = "xiaohong@example.com"
     notify(daughter, "low_balance", left=30)
     time.sleep(1.5)  # the worker polls every second: nothing is handed before the commit
-    assert smtp_plain.received == []
+    assert smtp.received == []
     db.session.commit()
-    _wait_until(lambda: len(smtp_plain.received) == 1)
+    _wait_until(lambda: len(smtp.received) == 1)
 
 
 @ON_SQLITE

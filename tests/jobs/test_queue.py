@@ -37,7 +37,7 @@ def _started_events() -> int:
 
 
 @ON_POSTGRESQL
-def test_a_job_enqueued_in_a_rolled_back_transaction_never_runs(app, elder, smtp_plain):
+def test_a_job_enqueued_in_a_rolled_back_transaction_never_runs(app, elder, smtp):
     mail = _queued_mail(elder)
 
     enqueue(SEND_MAIL, outbox_id=mail.id)
@@ -45,7 +45,7 @@ def test_a_job_enqueued_in_a_rolled_back_transaction_never_runs(app, elder, smtp
     assert _jobs() == []
     run_queued_jobs(app)
     assert _started_events() == 0
-    assert smtp_plain.received == []
+    assert smtp.received == []
     db.session.expire_all()
     assert db.session.get(OutboxEmail, mail.id).status == OutboxStatus.PENDING
 
@@ -55,7 +55,7 @@ def test_a_job_enqueued_in_a_rolled_back_transaction_never_runs(app, elder, smtp
     run_queued_jobs(app)
     assert _jobs() == [(SEND_MAIL, "succeeded", {"outbox_id": mail.id})]
     assert _started_events() == 1
-    assert len(smtp_plain.received) == 1
+    assert len(smtp.received) == 1
     assert db.session.get(OutboxEmail, mail.id).status == OutboxStatus.SENT
 
 

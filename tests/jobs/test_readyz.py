@@ -19,7 +19,7 @@ from jobs.models import WorkerHeartbeat
 from jobs.readiness import worker_heartbeat_age
 from jobs.worker import beat
 from tests.conftest import MIGRATIONS, _config
-from tests.jobs.conftest import free_port
+from tests.servers import free_port
 
 
 def _ready(client) -> tuple[int, dict]:

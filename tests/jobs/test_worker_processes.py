@@ -11,7 +11,7 @@ from extensions import db
 from jobs.tasks import PERIODIC
 from tests.jobs.conftest import ON_POSTGRESQL
 
-PERIODIC_NAMES = set(PERIODIC) | {"jobs_prune"}
+PERIODIC_NAMES = set(PERIODIC) | {"jobs_prune", "jobs_retry_stalled"}
 WEEK = 8 * 24 * 3600  # every periodic job has a period that started within the last 8 days
 
 
@@ -78,3 +78,31 @@ def test_a_slow_periodic_job_is_never_overlapped_by_its_next_run(app):
     db.session.commit()
     assert db.session.execute(fetch).scalar() is not None  # the first has finished: now it runs
     db.session.rollback()
+
+
+@ON_POSTGRESQL
+def test_a_job_whose_worker_died_is_run_again_and_frees_its_lock(app, start_worker):
+    """A worker killed mid-job (kill -9, a lost host) leaves its job "doing", holding the
+    periodic job's lock: the next worker's jobs_retry_stalled queues it again and it runs."""
+    dead = db.session.execute(
+        text(
+            "INSERT INTO procrastinate_workers (last_heartbeat) "
+            "VALUES (NOW() - INTERVAL '10 minutes') RETURNING id"
+        )
+    ).scalar()
+    stalled = db.session.execute(
+        text(
+            "INSERT INTO procrastinate_jobs "
+            "(queue_name, task_name, lock, args, status, worker_id, attempts) "
+            "VALUES ('default', 'marketplace_sweep', 'marketplace_sweep', "
+            "'{\"timestamp\": 0}', 'doing', :dead, 1) RETURNING id"
+        ),
+        {"dead": dead},
+    ).scalar()
+    db.session.commit()
+
+    worker = start_worker(JOBS_PERIODIC_MAX_DELAY=str(WEEK), JOBS_STALLED_SECONDS="30")
+    status = f"SELECT status FROM procrastinate_jobs WHERE id = {stalled}"
+    _wait_until(lambda: _rows(status)[0][0] == "succeeded")
+    said = worker.stop()
+    assert "stalled: queued again" in said, said

@@ -182,3 +182,71 @@ def test_the_sweep_commits_each_booking_on_its_own(
     assert "completed 2 booking(s)" in result.output
     # when the second was swept, the first was committed and its capture recorded
     assert seen_elsewhere == [CardStatus.AUTHORISED, CardStatus.CAPTURED]
+
+
+@pytest.fixture
+def stripe_calls(monkeypatch):
+    """Each pay-page call to Stripe, with whether a transaction was open while it ran."""
+    seen: list[tuple[str, bool]] = []
+    for name in (
+        "retrieve_setup_intent",
+        "create_customer",
+        "create_setup_intent",
+        "create_payment_intent",
+    ):
+        real = getattr(card.gateway, name)
+
+        def watched(*args, _name=name, _real=real, **kwargs):
+            seen.append((_name, db.session().in_transaction()))
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(card.gateway, name, watched)
+    return seen
+
+
+def test_the_pay_page_calls_stripe_with_no_transaction_open(
+    book_by_card, localstripe, elder, stripe_calls
+):
+    booking = book_by_card()
+
+    assert paid(booking, localstripe, elder) == CardStatus.AUTHORISED
+
+    called = [name for name, _ in stripe_calls]
+    assert called == [
+        "create_customer",
+        "create_setup_intent",
+        "retrieve_setup_intent",
+        "create_payment_intent",
+    ]
+    assert [name for name, open_ in stripe_calls if open_] == []  # no lock held meanwhile
+    assert db.session.get(Booking, booking.id).status == BookingStatus.REQUESTED
+
+
+def test_a_booking_let_go_while_stripe_held_the_amount_gives_it_back(
+    book_by_card, localstripe, elder, monkeypatch
+):
+    booking = book_by_card()
+    entry = card.start_card_payment(booking, by=elder)
+    db.session.commit()
+    localstripe.enter_card(entry.client_secret)
+    real = card.gateway.create_payment_intent
+
+    def meanwhile_expired(*args, **kwargs):
+        intent = real(*args, **kwargs)
+        # the sweep lets the booking go while Stripe answers (its card row as it was)
+        db.session.execute(
+            Booking.__table__.update()
+            .where(Booking.id == booking.id)
+            .values(status=BookingStatus.EXPIRED)
+        )
+        db.session.commit()
+        return intent
+
+    monkeypatch.setattr(card.gateway, "create_payment_intent", meanwhile_expired)
+
+    assert card.card_authorised(booking) == card.LAPSED
+    db.session.commit()  # the owed cancel is made right after the commit
+    payment = card.card_payment(booking)
+    assert payment.status == CardStatus.CANCELLED and payment.pending_step is None
+    held = localstripe.get(f"/v1/payment_intents/{payment.payment_intent_id}")
+    assert held["status"] == "canceled"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -138,7 +139,7 @@ def test_provider_page_shows_menu_rating_chart_and_meal_menus(
     assert "暂停的项目" not in page
     assert "For children aged 18 to 36 months" in page
     assert "清蒸鲈鱼、米饭" in page and "太远的菜" not in page
-    assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="rating-chart"' in page
+    assert '<div class="chart" id="rating-chart" role="img"' in page
     assert "<caption>Reviews by number of stars</caption>" in page
 
 
@@ -192,3 +193,42 @@ def test_an_individuals_address_is_for_members_only(client, elder, provider, mak
     assert provider.address in company
     login(client, elder)
     assert "十全街88号3楼" in client.get(f"/market/providers/{person.id}").get_data(as_text=True)
+
+
+def phone_link(client, provider) -> str | None:
+    page = client.get(f"/market/providers/{provider.id}").get_data(as_text=True)
+    found = re.search(r'<a class="button" href="tel:(\d+)" data-testid="provider-phone">', page)
+    return found.group(1) if found else None
+
+
+def test_a_companys_phone_is_a_tap_to_call_link_for_members_not_visitors(client, elder, provider):
+    db.session.commit()
+    assert phone_link(client, provider) is None
+    login(client, elder)
+    assert phone_link(client, provider) == provider.contact_phone
+
+
+def test_an_individuals_phone_is_for_those_who_may_open_a_booking_of_theirs(
+    app,
+    client,
+    elder,
+    volunteer,
+    coordinator,
+    provider_owner,
+    make_provider,
+    make_item,
+    make_booking,
+):
+    person = make_provider("张阿姨钟点工")
+    person.kind = "individual"
+    make_booking(make_item(person), elder, status="accepted")
+    db.session.commit()
+    for who, sees in (
+        (volunteer, False),
+        (elder, True),
+        (provider_owner, True),
+        (coordinator, True),
+    ):
+        other = app.test_client()
+        login(other, who)
+        assert (phone_link(other, person) is not None) is sees, who.display_name

@@ -75,6 +75,10 @@ def asked_for_offer(scene) -> dict:
     return need_form(scene) | {"category": ""}
 
 
+def export_form(scene) -> dict:
+    return {"report": "transfers", "start": TODAY.isoformat(), "end": TODAY.isoformat()}
+
+
 def offer_form(scene) -> dict:
     return {"category": "repairs", "weekdays": ["1", "4"]}
 
@@ -282,6 +286,10 @@ ROWS = [
     get("/reports/export.csv?report=visits", only(STAFF, 200)),
     get("/reports/export.csv?report=transfers", only(STAFF, 200)),
     get("/reports/export.csv?report=members", only(STAFF, 200)),
+    post("/reports/exports/", only(STAFF, 303), export_form),
+    # the coordinator's own big export: nobody else's to see, not even the street admin's
+    get("/reports/exports/{coordinator_export}", only({"coordinator"}, 200, 404)),
+    get("/reports/exports/{coordinator_export}/file", only({"coordinator"}, 200, 404)),
     get("/reports/certificate?volunteer={volunteer}", only(COORDINATORS, 302) | FAR_NOT_FOUND),
     get("/reports/certificates/{volunteer}", only(DOERS, 200)),
     # the coordinator's desk (/desk)

@@ -19,6 +19,8 @@ from timebank.care_plans import PlanDetails, create_plan
 from timebank.clock import local_today
 from timebank.group_sessions import log_group_session
 from timebank.offers import OfferDetails, publish_offer
+from timebank.report_exports import request_export, write_export
+from timebank.reports import ReportPeriod
 from timebank.requests import Need, approve_take, post_request, take_request
 from timebank.scheduling import check_in, check_out, schedule_visit
 from timebank.transfers import donate_hours
@@ -175,6 +177,20 @@ def _carded_elder(scene):
     return scene.people["elder"]
 
 
+def _coordinator_export(scene) -> int:
+    """The coordinator's export of today's transfers, written to its file."""
+    export = request_export(
+        "transfers",
+        by=scene.people["coordinator"],
+        period=ReportPeriod(TODAY, TODAY),
+        today=TODAY,
+    )
+    export_id = export.id
+    db.session.commit()
+    write_export(export_id)
+    return export_id
+
+
 BUILDERS: dict[str, Callable] = {
     "open": lambda scene: _posted(scene, private_notes=OPEN_NOTE),
     "taken": lambda scene: _taken(scene, private_notes=TAKEN_NOTE),
@@ -201,6 +217,7 @@ BUILDERS: dict[str, Callable] = {
     "session": _group_session,
     "transfer": _donation,
     "disputed": lambda scene: disputed_visit(scene.people["volunteer"], scene.people["elder"]),
+    "coordinator_export": _coordinator_export,
     "priority_elder": lambda scene: scene.make_member("孙奶奶", age=88, is_priority=True),
     # community B's records, for B's coordinator (and the street admin) and not A's
     "b_transfer": lambda scene: _donation(scene, _b(scene, "b_volunteer")),

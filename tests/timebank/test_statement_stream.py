@@ -14,10 +14,6 @@ import csv
 import http.client
 import io
 import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import timedelta
 
 import pytest
@@ -25,12 +21,11 @@ from sqlalchemy import insert, update
 
 from community.models import utcnow
 from extensions import db
-from tests.community.test_sign_in_workers import Browser, _free_port
-from tests.conftest import PASSWORD, ROOT
+from tests.conftest import PASSWORD
+from tests.servers import Browser, free_port, start_gunicorn, stop_gunicorn
 from timebank.accounts import community_account, member_account
 from timebank.models import Account, AccountKind, Transfer, TransferKind
 
-START_TIMEOUT = 30.0
 MANY = {"postgresql": 100_000, "sqlite": 20_000}
 
 
@@ -68,8 +63,9 @@ def bulk_statement(account_id: int, other_id: int, count: int) -> list[int]:
     return afters
 
 
-def start_gunicorn(database_url: str, target: str):
-    port = _free_port()
+def serve(database_url: str, target: str):
+    """gunicorn with one worker serving ``target``; (process, port)."""
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -77,34 +73,9 @@ def start_gunicorn(database_url: str, target: str):
         "LINLI_ENV": "development",
     }
     env.pop("REDIS_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "1", "--timeout", "300"]
-        + ["--bind", f"127.0.0.1:{port}", "--log-level", "critical", target],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        try:
-            Browser(port).get("/login")
-            return process, port
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                stop(process)
-                raise RuntimeError("gunicorn did not start") from None
-            time.sleep(0.2)
-
-
-def stop(process) -> None:
-    """Stop the gunicorn this test started (its own session: master and workers)."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    args = ["--workers", "1", "--timeout", "300", "--bind", f"127.0.0.1:{port}"]
+    args += ["--log-level", "critical", target]
+    return start_gunicorn(args, env, ready_path="/login"), port
 
 
 @pytest.fixture
@@ -128,13 +99,13 @@ def download(port: int, phone: str) -> http.client.HTTPResponse:
 def test_every_row_of_a_long_statement_arrives(app, backend, database_url, holder):
     member, account, guarantee = holder
     afters = bulk_statement(account, guarantee, MANY[backend])
-    process, port = start_gunicorn(database_url, "app:create_app()")
+    process, port = serve(database_url, "app:create_app()")
     try:
         response = download(port, member)
         assert response.status == 200
         body = response.read().decode("utf-8-sig")
     finally:
-        stop(process)
+        stop_gunicorn(process)
     header, *rows = list(csv.reader(io.StringIO(body)))
     balance_col, entry_col = 7, 10  # "Balance after (minutes)", "Entry number" (in Chinese)
     assert len(header) == 11
@@ -147,7 +118,7 @@ def test_every_row_of_a_long_statement_arrives(app, backend, database_url, holde
 def test_a_download_that_fails_half_way_is_a_broken_transfer(app, database_url, holder):
     member, account, guarantee = holder
     bulk_statement(account, guarantee, 2_000)  # four batches of 500: the third fails
-    process, port = start_gunicorn(database_url, "tests.timebank.broken_stream_app:app")
+    process, port = serve(database_url, "tests.timebank.broken_stream_app:app")
     try:
         response = download(port, member)
         assert response.status == 200  # sent with the header, before the first row
@@ -157,5 +128,5 @@ def test_a_download_that_fails_half_way_is_a_broken_transfer(app, database_url, 
             response.read()
         received = broken.value.partial.decode("utf-8-sig")
     finally:
-        stop(process)
+        stop_gunicorn(process)
     assert 1 + 500 <= received.count("\n") < 1 + 2_000  # some rows, never all of them
