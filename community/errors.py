@@ -27,3 +27,30 @@ class MemberNotFound(CommunityError):
 
 class InvalidMember(CommunityError):
     """A phone number, username or birth date that cannot be right."""
+
+
+class PossibleDuplicate(CommunityError):
+    """The new member may already have an account in the actor's reach.
+
+    ``matches`` are community.services.LikelyDuplicate rows naming whom and why. Only a
+    match by name and birth date may be overridden ("this is a different person"); one
+    phone number is never two members'.
+    """
+
+    http_status = 409
+
+    def __init__(self, matches: list) -> None:
+        self.matches = matches
+        self.phone_taken = any(match.same_phone for match in matches)
+        if self.phone_taken:
+            message = _l(
+                "This phone number is already a member's. One phone number belongs to one "
+                "member: open their page, or enter another number or none."
+            )
+        else:
+            message = _l(
+                "Someone with this name and birth date already has an account. Open their "
+                "page to check. If this is a different person, tick the box and open the "
+                "account again."
+            )
+        super().__init__(message)

@@ -62,6 +62,10 @@ class NewMemberForm(FlaskForm):
     is_volunteer = BooleanField(_l("Volunteer"))
     is_priority = BooleanField(_l("Priority elder (living alone, disabled or low income)"))
     has_hardship = BooleanField(_l("In hardship (may spend hours from a younger age)"))
+    # shown with a warning of a likely duplicate (community.services.likely_duplicates)
+    different_person = BooleanField(
+        _l("I have checked: this is a different person. Open a new account anyway.")
+    )
 
 
 class MemberFlagsForm(FlaskForm):

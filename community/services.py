@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from community import audit
 from community.audit import Action
-from community.errors import InvalidMember, MemberNotFound, NotPermitted
+from community.errors import InvalidMember, MemberNotFound, NotPermitted, PossibleDuplicate
 from community.models import Community, FamilyLink, LinkStatus, Role, User, normalise_phone, utcnow
 from community.passwords import check_new_password
 from community.reach import coordinated_members, coordinates, coordinates_community, same_street
@@ -51,13 +52,72 @@ def search_members(actor: User, query: str, limit: int = 50) -> list[User]:
     return list(db.session.scalars(statement.order_by(User.display_name).limit(limit)))
 
 
+@dataclass(frozen=True, slots=True)
+class LikelyDuplicate:
+    """A member who may be the person about to be added, and why."""
+
+    member: User
+    same_name_and_birth_date: bool
+    same_phone: bool
+
+
+def _without_spaces(column) -> ColumnElement[str]:
+    return func.replace(func.replace(column, " ", ""), "\u3000", "")
+
+
+def likely_duplicates(
+    by: User, *, display_name: str, birth_date: date | None, phone: str | None
+) -> list[LikelyDuplicate]:
+    """Members of the communities ``by`` coordinates who may be the person about to be
+    added: the same name (spaces aside) and birth date, or the same phone number.
+
+    Members out of ``by``'s reach are never named (a phone number of theirs is refused by
+    create_member without saying whose). Raises NotPermitted for a member who coordinates
+    nothing.
+    """
+    name = "".join((display_name or "").split())
+    phone = normalise_phone(phone) if phone else None
+    conditions = []
+    if name and birth_date is not None:
+        conditions.append(
+            (_without_spaces(User.display_name) == name) & (User.birth_date == birth_date)
+        )
+    if phone:
+        conditions.append(User.phone == phone)
+    if not conditions:
+        return []
+    found = db.session.scalars(
+        _members_coordinated_by(by).where(or_(*conditions)).order_by(User.id).limit(10)
+    )
+    return [
+        LikelyDuplicate(
+            member,
+            same_name_and_birth_date=bool(
+                birth_date is not None
+                and member.birth_date == birth_date
+                and "".join(member.display_name.split()) == name
+            ),
+            same_phone=bool(phone) and member.phone == phone,
+        )
+        for member in found
+    ]
+
+
 def _check_new_member(phone: str | None, username: str | None, birth_date: date | None) -> None:
+    _check_member_formats(phone, username, birth_date)
+    _check_logins_free(phone, username)
+
+
+def _check_member_formats(phone: str | None, username: str | None, birth_date: date | None) -> None:
     if phone and not PHONE_RE.match(phone):
         raise InvalidMember(_l("A mobile number has 11 digits and starts with 1."))
     if username and not USERNAME_RE.match(username):
         raise InvalidMember(_l("A username is 3 to 40 letters or digits and starts with a letter."))
     if birth_date and not (date(1900, 1, 1) <= birth_date <= date.today()):
         raise InvalidMember(_l("That birth date cannot be right."))
+
+
+def _check_logins_free(phone: str | None, username: str | None) -> None:
     if phone and db.session.scalar(select(User.id).where(User.phone == phone)):
         raise InvalidMember(_l("Someone already uses this phone number."))
     if username and db.session.scalar(select(User.id).where(User.username == username)):
@@ -77,14 +137,18 @@ def create_member(
     is_volunteer: bool = False,
     is_priority: bool = False,
     has_hardship: bool = False,
+    different_person: bool = False,
 ) -> User:
     """Create a member of ``community`` (with an hour account, via member_joined).
 
     ``by`` is the coordinator creating the account (None for the CLI and
     self-registration; a coordinator's is recorded in the audit log as
     MEMBER_CREATED). Elders without a phone get neither phone nor password.
-    Raises NotPermitted and InvalidMember (WeakPassword for a password that
-    community.passwords refuses).
+    A coordinator is stopped by a likely duplicate in their reach (see
+    likely_duplicates): one of the same name and birth date only until they say it is
+    a ``different_person`` (recorded in the audit entry), one of the same phone always.
+    Raises NotPermitted, PossibleDuplicate and InvalidMember (WeakPassword for a
+    password that community.passwords refuses).
     """
     if by is not None:
         if not coordinates_community(by, community):
@@ -96,7 +160,15 @@ def create_member(
         raise InvalidMember(_l("Enter the member's name."))
     phone = normalise_phone(phone) if phone else None
     username = (username or "").strip() or None
-    _check_new_member(phone, username, birth_date)
+    _check_member_formats(phone, username, birth_date)
+    similar: list[LikelyDuplicate] = []
+    if by is not None:
+        similar = likely_duplicates(
+            by, display_name=display_name, birth_date=birth_date, phone=phone
+        )
+        if any(m.same_phone for m in similar) or (similar and not different_person):
+            raise PossibleDuplicate(similar)
+    _check_logins_free(phone, username)
     if password is not None:
         check_new_password(password, login_names=(phone, username))
     if password and not (phone or username):
@@ -124,7 +196,9 @@ def create_member(
             actor=by,
             subject=user,
             target=f"user:{user.id}",
-            after=_member_facts(user) | {"role": user.role, "signs_in": bool(password)},
+            after=_member_facts(user)
+            | {"role": user.role, "signs_in": bool(password)}
+            | ({"different_from": [m.member.id for m in similar]} if similar else {}),
         )
     return user
 

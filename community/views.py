@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 
 from community.account_admin import account_state
 from community.account_forms import ConfirmForm
+from community.errors import PossibleDuplicate
 from community.forms import FamilyLinkForm, MemberFlagsForm, NewMemberForm
 from community.large_text import device_wants_large_text, remember_on_device, set_large_text
 from community.models import FamilyLink
@@ -92,6 +93,7 @@ def new_member():
     _coordinators_only()
     form = NewMemberForm()
     status = 200
+    duplicates = None
     if form.validate_on_submit():
         try:
             member = create_member(
@@ -105,7 +107,12 @@ def new_member():
                 is_volunteer=form.is_volunteer.data,
                 is_priority=form.is_priority.data,
                 has_hardship=form.has_hardship.data,
+                different_person=form.different_person.data,
             )
+        except PossibleDuplicate as error:
+            # shown on the form itself, naming whom, with the box to tick if it may be ticked
+            db.session.rollback()
+            duplicates, status = error, error.http_status
         except DomainError as error:
             status = refuse(error)
         else:
@@ -114,7 +121,8 @@ def new_member():
             return redirect(url_for("community.member", user_id=member.id))
     elif form.errors:
         status = 400
-    return render_template("community/new_member.html", form=form), status
+    page = render_template("community/new_member.html", form=form, duplicates=duplicates)
+    return page, status
 
 
 @bp.get("/members/<int:user_id>")
