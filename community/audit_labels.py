@@ -95,6 +95,14 @@ FIELD_LABELS = {
     "boxes": _l("Codes on the card"),
     "boxes_left": _l("Codes not yet used"),
     "large_text": _l("Large text (elder mode)"),
+    # a provider decision (PROVIDER_DECIDED) and the checks in person made before it
+    "decision": _l("Decision"),
+    "licence_number": _l("Licence number read on the licence"),
+    "licence_seen": _l("Licence seen"),
+    "health_certificates_seen": _l("Staff health certificates seen"),
+    "premises_checked": _l("Premises checked"),
+    # a member added although others of the same name and birth date exist (their numbers)
+    "different_from": _l("A different person from members (same name and birth date)"),
 }
 
 # what a coordinator did on a member's behalf: the "did" (time bank) and "step"

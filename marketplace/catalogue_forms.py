@@ -216,3 +216,18 @@ class ReasonForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """Only the CSRF token: pausing, resuming, verifying need no input."""
+
+
+class ChecksForm(FlaskForm):
+    """Verifying or reinstating: the checks in person a childcare or meal provider needs
+    (marketplace.provider_checks decides whether they are needed and if they are right)."""
+
+    licence_number = StringField(
+        _l("Licence number, as printed on the licence"),
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    licence_seen = BooleanField(_l("I saw the licence itself, and it is valid"))
+    health_certificates_seen = BooleanField(
+        _l("I saw a valid health certificate for each member of staff")
+    )
+    premises_checked = BooleanField(_l("I checked the premises (kitchen or rooms) in person"))

@@ -18,10 +18,11 @@ from wtforms import SelectChoice
 from community.models import Community, User
 from errors import DomainError
 from extensions import db
-from marketplace import menu, providers, schedule
+from marketplace import menu, provider_checks, providers, schedule
 from marketplace.catalogue_forms import (
     ActionForm,
     ApplyForm,
+    ChecksForm,
     ExceptionForm,
     ItemForm,
     MealMenuForm,
@@ -31,7 +32,7 @@ from marketplace.catalogue_forms import (
     category_choices,
 )
 from marketplace.clock import local_today
-from marketplace.errors import NotFound
+from marketplace.errors import InvalidInput, NotFound
 from marketplace.models import Provider, ServiceCategory
 from views_common import commit, refuse
 
@@ -412,12 +413,22 @@ def applications():
     return render_template("marketplace/catalogue/applications.html", queues=queues)
 
 
-def _render_review(provider: Provider, form: ReasonForm | None = None, status: int = 200):
+def _render_review(
+    provider: Provider,
+    form: ReasonForm | None = None,
+    status: int = 200,
+    checks_form: ChecksForm | None = None,
+    checks_error: str = "",
+):
     page = render_template(
         "marketplace/catalogue/review.html",
         provider=provider,
         items=menu.menu_items(provider.id),
         reason_form=form or ReasonForm(formdata=None),
+        checks_form=checks_form or ChecksForm(formdata=None),
+        checks_error=checks_error,  # said again beside the checklist, where the eye is
+        needs_checks=provider_checks.needs_checks(provider),
+        latest_check=provider_checks.latest_check(provider),
         own=providers.runs_own(_me(), provider),
     )
     return page, status
@@ -429,33 +440,48 @@ def review(provider_id: int):
     return _render_review(providers.provider_for_review(provider_id, by=_me()))
 
 
+# action → (service, what its form asks: a reason, or the checks in person)
 DECISIONS = {
-    "verify": (providers.verify_provider, False),
-    "reject": (providers.reject_provider, True),
-    "suspend": (providers.suspend_provider, True),
-    "reinstate": (providers.reinstate_provider, False),
+    "verify": (providers.verify_provider, "checks"),
+    "reject": (providers.reject_provider, "reason"),
+    "suspend": (providers.suspend_provider, "reason"),
+    "reinstate": (providers.reinstate_provider, "checks"),
 }
+
+
+def _checks(form: ChecksForm) -> provider_checks.ProviderChecks:
+    return provider_checks.ProviderChecks(
+        licence_number=form.licence_number.data or "",
+        licence_seen=bool(form.licence_seen.data),
+        health_certificates_seen=bool(form.health_certificates_seen.data),
+        premises_checked=bool(form.premises_checked.data),
+    )
 
 
 @bp.post("/review/<int:provider_id>/<action>")
 def decide(provider_id: int, action: str):
-    """verify, reject (reason), suspend (reason) or reinstate a provider."""
+    """verify (checks), reject (reason), suspend (reason) or reinstate (checks) a provider."""
     if action not in DECISIONS:
         raise NotFound()
     provider = providers.provider_for_review(provider_id, by=_me())
-    decision, needs_reason = DECISIONS[action]
-    form = ReasonForm() if needs_reason else ActionForm()
+    decision, asks = DECISIONS[action]
+    form = ReasonForm() if asks == "reason" else ChecksForm()
+    shown = {
+        "form": form if asks == "reason" else None,
+        "checks_form": form if asks == "checks" else None,
+    }
     if not form.validate():
-        return _render_review(provider, form if needs_reason else None, 400)
+        return _render_review(provider, status=400, **shown)
     try:
-        if needs_reason:
+        if asks == "reason":
             decision(provider.id, by=_me(), reason=form.reason.data)
         else:
-            decision(provider.id, by=_me())
+            decision(provider.id, by=_me(), checks=_checks(form))
     except DomainError as error:
         status = refuse(error)
         provider = providers.provider_for_review(provider_id, by=_me())
-        return _render_review(provider, form if needs_reason else None, status)
+        said = str(error.message) if isinstance(error, InvalidInput) else ""
+        return _render_review(provider, status=status, checks_error=said, **shown)
     commit()
     flash(
         {

@@ -111,6 +111,30 @@ class ProviderCommunity(db.Model):
     )
 
 
+class ProviderCheck(db.Model):
+    """What a coordinator checked in person before making a childcare or meal provider
+    bookable (verifying it, or reinstating it after a suspension): the licence number as
+    read on the licence, and each point of the checklist. One row per such decision."""
+
+    __tablename__ = "provider_checks"
+    __table_args__ = (
+        CheckConstraint("licence_number <> ''", name="licence_number_given"),
+        CheckConstraint("decision IN ('verify', 'reinstate')", name="decision"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
+    checked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decision: Mapped[str] = mapped_column(String(12))
+    licence_number: Mapped[str] = mapped_column(String(40))
+    licence_seen: Mapped[bool]
+    health_certificates_seen: Mapped[bool]
+    premises_checked: Mapped[bool]
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    checked_by: Mapped[User] = relationship()
+
+
 class ServiceItem(db.Model):
     """One line of a provider's menu. Bookings copy its price, so changes never alter them."""
 

@@ -30,6 +30,7 @@ from marketplace.models import (
     ProviderStatus,
     ServiceCategory,
 )
+from marketplace.provider_checks import ProviderChecks, audit_facts, clean_checks, record_check
 from timebank.accounts import open_provider_account
 
 S = ProviderStatus
@@ -204,6 +205,7 @@ def _decide(
     start: str,
     to: str,
     reason: str | None = None,
+    checks: ProviderChecks | None = None,
 ) -> Provider:
     provider = get_provider(provider_id, lock=True)
     check_oversees_provider(by, provider)
@@ -216,12 +218,16 @@ def _decide(
         )
     # a reason is checked after who may decide, so outsiders learn nothing from it
     status_reason = "" if reason is None else _reason(reason)
+    # making it bookable again needs the checks in person for childcare and meals
+    checked = clean_checks(provider, checks) if to == S.VERIFIED else None
     before = {"status": provider.status, "reason": provider.status_reason}
     provider.status = to
     provider.status_reason = status_reason
     provider.decided_by_id = by.id
     provider.decided_at = utcnow()
     db.session.flush()
+    if checked is not None:
+        record_check(provider, checked, by=by, decision=decision)
     notices.provider_decided(provider)
     audit.record(
         Action.PROVIDER_DECIDED,
@@ -229,7 +235,7 @@ def _decide(
         subject=provider.owner,
         target=f"provider:{provider.id}",
         before=before,
-        after={"decision": decision, "status": to, "reason": status_reason},
+        after={"decision": decision, "status": to, "reason": status_reason} | audit_facts(checked),
     )
     return provider
 
@@ -247,12 +253,19 @@ def _reason(reason: str | None) -> str:
     return text
 
 
-def verify_provider(provider_id: int, *, by: User) -> Provider:
+def verify_provider(
+    provider_id: int, *, by: User, checks: ProviderChecks | None = None
+) -> Provider:
     """Verify an applied provider: residents can see and book it from now on.
 
-    Raises NotFound, NotAllowed (not overseeing it, or one's own), Conflict (not applied).
+    A childcare or meal provider needs ``checks`` (the licence number and the whole
+    checklist, see marketplace.provider_checks), recorded with the decision.
+    Raises NotFound, NotAllowed (not overseeing it, or one's own), Conflict (not applied),
+    InvalidInput (checks missing, incomplete or unreadable).
     """
-    return _decide(provider_id, by=by, decision="verify", start=S.APPLIED, to=S.VERIFIED)
+    return _decide(
+        provider_id, by=by, decision="verify", start=S.APPLIED, to=S.VERIFIED, checks=checks
+    )
 
 
 def reject_provider(provider_id: int, *, by: User, reason: str) -> Provider:
@@ -280,12 +293,23 @@ def suspend_provider(provider_id: int, *, by: User, reason: str) -> Provider:
     )
 
 
-def reinstate_provider(provider_id: int, *, by: User) -> Provider:
+def reinstate_provider(
+    provider_id: int, *, by: User, checks: ProviderChecks | None = None
+) -> Provider:
     """Make a suspended provider visible again.
 
-    Raises NotFound, NotAllowed, Conflict (not suspended).
+    As when verifying, a childcare or meal provider needs ``checks`` again (whatever it
+    was suspended for may have changed the premises or the staff).
+    Raises NotFound, NotAllowed, Conflict (not suspended), InvalidInput (checks).
     """
-    return _decide(provider_id, by=by, decision="reinstate", start=S.SUSPENDED, to=S.VERIFIED)
+    return _decide(
+        provider_id,
+        by=by,
+        decision="reinstate",
+        start=S.SUSPENDED,
+        to=S.VERIFIED,
+        checks=checks,
+    )
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 
 Eight verified providers across the three communities (a housekeeping company,
 an individual cleaner, a childcare centre, two community canteens with dated
-menus for the coming week, …), one waiting for verification and one
-suspended. Two months of completed bookings carry reviews (a mix of stars, a
+menus for the coming week, …), two waiting for verification (a housekeeping
+company, and a childcare centre whose verification needs the checks in person) and
+one suspended. The verified childcare and meal providers carry the checks their
+coordinator recorded. Two months of completed bookings carry reviews (a mix of stars, a
 reply, one reported); the demo elder has a recent booking still to rate.
 桂花新村社区 pays ¥5 of each meal for residents aged 80 and over.
 
@@ -38,10 +40,12 @@ from marketplace.models import (
     CalendarException,
     MealMenu,
     Provider,
+    ProviderCheck,
     ProviderStatus,
     ServiceItem,
     WeeklySlot,
 )
+from marketplace.provider_checks import clean_licence_number, needs_checks
 from marketplace.review_models import Review, ReviewReport
 from seed.demo import DEMO_PASSWORD, DemoLogin, DemoStreet
 from timebank.accounts import open_provider_account
@@ -292,6 +296,20 @@ PROVIDERS = (
         status_reason="多次投诉上门迟到、未处理，暂停接单。",
         licence="91320508MA1P0010",
     ),
+    ProviderPlan(
+        "彩虹托育园",
+        "company",
+        ("郑丽", 36, "caihong.shop"),
+        (0,),
+        "新开的社区托育点，收2到3岁的孩子，等待社区上门核查。",
+        "桂花新村社区服务中心二楼",
+        (ItemPlan("半日托", "childcare", "session", 10000, 240, capacity=8, ages=(24, 36)),),
+        CHILDCARE_SLOTS,
+        WEEKDAYS,
+        8,
+        status=ProviderStatus.APPLIED,
+        licence="托育机构备案 苏托备2026-077",
+    ),
 )
 
 
@@ -358,6 +376,20 @@ class MarketSeeder:
         provider.communities = [self.community(i) for i in plan.communities]
         db.session.add(provider)
         db.session.flush()
+        if decided and needs_checks(provider):
+            # what its coordinator checked in person when verifying it
+            db.session.add(
+                ProviderCheck(
+                    provider_id=provider.id,
+                    checked_by_id=provider.decided_by_id,
+                    decision="verify",
+                    licence_number=clean_licence_number(plan.licence),
+                    licence_seen=True,
+                    health_certificates_seen=True,
+                    premises_checked=True,
+                    checked_at=provider.decided_at,
+                )
+            )
         items = []
         for spec in plan.items:
             item = ServiceItem(

@@ -14,7 +14,8 @@ from community.services import create_member
 from community.sign_in import authenticate
 from extensions import db
 from marketplace.booking_models import SubsidyRule
-from marketplace.models import MealMenu, Provider, ProviderStatus
+from marketplace.models import MealMenu, Provider, ProviderCheck, ProviderStatus
+from marketplace.provider_checks import needs_checks
 from marketplace.review_models import Review, ReviewReport
 from seed.demo import DEMO_PASSWORD
 from timebank.accounts import community_account, member_account
@@ -89,12 +90,21 @@ def test_seed_demo_builds_a_believable_street_and_prints_working_logins(app):
     assert {TransferKind.GRANT, TransferKind.REVERSAL} <= kinds
     assert verify_ledger(db.session) == []
 
-    # A living market: verified providers, one waiting, one suspended, rated bookings, a subsidy.
+    # A living market: verified providers, two waiting (one of them childcare, whose
+    # verification asks for the checks in person), one suspended, rated bookings, a subsidy.
     statuses = dict(
         db.session.execute(select(Provider.status, func.count()).group_by(Provider.status)).all()
     )
     assert statuses[ProviderStatus.VERIFIED] >= 8
-    assert statuses[ProviderStatus.APPLIED] == statuses[ProviderStatus.SUSPENDED] == 1
+    assert statuses[ProviderStatus.APPLIED] == 2
+    assert statuses[ProviderStatus.SUSPENDED] == 1
+    waiting = db.session.scalars(select(Provider).where(Provider.status == ProviderStatus.APPLIED))
+    assert any(needs_checks(p) for p in waiting)
+    for provider in db.session.scalars(select(Provider).where(Provider.status != "applied")):
+        checked = db.session.scalar(
+            select(ProviderCheck).where(ProviderCheck.provider_id == provider.id)
+        )
+        assert (checked is not None) == needs_checks(provider), provider.name
     assert _count(select(MealMenu.id)) >= 7 * 2
     for provider in db.session.scalars(select(Provider)):
         stars = db.session.scalars(select(Review.stars).where(Review.provider_id == provider.id))

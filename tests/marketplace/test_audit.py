@@ -22,6 +22,7 @@ from extensions import db
 from marketplace import disputes, moderation, providers, reviews, subsidies, transitions
 from marketplace.errors import NotAllowed
 from marketplace.models import ProviderStatus
+from marketplace.provider_checks import ProviderChecks
 from tests.marketplace.booking_support import book
 from tests.marketplace.test_reach import completed_booking, disputed_booking, reported_review
 
@@ -119,16 +120,27 @@ def test_upholding_a_dispute_is_audited(two_sided, elder, make_booking, coordina
 def test_each_provider_decision_is_audited_with_its_reason(
     make_provider, provider_owner, coordinator
 ):
-    provider = make_provider("新开的店", status=ProviderStatus.APPLIED)
-    providers.verify_provider(provider.id, by=coordinator)
+    provider = make_provider("新开的店", status=ProviderStatus.APPLIED)  # meals and childcare too
+    checks = ProviderChecks("苏托备2026-031", True, True, True)
+    providers.verify_provider(provider.id, by=coordinator, checks=checks)
     providers.suspend_provider(provider.id, by=coordinator, reason="投诉多")
-    providers.reinstate_provider(provider.id, by=coordinator)
+    providers.reinstate_provider(provider.id, by=coordinator, checks=checks)
     decided = entries(Action.PROVIDER_DECIDED)
     assert [json.loads(e.after)["decision"] for e in decided] == [
         "verify",
         "suspend",
         "reinstate",
     ]
+    assert json.loads(decided[0].after) == {
+        "decision": "verify",
+        "status": "verified",
+        "reason": "",
+        "licence_number": "苏托备2026-031",
+        "licence_seen": True,
+        "health_certificates_seen": True,
+        "premises_checked": True,
+    }
+    assert json.loads(decided[2].after)["premises_checked"] is True
     suspended = decided[1]
     assert json.loads(suspended.before) == {"status": "verified", "reason": ""}
     assert json.loads(suspended.after) == {

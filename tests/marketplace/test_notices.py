@@ -95,7 +95,9 @@ def test_a_booking_nobody_answered_is_told_to_the_resident(
 
 def test_the_owner_hears_the_coordinators_decision(make_provider, make_member, coordinator):
     owner = make_member("新服务商", age=40)
-    applied = make_provider("新家政", owner=owner, status=ProviderStatus.APPLIED)
+    applied = make_provider(
+        "新家政", owner=owner, status=ProviderStatus.APPLIED, categories="housekeeping"
+    )
     providers.verify_provider(applied.id, by=coordinator)
     assert inbox(owner) == ["新家政 is checked: residents can now find and book it."]
     providers.suspend_provider(applied.id, by=coordinator, reason="投诉较多，暂停核查")

@@ -11,10 +11,14 @@ from extensions import db
 from marketplace import providers
 from marketplace.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from marketplace.models import Provider, ProviderStatus
+from marketplace.provider_checks import ProviderChecks
 from timebank.models import Account, AccountKind
 
 # Messages are read in English (the msgids), whatever the catalogue holds.
 pytestmark = pytest.mark.usefixtures("english")
+
+# the checks in person a meal provider (the application below) needs to be made bookable
+CHECKS = ProviderChecks("JY13205080001", True, True, True)
 
 
 @pytest.fixture
@@ -93,7 +97,7 @@ def test_one_provider_per_member_unless_rejected(applied, provider_owner, applic
 
 
 def test_coordinator_verifies_and_the_decision_is_recorded(applied, coordinator):
-    providers.verify_provider(applied.id, by=coordinator)
+    providers.verify_provider(applied.id, by=coordinator, checks=CHECKS)
     assert applied.status == ProviderStatus.VERIFIED
     assert applied.is_visible
     assert applied.decided_by_id == coordinator.id
@@ -104,14 +108,14 @@ def test_reasons_are_required_and_kept(applied, coordinator):
     with pytest.raises(InvalidInput, match="reason"):
         providers.reject_provider(applied.id, by=coordinator, reason="  ")
     assert applied.status == ProviderStatus.APPLIED
-    providers.verify_provider(applied.id, by=coordinator)
+    providers.verify_provider(applied.id, by=coordinator, checks=CHECKS)
     with pytest.raises(InvalidInput, match="reason"):
         providers.suspend_provider(applied.id, by=coordinator, reason="")
     providers.suspend_provider(applied.id, by=coordinator, reason="投诉待查")
     assert applied.status == ProviderStatus.SUSPENDED
     assert applied.status_reason == "投诉待查"
     assert not applied.is_visible
-    providers.reinstate_provider(applied.id, by=coordinator)
+    providers.reinstate_provider(applied.id, by=coordinator, checks=CHECKS)
     assert applied.status == ProviderStatus.VERIFIED
     assert applied.status_reason == ""
 
@@ -147,9 +151,9 @@ def test_who_may_decide(applied, make_member, make_community, provider_owner):
     resident = make_member("居民甲")
     for nobody in (other_coordinator, resident, provider_owner):
         with pytest.raises(NotAllowed):
-            providers.verify_provider(applied.id, by=nobody)
+            providers.verify_provider(applied.id, by=nobody, checks=CHECKS)
     assert applied.status == ProviderStatus.APPLIED
-    providers.verify_provider(applied.id, by=street_admin)
+    providers.verify_provider(applied.id, by=street_admin, checks=CHECKS)
     assert applied.status == ProviderStatus.VERIFIED
     with pytest.raises(NotFound):
         providers.verify_provider(99999, by=street_admin)
@@ -158,7 +162,7 @@ def test_who_may_decide(applied, make_member, make_community, provider_owner):
 def test_a_coordinator_cannot_decide_on_their_own_provider(coordinator, application):
     own = providers.apply_provider(by=coordinator, **application)
     with pytest.raises(NotAllowed):
-        providers.verify_provider(own.id, by=coordinator)
+        providers.verify_provider(own.id, by=coordinator, checks=CHECKS)
 
 
 def test_queues_show_what_one_oversees(

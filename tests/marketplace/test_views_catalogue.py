@@ -132,6 +132,14 @@ def test_applying_for_another_streets_community_is_refused(client, people, engli
 
 # --- the coordinators' queue and decisions ---------------------------------------------
 
+# the checks in person that verifying or reinstating a childcare or meal provider needs
+CHECKS = {
+    "licence_number": "JY13205080001",
+    "licence_seen": "y",
+    "health_certificates_seen": "y",
+    "premises_checked": "y",
+}
+
 
 @pytest.fixture
 def applied(make_provider):
@@ -174,7 +182,7 @@ def test_the_review_page_shows_the_licence(client, people, applied):
 )
 def test_who_may_verify(client, people, applied, who, status):
     login(client, people[who])
-    response = _post(client, f"/provider/review/{applied.id}/verify", {})
+    response = _post(client, f"/provider/review/{applied.id}/verify", CHECKS)
     assert response.status_code == status
     db.session.expire_all()
     expected = ProviderStatus.VERIFIED if status == 302 else ProviderStatus.APPLIED
@@ -201,7 +209,7 @@ def test_rejecting_needs_a_reason_and_the_owner_sees_it(client, people, applied,
 
 def test_suspend_and_reinstate(client, people, provider, english_pages):
     login(client, people["coordinator"])
-    assert _post(client, f"/provider/review/{provider.id}/reinstate", {}).status_code == 409
+    assert _post(client, f"/provider/review/{provider.id}/reinstate", CHECKS).status_code == 409
     assert (
         _post(client, f"/provider/review/{provider.id}/suspend", {"reason": "投诉"}).status_code
         == 302
@@ -209,7 +217,7 @@ def test_suspend_and_reinstate(client, people, provider, english_pages):
     db.session.expire_all()
     assert db.session.get(Provider, provider.id).status == ProviderStatus.SUSPENDED
     assert "投诉" in client.get(f"/provider/review/{provider.id}").get_data(as_text=True)
-    assert _post(client, f"/provider/review/{provider.id}/reinstate", {}).status_code == 302
+    assert _post(client, f"/provider/review/{provider.id}/reinstate", CHECKS).status_code == 302
     db.session.expire_all()
     assert db.session.get(Provider, provider.id).status == ProviderStatus.VERIFIED
     assert _post(client, f"/provider/review/{provider.id}/destroy", {}).status_code == 404
@@ -407,8 +415,8 @@ def test_a_form_sent_twice_adds_one_item(client, people, provider, english_pages
 
 def test_a_decision_sent_twice_decides_once(client, people, applied):
     login(client, people["coordinator"])
-    assert _post(client, f"/provider/review/{applied.id}/verify", {}).status_code == 302
-    assert _post(client, f"/provider/review/{applied.id}/verify", {}).status_code == 409
+    assert _post(client, f"/provider/review/{applied.id}/verify", CHECKS).status_code == 302
+    assert _post(client, f"/provider/review/{applied.id}/verify", CHECKS).status_code == 409
     db.session.expire_all()
     assert db.session.get(Provider, applied.id).status == ProviderStatus.VERIFIED
 
