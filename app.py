@@ -49,6 +49,7 @@ from marketplace.dashboard_views import bp as provider_dashboard_bp
 from marketplace.formatting import register_filters as register_marketplace_filters
 from marketplace.review_views import bp as reviews_bp
 from marketplace.subsidy_views import bp as subsidies_bp
+from marketplace.waiting import connect_waiting_items
 from metrics import register_metrics
 from page_frame import register_page_frame
 from request_log import register_request_log
@@ -62,12 +63,14 @@ from timebank.cli import ledger_cli
 from timebank.desk_views import bp as desk_bp
 from timebank.formatting import register_filters
 from timebank.group_session_views import bp as groups_bp
+from timebank.homes import connect_home_rules
 from timebank.notify_receivers import connect_notify_receivers
 from timebank.report_export_views import bp as report_exports_bp
 from timebank.report_views import bp as reports_bp
 from timebank.requests import connect_request_receivers
 from timebank.views import bp as timebank_bp
 from timebank.visit_views import bp as visits_bp
+from timebank.waiting import connect_waiting_sources
 from views_common import http_error_message, render_error
 from web_security import register_security
 
@@ -168,6 +171,9 @@ def register_extensions(app: Flask) -> None:
     connect_notify_receivers()
     connect_queue()
     connect_card_steps()
+    connect_waiting_sources()
+    connect_home_rules()
+    connect_waiting_items()
     login_manager.login_view = "community.login"
     login_manager.login_message = None  # the login page says why on its own
 

@@ -29,6 +29,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from community.account_errors import ResetLinkInvalid
 from community.account_forms import ChangePasswordForm, ForgotPasswordForm, NewPasswordForm
 from community.forms import LoginForm
+from community.landing import home_endpoint
 from community.large_text import device_wants_large_text, remember_on_device, set_large_text
 from community.notifications import absolute_url
 from community.password_changes import (
@@ -183,7 +184,9 @@ def sign_in():
     if member.must_change_password:
         response = redirect(url_for("community.change_password"))
     else:
-        response = redirect(safe_next(request.args.get("next")))
+        # a next= page wins; else the member lands on their work (community.landing)
+        wanted = request.args.get("next")
+        response = redirect(safe_next(wanted) if wanted else url_for(home_endpoint(member)))
     remember_on_device(response, member.large_text)
     return response
 

@@ -26,7 +26,15 @@ from jobs.queue import SEND_MAIL, enqueue
 
 MESSAGES = {
     "request_nearby": _l("A new request near you: %(category)s, %(day)s."),
+    # kept for messages stored before a take said that it waits for an answer
     "request_taken": _l("%(volunteer)s will help with your request: %(category)s, %(day)s."),
+    "help_offered": _l(
+        "%(volunteer)s would like to help you: %(category)s, %(day)s. Please agree."
+    ),
+    "help_offered_for": _l(
+        "%(volunteer)s would like to help %(requester)s: %(category)s, %(day)s. Please agree."
+    ),
+    "offer_asked": _l("%(requester)s asked you for help: %(category)s, %(day)s. Please answer."),
     "visit_tomorrow": _l("Reminder: a visit tomorrow, %(day)s at %(time)s (%(category)s)."),
     "confirmation_needed": _l(
         "%(volunteer)s logged a visit to %(recipient)s (%(category)s, %(day)s). Please confirm it."
@@ -40,6 +48,7 @@ MESSAGES = {
     # the marketplace's bookings and providers (marketplace/notices.py)
     "booking_requested": _l("New booking to answer: %(item)s, %(when)s, for %(resident)s."),
     "booking_accepted": _l("%(provider)s accepted your booking: %(item)s, %(when)s."),
+    "booking_delivered": _l("%(provider)s says %(item)s (%(when)s) is done. Please confirm it."),
     "booking_declined": _l(
         "%(provider)s cannot take your booking: %(item)s, %(when)s. Nothing was charged."
     ),

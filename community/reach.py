@@ -17,6 +17,7 @@ templates never decide reach themselves.
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy.orm import joinedload
 
 from community.errors import MemberNotFound
 from community.models import Community, FamilyLink, LinkStatus, Role, User, normalise_phone
@@ -223,6 +224,19 @@ def linked_elders(relative: User, permission: str) -> list[User]:
             .join(FamilyLink, FamilyLink.elder_id == User.id)
             .where(*granting)
             .order_by(User.display_name)
+        )
+    )
+
+
+def active_elder_links(relative: User) -> list[FamilyLink]:
+    """The active links by which ``relative`` acts for an elder, each with its elder and what
+    the elder consented to (one query; oldest link first)."""
+    return list(
+        db.session.scalars(
+            select(FamilyLink)
+            .where(FamilyLink.relative_id == relative.id, FamilyLink.status == LinkStatus.ACTIVE)
+            .order_by(FamilyLink.id)
+            .options(joinedload(FamilyLink.elder))
         )
     )
 

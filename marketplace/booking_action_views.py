@@ -21,7 +21,7 @@ from errors import DomainError
 from form_limits import yuan_field
 from marketplace import bookings, transitions
 from marketplace import disputes as booking_disputes
-from marketplace.booking_models import Booking
+from marketplace.booking_models import Booking, BookingEvent
 from marketplace.booking_views import bp
 from marketplace.bookings import booking_for
 from marketplace.errors import InvalidInput
@@ -127,6 +127,12 @@ def booking_actions_for(booking: Booking, user: User | None = None) -> list[str]
 def booking_event_note(note: str) -> str:
     """A booking history note for the page: the system's notes in the reader's language."""
     return transitions.event_note(note)
+
+
+@bp.app_template_global("booking_event_step")
+def booking_event_step(event: BookingEvent) -> str:
+    """A line of a booking's history in the reader's language (see transitions.event_step)."""
+    return transitions.event_step(event)
 
 
 def _step_form(action: str, formdata=None) -> StepForm:

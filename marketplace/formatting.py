@@ -35,6 +35,8 @@ BOOKING_STATUS_LABELS = {
     "disputed": _l("In dispute"),
     "refunded": _l("Refunded"),
 }
+# accepted, and the provider said the service is done: the resident's side confirms next
+DELIVERED_LABEL = _l("Done, waiting for confirmation")
 PROVIDER_STATUS_LABELS = {
     "applied": _l("Waiting for a coordinator to check it"),
     "verified": _l("Verified: residents can book"),
@@ -87,6 +89,14 @@ def _label(labels: dict, code: str | None) -> str:
     return label(labels, code)
 
 
+def booking_state(booking) -> str:
+    """Where a booking stands, in words: its status, or "done, waiting for confirmation"
+    once the provider marked an accepted booking done."""
+    if booking.status == "accepted" and booking.delivered_at is not None:
+        return str(DELIVERED_LABEL)
+    return label(BOOKING_STATUS_LABELS, booking.status)
+
+
 def register_filters(app: Flask) -> None:
     register_status_labels("booking", BOOKING_STATUS_LABELS)
     register_status_labels("provider", PROVIDER_STATUS_LABELS)
@@ -96,4 +106,5 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(lambda c: _label(CATEGORY_LABELS, c), "category_name")
     app.add_template_filter(lambda c: _label(UNIT_LABELS, c), "unit_name")
     app.add_template_filter(lambda c: _label(BOOKING_STATUS_LABELS, c), "booking_status")
+    app.add_template_filter(booking_state, "booking_state")
     app.add_template_filter(lambda c: _label(PAYMENT_METHOD_LABELS, c), "payment_method")

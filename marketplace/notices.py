@@ -61,8 +61,14 @@ def _tell(people: list[User], kind: str, booking: Booking) -> None:
 
 
 def booking_moved(booking: Booking, from_status: str | None, by: User | None) -> None:
-    """Tell the side that did not act about a booking's new status (if it waits for it)."""
+    """Tell the side that did not act about a booking's new status (if it waits for it).
+
+    A step that keeps the status (marked done, paid on site) is not a new answer: the
+    resident hears of a service marked done through ``service_done``.
+    """
     status = booking.status
+    if status == from_status:
+        return
     if status == S.REQUESTED:
         _tell([booking.provider.owner], "booking_requested", booking)
     elif status in TO_RESIDENT:
@@ -75,6 +81,11 @@ def booking_moved(booking: Booking, from_status: str | None, by: User | None) ->
             _tell(_resident_side(booking), "booking_cancelled", booking)
         else:
             _tell([owner], "booking_cancelled", booking)
+
+
+def service_done(booking: Booking) -> None:
+    """The provider marked the service done: ask the resident's side to confirm it."""
+    _tell(_resident_side(booking), "booking_delivered", booking)
 
 
 def card_failed(booking: Booking) -> None:

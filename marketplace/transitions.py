@@ -40,9 +40,11 @@ from marketplace.booking_models import BookingStatus as S
 from marketplace.bookings import record_acted_for
 from marketplace.card import NOTE_CARD_FAILED, NOTE_CARD_LAPSED
 from marketplace.errors import Conflict, InvalidInput, MarketplaceError, NotAllowed, NotFound
+from marketplace.formatting import BOOKING_STATUS_LABELS
 from marketplace.states import check_transition, may_move
 from timebank.ledger import post_transfer, release_hold, settle_hold
 from timebank.models import Hold, HoldStatus, TransferKind
+from translated_labels import label
 
 FREE_CANCEL_HOURS = 24
 DISPUTE_DAYS = 14
@@ -71,6 +73,16 @@ def event_note(note: str) -> str:
     """A history note as the reader should see it: system codes translated, words as written."""
     label = EVENT_NOTE_LABELS.get(note)
     return str(label) if label is not None else note
+
+
+def event_step(event: BookingEvent) -> str:
+    """One line of a booking's history: the status it reached and its note, translated.
+    A step within a status (marked done, paid on site) is said by its note alone."""
+    note = event_note(event.note) if event.note else ""
+    if event.from_status == event.to_status and note:
+        return note
+    status = label(BOOKING_STATUS_LABELS, event.to_status)
+    return f"{status} · {note}" if note else status
 
 
 # The actions a person can press, in the order buttons are shown.
@@ -480,6 +492,7 @@ def deliver(booking: Booking, *, by: User, now: datetime | None = None) -> Booki
     check_action("deliver", booking, by, now)
     booking.delivered_at = now
     record_step(booking, S.ACCEPTED, by=by, note=NOTE_DELIVERED)
+    notices.service_done(booking)
     return booking
 
 

@@ -399,8 +399,9 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def csrf_token(client, path: str = "/login") -> str:
-    """The CSRF token the client's session would put in a form on ``path``."""
-    page = client.get(path).get_data(as_text=True)
+    """The CSRF token the client's session would put in a form on ``path`` (or on the page
+    it leads to: "/" takes each member to their own work)."""
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
     match = CSRF_RE.search(page)
     assert match, f"no CSRF token on {path}"
     return match.group(1)

@@ -9,7 +9,7 @@ from tests.conftest import login
 
 
 def _menu(client) -> str:
-    page = client.get("/").get_data(as_text=True)
+    page = client.get("/", follow_redirects=True).get_data(as_text=True)
     return page[
         page.index('class="main-nav"') : page.index("</nav>", page.index('class="main-nav"'))
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -83,6 +84,28 @@ def format_date(value: date | datetime | None, pattern: str = "medium") -> str:
     return _date_text(day, pattern, get_locale())
 
 
+# Notes the request flow writes on the visits it schedules (timebank.requests), stored as
+# codes in no language; a person's own words are shown as written.
+_AID_NOTE = re.compile(r"aid request #(\d+)( cancelled)?")
+
+
+def _note_part(part: str) -> str:
+    match = _AID_NOTE.fullmatch(part.strip())
+    if match is None:
+        return part
+    if match.group(2):
+        return _("Request for help %(n)s was cancelled", n=match.group(1))
+    return _("From request for help %(n)s", n=match.group(1))
+
+
+def visit_note(note: str | None) -> str:
+    """A visit's note for the page: the request flow's codes ("aid request #12") in the
+    reader's language, each part of a note joined with " / " on its own."""
+    if not note:
+        return ""
+    return " / ".join(_note_part(part) for part in note.split(" / "))
+
+
 def register_filters(app: Flask) -> None:
     register_status_labels("service_record", RECORD_STATUS_LABELS)
     # Flask-Babel's dateformat, formatting once per date (see format_date)
@@ -91,5 +114,6 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(transfer_kind_label, "transfer_kind")
     app.add_template_filter(record_status_label, "record_status")
     app.add_template_filter(category_label, "category")
+    app.add_template_filter(visit_note, "visit_note")
     app.add_template_filter(format_number, "number")  # 1,000,000 / 1,000,000
     app.add_template_filter(lambda code: label(EXPORT_STATUS_LABELS, code), "export_status")

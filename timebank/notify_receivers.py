@@ -118,25 +118,39 @@ def _request_link(request) -> str | None:
     return _path("aid.request_page", request_id=request.id)
 
 
+def _answer_link(request) -> str | None:
+    """The request's page at its answer (approve or decline a take)."""
+    link = _request_link(request)
+    return link and f"{link}#approve-title"
+
+
 def on_request_posted(request, **_facts) -> None:
-    """Tell the community's volunteers (at most 50) — or, for an offer, its volunteer only."""
+    """Tell the community's volunteers (at most 50) — or, for an offer, ask its volunteer
+    to answer."""
     volunteer_id = getattr(request, "volunteer_id", None)
     if volunteer_id:
-        volunteers = [v for v in [_user(volunteer_id)] if v is not None]
-    else:
-        volunteers = list(
-            db.session.scalars(
-                select(User)
-                .where(
-                    User.community_id == request.community_id,
-                    User.is_volunteer.is_(True),
-                    User.is_active_member.is_(True),
-                    User.id != request.requester_id,
-                )
-                .order_by(User.id)
-                .limit(NEARBY_LIMIT)
+        volunteer, requester = _user(volunteer_id), _user(request.requester_id)
+        if volunteer is not None and requester is not None:
+            notify(
+                volunteer,
+                "offer_asked",
+                link=_answer_link(request),
+                requester=requester.display_name,
+                category=request.category,
+                day=_day(getattr(request, "needed_on", None)),
             )
+        return
+    volunteers = db.session.scalars(
+        select(User)
+        .where(
+            User.community_id == request.community_id,
+            User.is_volunteer.is_(True),
+            User.is_active_member.is_(True),
+            User.id != request.requester_id,
         )
+        .order_by(User.id)
+        .limit(NEARBY_LIMIT)
+    )
     for volunteer in volunteers:
         notify(
             volunteer,
@@ -148,17 +162,19 @@ def on_request_posted(request, **_facts) -> None:
 
 
 def on_request_taken(request, **_facts) -> None:
-    """Tell the requester (and whoever posted it for them) which volunteer took it."""
-    volunteer = _user(request.volunteer_id)
-    if volunteer is None:
+    """Ask the requester (and whoever posted it for them) to agree to the volunteer who
+    took it: the take waits for their answer."""
+    volunteer, requester = _user(request.volunteer_id), _user(request.requester_id)
+    if volunteer is None or requester is None:
         return
     told = {request.requester_id, getattr(request, "entered_by_id", None)} - {None, volunteer.id}
     for user_id in sorted(told):
         notify(
             _user(user_id),
-            "request_taken",
-            link=_request_link(request),
+            "help_offered" if user_id == requester.id else "help_offered_for",
+            link=_answer_link(request),
             volunteer=volunteer.display_name,
+            requester=requester.display_name,
             category=request.category,
             day=_day(getattr(request, "needed_on", None)),
         )

@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, or_, select
+from sqlalchemy.orm import joinedload
 
 from community.models import User
 from community.reach import community_condition, in_street_condition
@@ -92,7 +93,11 @@ def open_requests(
     query = query.order_by(
         urgent_first, AidRequest.needed_on.is_(None), AidRequest.needed_on, AidRequest.id
     )
-    return [_summary(r) for r in db.session.scalars(query.limit(limit))]
+    # each summary names the requester and their community: read with the requests
+    query = query.limit(limit).options(
+        joinedload(AidRequest.requester), joinedload(AidRequest.community)
+    )
+    return [_summary(r) for r in db.session.scalars(query)]
 
 
 def requests_of(member: User, limit: int = 100) -> list[AidRequest]:

@@ -22,13 +22,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from community.errors import MemberNotFound
+from community.landing import home_endpoint
 from community.models import User
 from community.reach import find_in_street
 from community.services import family_links_of, member_for
 from errors import DomainError
 from extensions import db
 from input_guard import as_id, query_id
-from timebank import callbacks, statements, transfers, visits
+from timebank import callbacks, request_lists, statements, transfers, visits
 from timebank.accounts import member_account
 from timebank.clock import local_today
 from timebank.errors import UnknownMember
@@ -44,6 +45,7 @@ from timebank.forms import (
 )
 from timebank.models import RecordStatus
 from timebank.visit_access import visit_for, visits_awaiting, visits_logged_by
+from timebank.waiting import waiting_for
 from views_common import commit, new_idempotency_key, refuse
 
 bp = Blueprint("timebank", __name__)
@@ -75,14 +77,31 @@ def _recipient_not_found(form, error: DomainError) -> int:
     return error.http_status
 
 
+NEARBY_SHOWN = 3
+
+
 @bp.get("/")
 @login_required
 def home():
+    """Where the member lands (community.landing): the desk, their provider dashboard, or
+    the time bank's home, shown here without a redirect."""
+    endpoint = home_endpoint(_me())
+    if endpoint != "timebank.my_hours":
+        return redirect(url_for(endpoint))
+    return my_hours()
+
+
+@bp.get("/hours")
+@login_required
+def my_hours():
+    """The balance, what is waiting for the member (and the elders they act for), a
+    volunteer's open requests nearby, and the visits they logged."""
     me = _me()
     return render_template(
         "timebank/home.html",
         account=member_account(me),
-        awaiting=visits_awaiting(me, limit=6),
+        waiting=waiting_for(me),
+        nearby=request_lists.open_requests(me, limit=NEARBY_SHOWN) if me.is_volunteer else [],
         my_visits=visits_logged_by(me, limit=5),
     )
 

@@ -193,7 +193,8 @@ def test_resident_books_pays_by_card_provider_delivers_resident_confirms_and_rat
     # The resident confirms: the booking completes and the held amount is taken.
     resident.reload()
     assert_accessible(resident)
-    assert main.get_by_test_id("booking-status").inner_text() == t("Accepted")
+    # marked done, the status says what comes next (not "accepted" still: issue 10)
+    assert main.get_by_test_id("booking-status").inner_text() == t("Done, waiting for confirmation")
     go(resident, "main", "button", t("Yes, the service was done"))
     assert t("Thank you. The service is confirmed and paid.") in main.inner_text()
     assert main.get_by_test_id("booking-status").inner_text() == t("Completed")

@@ -57,11 +57,11 @@ def test_logged_visit_confirmed_by_elder_pays_the_volunteer(page, app, volunteer
     assert balance.inner_text().strip() == minutes_in(app, locale, 0)  # pending: no hours yet
     sign_out(page, app, locale)
 
-    # The elder signs in, finds the visit waiting, and confirms it.
+    # The elder signs in, finds the visit waiting on her home ("等您办的事"), and confirms it.
     sign_in(page, app, elder, locale)
-    click_through(page, "link", t("Confirm visits"))
-    assert volunteer.display_name in main.inner_text()
-    click_through(page, "link", t("Open this visit"))
+    waiting = page.get_by_test_id("waiting")
+    assert volunteer.display_name in waiting.inner_text()
+    click_through(page, "link", t("Confirm this visit"))
     click_through(page, "button", t("Yes, confirm the visit"))
     assert t("Confirmed") in main.inner_text()
     confirmed = t(

@@ -289,9 +289,16 @@ def test_an_offer_request_tells_only_its_volunteer(community, elder, volunteer, 
     )
     request_posted.send(need)
     assert list(db.session.scalars(select(Notification.user_id))) == [volunteer.id]
+    asked = inbox(volunteer)[0]
+    assert asked.kind == "offer_asked" and asked.link == "/aid/requests/8#approve-title"
+    day = format_date(local_today(), "medium")
+    assert (
+        render(asked)
+        == f"{elder.display_name} asked you for help: Meal help, {day}. Please answer."
+    )
 
 
-def test_a_taken_request_tells_the_requester_and_who_posted_it(
+def test_a_taken_request_asks_the_requester_and_who_posted_it_to_agree(
     community, coordinator, elder, volunteer
 ):
     need = SimpleNamespace(
@@ -306,7 +313,15 @@ def test_a_taken_request_tells_the_requester_and_who_posted_it(
     request_taken.send(need)
     told = sorted(db.session.scalars(select(Notification.user_id)))
     assert told == sorted([elder.id, coordinator.id])
-    assert render(inbox(elder)[0]).startswith("李志愿 will help with your request: Escort")
+    assert render(inbox(elder)[0]).startswith("李志愿 would like to help you: Escort")
+    assert render(inbox(elder)[0]).endswith("Please agree.")
+    assert inbox(elder)[0].link == "/aid/requests/9#approve-title"
+    assert render(inbox(coordinator)[0]).startswith(
+        f"李志愿 would like to help {elder.display_name}: Escort"
+    )
+    with force_locale("zh_CN"):
+        assert render(inbox(elder)[0]).startswith("李志愿想来帮您：")
+        assert render(inbox(elder)[0]).endswith("请您同意。")
     assert db.session.scalar(select(func.count(OutboxEmail.id))) == 0
 
 

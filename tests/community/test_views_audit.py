@@ -119,16 +119,16 @@ def test_a_refused_filter_is_marked_beside_its_field(client, people, logged, eng
 
 def test_the_menu_leads_street_admins_to_the_log(client, people, english_pages):
     login(client, people["street_admin"])
-    assert 'href="/admin/audit"' in client.get("/").get_data(as_text=True)
+    assert 'href="/admin/audit"' in client.get("/hours").get_data(as_text=True)
     client.post("/logout", data={"csrf_token": _token(client)})
     login(client, people["coordinator"])
-    assert 'href="/admin/audit"' not in client.get("/").get_data(as_text=True)
+    assert 'href="/admin/audit"' not in client.get("/hours").get_data(as_text=True)
 
 
 def _token(client) -> str:
     from tests.conftest import CSRF_RE
 
-    return CSRF_RE.search(client.get("/").get_data(as_text=True)).group(1)
+    return CSRF_RE.search(client.get("/hours").get_data(as_text=True)).group(1)
 
 
 # --- filters and pages ------------------------------------------------------------------------

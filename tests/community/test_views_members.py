@@ -330,7 +330,7 @@ def test_revoking_an_unknown_link_is_404(client, people):
 
 def test_coordinators_see_desk_links_in_the_menu(client, people):
     login(client, people["coordinator"])
-    page = client.get("/").get_data(as_text=True)
+    page = client.get("/hours").get_data(as_text=True)
     assert 'href="/desk/"' in page and 'href="/members"' in page
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(client, people["member"])
