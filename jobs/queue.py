@@ -65,6 +65,8 @@ def enqueue(task_name: str, **task_kwargs: Any) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released (SQLAlchemy tells that too): wait for the real commit
     waiting = session.info.pop(AFTER_COMMIT, None)
     if not waiting or not has_app_context():
         return
@@ -75,6 +77,8 @@ def _after_commit(session: Session) -> None:
 
 
 def _after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint rolled back: the jobs queued before it still stand
     session.info.pop(AFTER_COMMIT, None)
 
 

@@ -256,6 +256,8 @@ def finish_stale_steps(now=None) -> dict[str, int]:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the steps wait for the real commit
     ids = session.info.pop(card.STEPS_TO_FINISH, None)
     if not ids or not has_app_context():
         return
@@ -268,6 +270,8 @@ def _after_commit(session: Session) -> None:
 
 
 def _after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint rolled back: the transaction's earlier steps still stand
     session.info.pop(card.STEPS_TO_FINISH, None)
 
 

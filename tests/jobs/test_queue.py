@@ -98,3 +98,26 @@ def test_sqlite_hands_over_only_committed_jobs(app, elder):
     assert recorder.handed == []  # not before the commit
     db.session.commit()
     assert recorder.handed == [(SEND_MAIL, {"outbox_id": mail.id})]
+
+
+@ON_SQLITE
+def test_a_savepoint_neither_hands_over_nor_forgets_the_transactions_jobs(app, elder):
+    """SQLAlchemy also tells of a savepoint's release or rollback as a commit or rollback:
+    jobs wait for the real commit, and a failed savepoint keeps those queued before it."""
+    recorder = app.extensions[IN_PROCESS] = Recorder()
+    mail = _queued_mail(elder)
+
+    enqueue(SEND_MAIL, outbox_id=mail.id)
+    with db.session.begin_nested():
+        enqueue(SEND_MAIL, outbox_id=mail.id + 1)
+    assert recorder.handed == []  # the savepoint's release is not the commit
+    try:
+        with db.session.begin_nested():
+            raise ValueError("a refused row (e.g. a duplicate key)")
+    except ValueError:
+        pass
+    db.session.commit()
+    assert recorder.handed == [
+        (SEND_MAIL, {"outbox_id": mail.id}),
+        (SEND_MAIL, {"outbox_id": mail.id + 1}),
+    ]

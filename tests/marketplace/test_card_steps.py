@@ -250,3 +250,23 @@ def test_a_booking_let_go_while_stripe_held_the_amount_gives_it_back(
     assert payment.status == CardStatus.CANCELLED and payment.pending_step is None
     held = localstripe.get(f"/v1/payment_intents/{payment.payment_intent_id}")
     assert held["status"] == "canceled"
+
+
+def test_a_step_recorded_in_a_savepoint_waits_for_the_real_commit(book_by_card, localstripe, elder):
+    """The sweep records each booking's step in a savepoint: its release is not the
+    commit, so the step is not tried (against rows not yet committed) until the commit."""
+    booking = book_by_card()
+    paid(booking, localstripe, elder)
+    db.session.commit()
+
+    with db.session.begin_nested():
+        card.release(booking)
+    payment = card.card_payment(booking)
+    assert payment.pending_step == "cancel"  # still owed: nothing was sent yet
+    intent_id = payment.payment_intent_id
+    assert localstripe.get(f"/v1/payment_intents/{intent_id}")["status"] == "requires_capture"
+
+    db.session.commit()
+    db.session.expire_all()
+    assert card.card_payment(booking).pending_step is None
+    assert localstripe.get(f"/v1/payment_intents/{intent_id}")["status"] == "canceled"
