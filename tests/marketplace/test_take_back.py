@@ -116,9 +116,7 @@ def test_a_card_booking_just_paid_lets_the_authorisation_go(book_by_card, locals
     take_back.take_back(booking, by=elder)
     db.session.commit()  # the card step's Stripe call is made after the step commits
     assert card.card_payment(booking).status == CardStatus.CANCELLED
-    held = localstripe.get(
-        f"/v1/payment_intents/{card.card_payment(booking).payment_intent_id}"
-    )
+    held = localstripe.get(f"/v1/payment_intents/{card.card_payment(booking).payment_intent_id}")
     assert held["status"] == "canceled"
     assert card.card_payment(booking).captured_fen == 0
 

@@ -188,9 +188,7 @@ def test_the_gift_page_offers_take_back_then_takes_it_back(app, client, elder, d
 
 
 @pytest.mark.usefixtures("english_pages")
-def test_the_pages_refuse_late_and_foreign_take_backs(
-    app, client, elder, daughter, monkeypatch
-):
+def test_the_pages_refuse_late_and_foreign_take_backs(app, client, elder, daughter, monkeypatch):
     gift = give(elder, daughter)
     db.session.commit()
     path = f"/hours/sent/{gift.id}"
