@@ -146,7 +146,8 @@ def _render_new(form: BookingForm, item: ServiceItem, day: date, status: int = 2
         total_fen=total_fen,
         subsidy_fen=subsidy_fen,
         for_arg=request.args.get("for", ""),
-        again_arg=request.args.get("again", ""),
+        # a day link keeps whom it is for and the booking being made again
+        day_link_args={k: request.args[k] for k in ("for", "again") if request.args.get(k)},
     )
     return page, status
 

@@ -18,6 +18,7 @@ from errors import DomainError
 from extensions import db
 from storage import writes_on_get
 from timebank import callbacks, cards, scheduling, visit_access
+from timebank.card_qr import card_qr_svg
 from timebank.clock import local_today
 from timebank.errors import AlreadySettled
 from timebank.formatting import format_minutes
@@ -240,6 +241,18 @@ def card_code(visit_id: int):
     return redirect(url_for("timebank.visit", record_id=record.id))
 
 
+@bp.get("/scan/<public_id>")
+@login_required
+def scanned_card(public_id: str):
+    """Where the QR code on an elder's card leads the phone's camera: the signed-in
+    volunteer's card page for their visit to that elder (or the visit, to check out first)."""
+    scanned = cards.visit_for_scanned_card(_me(), public_id[:40])
+    if scanned.ready:
+        return redirect(url_for("visits.card_code", visit_id=scanned.visit.id))
+    flash(_("Check out of the visit first; then the card page opens."), "info")
+    return redirect(url_for("visits.visit", visit_id=scanned.visit.id))
+
+
 # --- the coordinator: recording, cards, call-backs ----------------------------------------
 
 
@@ -303,7 +316,12 @@ def issue_card(elder_id: int):
         return _render_card_admin(elder, refuse(error))
     commit()
     # Rendered in this response, not after a redirect: the codes are stored only hashed.
-    return render_template("timebank/rounds/card_print.html", elder=elder, printed=printed)
+    return render_template(
+        "timebank/rounds/card_print.html",
+        elder=elder,
+        printed=printed,
+        qr_svg=card_qr_svg(printed.card),
+    )
 
 
 @bp.post("/cards/<int:elder_id>/revoke")
