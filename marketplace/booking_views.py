@@ -32,7 +32,7 @@ from marketplace.bookings import (
 )
 from marketplace.card import card_payments_enabled
 from marketplace.clock import local_today
-from marketplace.errors import InvalidInput
+from marketplace.errors import InvalidInput, NotFound
 from marketplace.formatting import PAYMENT_METHOD_LABELS, local_time
 from marketplace.models import ServiceItem
 from marketplace.openings import bookable_days, day_plan, openings
@@ -162,6 +162,9 @@ def _book_again(form: BookingForm, me: User, item: ServiceItem) -> None:
     if again_id is None:
         return
     previous = booking_for(me, again_id)
+    if me.id not in (previous.resident_id, previous.booked_by_id):
+        # the provider or a coordinator sees it, but it is not theirs to repeat
+        raise NotFound(_("This booking does not exist."))
     if previous.item_id != item.id:
         return
     form.quantity.data = previous.quantity
