@@ -328,9 +328,7 @@ def confirm_remove_slot(slot_id: int):
     slot = schedule.slot_to_remove(slot_id, by=_me())
     day = WEEKDAY_LABELS[slot.weekday]
     return confirm_page(
-        question=_(
-            "Remove %(day)s %(time)s?", day=day, time=slot.starts_at.strftime("%H:%M")
-        ),
+        question=_("Remove %(day)s %(time)s?", day=day, time=slot.starts_at.strftime("%H:%M")),
         consequence=_(
             "Residents can no longer book this time. Bookings still to come at this time "
             "must be answered or cancelled first."
