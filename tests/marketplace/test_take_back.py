@@ -3,7 +3,6 @@ hours, card and subsidy given back; never late, never someone else's, never twic
 
 from __future__ import annotations
 
-import urllib.parse
 from datetime import timedelta
 
 import pytest
@@ -20,7 +19,7 @@ from marketplace.take_back import TooLateToTakeBack, take_back_left
 from marketplace.transitions import accept
 from tests.conftest import csrf_token, login
 from tests.marketplace.stripe_server import paid
-from tests.test_simultaneous_submits import post_at_once
+from tests.test_simultaneous_submits import press_at_once
 from tests.timebank.support import available, balance, top_up
 from timebank.verify import verify_ledger
 
@@ -168,13 +167,7 @@ def test_ten_take_backs_at_once_cancel_once(app, client, live_server, soon_booki
     db.session.commit()
     login(client, resident)
     path = f"/bookings/{soon_booking.id}"
-    body = urllib.parse.urlencode({"csrf_token": csrf_token(client, path)}).encode()
-    cookie = f"session={client.get_cookie('session').value}"
-    db.session.commit()
-
-    answers = post_at_once(f"{live_server}{path}/take-back", body, cookie, 10)
-
-    statuses = sorted(status for status, _ in answers)
+    statuses = press_at_once(client, live_server, path, f"{path}/take-back")
     assert statuses == [302] + [409] * 9, statuses
     db.session.expire_all()
     cancelled = db.session.scalar(

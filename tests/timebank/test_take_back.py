@@ -4,7 +4,6 @@ exactly, the ledger still verifies, and never twice, late, or for someone else's
 from __future__ import annotations
 
 import re
-import urllib.parse
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from community.notification_models import Notification
 from community.services import link_family
 from extensions import db
 from tests.conftest import csrf_token, login
-from tests.test_simultaneous_submits import post_at_once
+from tests.test_simultaneous_submits import press_at_once
 from timebank import take_back
 from timebank.errors import AlreadySettled, BelowFloor, NotAllowed, NotFound
 from timebank.models import Transfer, TransferKind
@@ -217,13 +216,7 @@ def test_ten_take_backs_at_once_take_back_once(app, client, live_server, elder, 
     db.session.commit()
     login(client, elder)
     path = f"/hours/sent/{gift.id}"
-    body = urllib.parse.urlencode({"csrf_token": csrf_token(client, path)}).encode()
-    cookie = f"session={client.get_cookie('session').value}"
-    db.session.commit()
-
-    answers = post_at_once(f"{live_server}{path}/take-back", body, cookie, 10)
-
-    statuses = sorted(status for status, _ in answers)
+    statuses = press_at_once(client, live_server, path, f"{path}/take-back")
     assert statuses == [302] + [409] * 9, statuses
     db.session.expire_all()
     reversals = db.session.scalars(select(Transfer).where(Transfer.reverses_id == gift.id)).all()
