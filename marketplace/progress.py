@@ -19,11 +19,12 @@ from translated_labels import label
 
 DONE, NOW, LATER, ENDED = "done", "now", "later", "ended"
 
+# Each step named so that it reads right done (✓), waited for now, or still to come.
 STEP_LABELS = (
-    _l("Booked"),
-    _l("Accepted by the provider"),
-    _l("Service done"),
-    _l("Confirmed"),
+    _l("Booking made"),
+    _l("The provider accepts"),
+    _l("The service"),
+    _l("Confirming it was done"),
 )
 # What the step that is waited for waits on, said plainly.
 WAITING_FOR = {

@@ -30,6 +30,8 @@ from timebank.signals import gift_taken_back
 # The member's own steps that may be taken back.
 TAKE_BACK_KINDS = frozenset({TransferKind.GIFT, TransferKind.DONATION})
 MEMO = "taken back"
+# Two servers' clocks may differ this much; a step stamped further ahead was not just made.
+CLOCK_SLACK = timedelta(minutes=1)
 
 
 class TooLateToTakeBack(TimebankError):
@@ -45,7 +47,10 @@ def undo_window() -> timedelta:
 
 def minutes_left(moment: datetime, now: datetime | None = None) -> int:
     """Whole minutes (rounded up) left to take back a step made at ``moment`` (naive UTC)."""
-    left = moment + undo_window() - (now or utcnow())
+    now = now or utcnow()
+    if moment > now + CLOCK_SLACK:
+        return 0  # stamped ahead of this server's clock (a seeded record): not just made
+    left = min(moment + undo_window() - now, undo_window())
     seconds = int(left.total_seconds())
     return max(0, -(-seconds // 60))
 

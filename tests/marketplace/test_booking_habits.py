@@ -45,13 +45,18 @@ def test_steps_follow_the_booking(make_booking, cleaning, elder):
     booking.status, booking.completed_at = "completed", now
     assert [s for _, s in states(booking)] == [DONE] * 4
     labels = [label for label, _ in states(booking)]
-    assert labels == ["Booked", "Accepted by the provider", "Service done", "Confirmed"]
+    assert labels == [
+        "Booking made",
+        "The provider accepts",
+        "The service",
+        "Confirming it was done",
+    ]
 
 
 @pytest.mark.usefixtures("english")
 def test_a_booking_off_the_path_shows_how_it_ended(make_booking, cleaning, elder):
     declined = make_booking(cleaning, elder, status="declined")
-    assert states(declined) == [("Booked", DONE), ("Declined", ENDED)]
+    assert states(declined) == [("Booking made", DONE), ("Declined", ENDED)]
     unpaid = make_booking(cleaning, elder, status="expired")
     assert states(unpaid) == [("Expired", ENDED)]
 
@@ -64,7 +69,7 @@ def test_the_booking_page_lists_the_steps_without_script(client, make_booking, c
     page = client.get(f"/bookings/{booking.id}").get_data(as_text=True)
     steps = re.search(r'<ol class="booking-steps".*?</ol>', page, re.S).group(0)
     assert steps.count("<li") == 4
-    assert re.search(r'aria-current="step">.*?Service done', steps, re.S)
+    assert re.search(r'aria-current="step">.*?The service', steps, re.S)
     assert "now: waiting for the service" in steps
 
 

@@ -178,3 +178,13 @@ def test_ten_take_backs_at_once_cancel_once(app, client, live_server, soon_booki
     assert cancelled == 1
     assert available(resident) == balance(resident) == 600
     assert verify_ledger(db.session) == []
+
+
+def test_a_booking_stamped_ahead_of_the_clock_is_not_just_made(soon_booking, resident):
+    """A booking stamped ahead of the server's clock (a seeded demo, another server's
+    clock) is not offered back; a few seconds ahead still counts, and never more than
+    UNDO_MINUTES."""
+    soon_booking.created_at = utcnow() + timedelta(days=1)
+    assert take_back_left(soon_booking, resident) == 0
+    soon_booking.created_at = utcnow() + timedelta(seconds=30)
+    assert take_back_left(soon_booking, resident) == 10

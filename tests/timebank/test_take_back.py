@@ -182,7 +182,9 @@ def test_the_gift_page_offers_take_back_then_takes_it_back(app, client, elder, d
     assert (balance(elder), balance(daughter)) == (300, 30)
     page = client.get(sent_path).get_data(as_text=True)
     assert "Taken back" in page and "Take back (" not in page
-    assert 'data-testid="take-back"' not in client.get("/statement").get_data(as_text=True)
+    statement = client.get("/statement").get_data(as_text=True)
+    assert 'data-testid="take-back"' not in statement
+    assert f"Entry {sent_path.rsplit('/', 1)[1]} taken back" in statement
     assert run_verify(app).exit_code == 0
 
 
