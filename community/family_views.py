@@ -131,7 +131,7 @@ def confirm_end_link(link, *, action: str, back: str) -> str:
     return confirm_page(
         question=_("Withdraw this request?") if requested else _("End this family link?"),
         subject=_(
-            "%(relative)s for %(elder)s",
+            "%(relative)s, family of %(elder)s",
             relative=link.relative.display_name,
             elder=link.elder.display_name,
         ),

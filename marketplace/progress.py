@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace.booking_models import Booking
 from marketplace.booking_models import BookingStatus as S
-from marketplace.formatting import BOOKING_STATUS_LABELS
+from marketplace.formatting import BOOKING_STATUS_LABELS, local_time
 from translated_labels import label
 
 DONE, NOW, LATER, ENDED = "done", "now", "later", "ended"
@@ -26,11 +26,10 @@ STEP_LABELS = (
     _l("The service"),
     _l("Confirming it was done"),
 )
-# What the step that is waited for waits on, said plainly.
+# What the step that is waited for waits on, said plainly (the service: its time).
 WAITING_FOR = {
     0: _l("waiting for payment"),
     1: _l("waiting for the provider's answer"),
-    2: _l("waiting for the service"),
     3: _l("please confirm it was done"),
 }
 
@@ -66,7 +65,11 @@ def booking_steps(booking: Booking) -> list[Step]:
         if index < reached:
             steps.append(Step(str(name), DONE))
         elif on_path and index == reached:
-            steps.append(Step(str(name), NOW, str(WAITING_FOR[index])))
+            if index == 2:
+                note = _l("the provider comes on %(when)s", when=local_time(booking.starts_at))
+            else:
+                note = WAITING_FOR[index]
+            steps.append(Step(str(name), NOW, str(note)))
         elif on_path:
             steps.append(Step(str(name), LATER))
     if not on_path:

@@ -70,7 +70,7 @@ def test_the_booking_page_lists_the_steps_without_script(client, make_booking, c
     steps = re.search(r'<ol class="booking-steps".*?</ol>', page, re.S).group(0)
     assert steps.count("<li") == 4
     assert re.search(r'aria-current="step">.*?The service', steps, re.S)
-    assert "now: waiting for the service" in steps
+    assert "now: the provider comes on " in steps
 
 
 # --- 待评价 and 再订一次 ------------------------------------------------------------------------
