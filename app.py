@@ -47,6 +47,7 @@ from marketplace.catalogue_views import bp as catalogue_bp
 from marketplace.cli import marketplace_cli
 from marketplace.dashboard_views import bp as provider_dashboard_bp
 from marketplace.formatting import register_filters as register_marketplace_filters
+from marketplace.notices import connect_booking_reminders
 from marketplace.review_views import bp as reviews_bp
 from marketplace.subsidy_views import bp as subsidies_bp
 from marketplace.waiting import connect_waiting_items
@@ -54,6 +55,7 @@ from metrics import register_metrics
 from page_frame import register_page_frame
 from request_log import register_request_log
 from seed import seed_demo_command
+from timebank import take_back_views  # noqa: F401  (routes on the time bank's blueprint)
 from timebank.accounts import connect_signals
 from timebank.aid_cli import aid_cli
 from timebank.aid_views import bp as aid_bp
@@ -174,6 +176,7 @@ def register_extensions(app: Flask) -> None:
     connect_waiting_sources()
     connect_home_rules()
     connect_waiting_items()
+    connect_booking_reminders()
     login_manager.login_view = "community.login"
     login_manager.login_message = None  # the login page says why on its own
 

@@ -167,6 +167,10 @@ class Config:
     # A reset link sent by mail works once, for this long.
     PASSWORD_RESET_LINK_SECONDS: int = _int("PASSWORD_RESET_LINK_SECONDS", 3600)
     STATEMENT_PAGE_SIZE: int = _int("STATEMENT_PAGE_SIZE", 50)
+    # A resident may take back their own gift or donation of hours, or a booking they
+    # just made, at no cost for this many minutes after it (撤回; the MIIT elder-friendly
+    # web spec asks for such a window).
+    UNDO_MINUTES: int = _int("UNDO_MINUTES", 10)
 
     # --- mutual aid ----------------------------------------------------------------
     # An open request nobody took for this long is flagged to its coordinators

@@ -56,6 +56,23 @@ def _back_url() -> str | None:
     return back
 
 
+def confirm_page(
+    *, question, consequence, action: str, yes, back: str, subject: str = "", danger: bool = True
+) -> str:
+    """The plain page that asks before a one-tap step changing someone else's plans: what
+    will happen, a button that posts ``action``, and a way back (no script, no pop-up)."""
+    return render_template(
+        "confirm.html",
+        question=question,
+        consequence=consequence,
+        action=action,
+        yes=yes,
+        back=back,
+        subject=subject,
+        danger=danger,
+    )
+
+
 def new_idempotency_key() -> str:
     """A fresh key for a form; the same key posted twice posts once."""
     return uuid.uuid4().hex

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from community.errors import NotPermitted
 from community.family import (
     consent_family_link,
     decline_family_link,
@@ -21,7 +22,7 @@ from community.family_forms import FamilyAnswerForm, FamilyRequestForm
 from community.models import LinkStatus, User
 from community.reach import FAMILY_PERMISSIONS, find_in_street
 from errors import DomainError
-from views_common import commit, refuse
+from views_common import commit, confirm_page, refuse
 
 bp = Blueprint("family", __name__, url_prefix="/family")
 
@@ -121,6 +122,44 @@ def answer(link_id: int):
         asked=[right for right in FAMILY_PERMISSIONS if getattr(link, right)],
         for_someone_else=me.id != link.elder_id,
     ), status
+
+
+def confirm_end_link(link, *, action: str, back: str) -> str:
+    """The page that asks before a family link ends (or a request is withdrawn): the
+    relative loses what they did for the elder."""
+    requested = link.status == LinkStatus.REQUESTED
+    return confirm_page(
+        question=_("Withdraw this request?") if requested else _("End this family link?"),
+        subject=_(
+            "%(relative)s, family of %(elder)s",
+            relative=link.relative.display_name,
+            elder=link.elder.display_name,
+        ),
+        consequence=_("%(elder)s is no longer asked to agree.", elder=link.elder.display_name)
+        if requested
+        else _(
+            "%(relative)s can no longer book, confirm visits or receive hours for "
+            "%(elder)s. They can be linked again later.",
+            relative=link.relative.display_name,
+            elder=link.elder.display_name,
+        ),
+        action=action,
+        yes=_("Yes, withdraw it") if requested else _("Yes, end the link"),
+        back=back,
+    )
+
+
+@bp.get("/links/<int:link_id>/end")
+@login_required
+def confirm_end(link_id: int):
+    """Ask before ending a link or withdrawing a request."""
+    me = _me()
+    link = link_for(me, link_id)
+    if link.status not in (LinkStatus.ACTIVE, LinkStatus.REQUESTED):
+        raise NotPermitted(_("This family link has already ended."))
+    mine = me.id in (link.elder_id, link.relative_id)
+    back = url_for("family.my_family") if mine else url_for("family.pending")
+    return confirm_end_link(link, action=url_for("family.end", link_id=link.id), back=back)
 
 
 @bp.post("/links/<int:link_id>/end")

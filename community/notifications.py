@@ -40,6 +40,7 @@ MESSAGES = {
         "%(volunteer)s logged a visit to %(recipient)s (%(category)s, %(day)s). Please confirm it."
     ),
     "gift_received": _l("%(giver)s gave you %(amount)s."),
+    "gift_taken_back": _l("%(giver)s took back the %(amount)s they gave you."),
     "low_balance": _l("Your hour account is low: %(left)s left."),
     "link_requested": _l(
         "%(relative)s asks to be linked to %(elder)s as family (%(relation)s). Please answer."
@@ -55,6 +56,7 @@ MESSAGES = {
     "booking_unanswered": _l(
         "%(provider)s did not answer your booking in time: %(item)s, %(when)s. Nothing was charged."
     ),
+    "booking_tomorrow": _l("Reminder: %(item)s from %(provider)s tomorrow, %(when)s."),
     "booking_cancelled": _l("A booking was cancelled: %(item)s, %(when)s, for %(resident)s."),
     "booking_card_failed": _l(
         "The card could not be charged for %(item)s, %(when)s, so the booking is cancelled. "

@@ -17,10 +17,12 @@ from flask_login import current_user, login_required
 
 from community.account_admin import account_state
 from community.account_forms import ConfirmForm
-from community.errors import PossibleDuplicate
+from community.errors import NotPermitted, PossibleDuplicate
+from community.family import link_for
+from community.family_views import confirm_end_link
 from community.forms import FamilyLinkForm, MemberFlagsForm, NewMemberForm
 from community.large_text import device_wants_large_text, remember_on_device, set_large_text
-from community.models import FamilyLink
+from community.models import FamilyLink, LinkStatus
 from community.reach import coordinates, find_in_street
 from community.services import (
     create_member,
@@ -217,6 +219,20 @@ def family(user_id: int):
         relatives=relatives,
         elders=elders,
     ), status
+
+
+@bp.get("/family-links/<int:link_id>/revoke")
+@login_required
+def confirm_revoke_link(link_id: int):
+    """Ask before a family link ends (from the coordinator's family page of an elder)."""
+    link = link_for(current_user, link_id)
+    if link.status != LinkStatus.ACTIVE:
+        raise NotPermitted(_("This family link has already ended."))
+    return confirm_end_link(
+        link,
+        action=url_for("community.revoke_link", link_id=link.id),
+        back=url_for("community.family", user_id=link.elder_id),
+    )
 
 
 @bp.post("/family-links/<int:link_id>/revoke")

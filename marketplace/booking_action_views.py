@@ -21,8 +21,9 @@ from errors import DomainError
 from form_limits import yuan_field
 from marketplace import bookings, transitions
 from marketplace import disputes as booking_disputes
+from marketplace import take_back as booking_take_back
 from marketplace.booking_models import Booking, BookingEvent
-from marketplace.booking_views import bp
+from marketplace.booking_views import bp, render_booking
 from marketplace.bookings import booking_for
 from marketplace.errors import InvalidInput
 from views_common import commit, refuse
@@ -123,6 +124,12 @@ def booking_actions_for(booking: Booking, user: User | None = None) -> list[str]
     return transitions.actions_for(booking, user, utcnow())
 
 
+@bp.app_template_global("may_book_again")
+def may_book_again(booking: Booking) -> bool:
+    """Whether the signed-in member is offered 再订一次 on ``booking``."""
+    return current_user.is_authenticated and bookings.may_book_again(_me(), booking)
+
+
 @bp.app_template_global("booking_event_note")
 def booking_event_note(note: str) -> str:
     """A booking history note for the page: the system's notes in the reader's language."""
@@ -158,6 +165,27 @@ def _render_step(booking: Booking, action: str, form: StepForm, status: int = 20
         fee_percent=booking.item.cancel_fee_percent,
     )
     return page, status
+
+
+class TakeBackForm(FlaskForm):
+    """Only the CSRF token: taking back a booking just made needs no input."""
+
+
+@bp.post("/<int:booking_id>/take-back")
+def take_back(booking_id: int):
+    """Take back (撤回) a booking the member just made: cancelled free, money and hours back."""
+    me = _me()
+    booking = booking_for(me, booking_id)
+    if not TakeBackForm().validate():
+        return render_booking(booking, 400)
+    try:
+        booking_take_back.take_back(booking, by=me)
+    except DomainError as error:
+        status = refuse(error)
+        return render_booking(booking_for(me, booking_id), status)
+    commit()
+    flash(_("Taken back. The booking is cancelled and nothing is charged."), "success")
+    return redirect(url_for("bookings.show", booking_id=booking.id))
 
 
 @bp.get("/<int:booking_id>/<action>")

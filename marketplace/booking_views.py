@@ -19,9 +19,10 @@ from errors import DomainError
 from form_limits import CALENDAR_DAY
 from input_guard import as_id, query_id
 from marketplace import reviews, subsidies
+from marketplace import take_back as booking_take_back
 from marketplace.access import resident_for
 from marketplace.booking_forms import FULFILMENT_LABELS, BookingForm
-from marketplace.booking_models import BookingStatus, PaymentMethod
+from marketplace.booking_models import Booking, BookingStatus, PaymentMethod
 from marketplace.bookings import (
     bookable_item,
     booking_for,
@@ -31,10 +32,11 @@ from marketplace.bookings import (
 )
 from marketplace.card import card_payments_enabled
 from marketplace.clock import local_today
-from marketplace.errors import InvalidInput
+from marketplace.errors import InvalidInput, NotFound
 from marketplace.formatting import PAYMENT_METHOD_LABELS, local_time
 from marketplace.models import ServiceItem
 from marketplace.openings import bookable_days, day_plan, openings
+from marketplace.progress import booking_steps
 from views_common import commit, new_idempotency_key, refuse
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings")
@@ -144,8 +146,37 @@ def _render_new(form: BookingForm, item: ServiceItem, day: date, status: int = 2
         total_fen=total_fen,
         subsidy_fen=subsidy_fen,
         for_arg=request.args.get("for", ""),
+        # a day link keeps whom it is for and the booking being made again
+        day_link_args={k: request.args[k] for k in ("for", "again") if request.args.get(k)},
     )
     return page, status
+
+
+def _book_again(form: BookingForm, me: User, item: ServiceItem) -> None:
+    """Fill the form as the booking ``?again=<id>`` was made (再订一次): how many, for
+    whom, the time of day, how to pay and the details; the day is chosen anew.
+
+    Raises NotFound (through booking_for) for a booking ``me`` may not see.
+    """
+    again_id = _int_arg("again")
+    if again_id is None:
+        return
+    previous = booking_for(me, again_id)
+    if me.id not in (previous.resident_id, previous.booked_by_id):
+        # the provider or a coordinator sees it, but it is not theirs to repeat
+        raise NotFound(_("This booking does not exist."))
+    if previous.item_id != item.id:
+        return
+    form.quantity.data = previous.quantity
+    form.slot.data = previous.slot_id
+    if str(previous.resident_id) in {c.value for c in form.for_member.choices}:
+        form.for_member.data = str(previous.resident_id)
+    if previous.payment_method in {c.value for c in form.payment_method.choices}:
+        form.payment_method.data = previous.payment_method
+    form.fulfilment.data = previous.fulfilment
+    form.child_age_months.data = previous.child_age_months
+    form.address.data = previous.address
+    form.note.data = previous.note
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -175,6 +206,7 @@ def new():
         form.expected_price_minutes.data = (
             str(item.price_minutes) if item.price_minutes is not None else ""
         )
+        _book_again(form, me, item)
         return _render_new(form, item, day)
     prices = form.expected_prices()
     if not form.validate() or prices is None:
@@ -221,21 +253,35 @@ def new():
     return redirect(url_for("bookings.show", booking_id=booking.id))
 
 
-@bp.get("/<int:booking_id>")
-def show(booking_id: int):
-    """A booking's details, payment, subsidy, status and history; its actions for the viewer."""
+def render_booking(booking: Booking, status: int = 200):
+    """A booking's page for the signed-in member, answered with ``status``."""
     me = _me()
-    booking = booking_for(me, booking_id)
-    return render_template(
+    page = render_template(
         "marketplace/bookings/show.html",
         booking=booking,
+        steps=booking_steps(booking),
         resident_phone=resident_phone_for(me, booking),
         may_rate=reviews.reviewable(me, booking) and "reviews.new" in current_app.view_functions,
+        take_back_left=booking_take_back.take_back_left(booking, me),
     )
+    return page, status
+
+
+@bp.get("/<int:booking_id>")
+def show(booking_id: int):
+    """A booking's details, payment, subsidy, where it stands, its history; its actions for
+    the viewer, and 撤回 just after booking it."""
+    return render_booking(booking_for(_me(), booking_id))
 
 
 @bp.get("/")
 def mine():
-    """Bookings for me and those I made for others: coming up first, then earlier ones."""
+    """Bookings for me and those I made for others: coming up first, then earlier ones,
+    each saying where it stands; 待评价 on those waiting for a rating."""
     upcoming, earlier = bookings_of(_me())
-    return render_template("marketplace/bookings/mine.html", upcoming=upcoming, earlier=earlier)
+    return render_template(
+        "marketplace/bookings/mine.html",
+        upcoming=upcoming,
+        earlier=earlier,
+        to_rate=reviews.unrated(upcoming + earlier),
+    )

@@ -361,6 +361,30 @@ def resident_phone_for(actor: User, booking: Booking) -> str | None:
     return booking.resident.phone if may_see_resident_phone(actor, booking) else None
 
 
+# Bookings that are over: "book again" (再订一次) is offered on them.
+BOOK_AGAIN_STATUSES = frozenset(
+    {
+        BookingStatus.COMPLETED,
+        BookingStatus.CANCELLED,
+        BookingStatus.DECLINED,
+        BookingStatus.EXPIRED,
+        BookingStatus.NO_SHOW,
+        BookingStatus.REFUNDED,
+    }
+)
+
+
+def may_book_again(actor: User, booking: Booking) -> bool:
+    """True if ``actor`` is offered to book ``booking``'s item again (再订一次): a booking
+    that is over, theirs or made by them, of a provider residents can still book. The
+    booking page checks the rest (paused, full, who they may book for)."""
+    return (
+        booking.status in BOOK_AGAIN_STATUSES
+        and actor.id in (booking.resident_id, booking.booked_by_id)
+        and booking.provider.status == ProviderStatus.VERIFIED
+    )
+
+
 def bookings_of(actor: User, *, now: datetime | None = None) -> tuple[list[Booking], list[Booking]]:
     """Bookings for ``actor`` and those ``actor`` made for others they still reach
     (upcoming soonest first, earlier ones latest first, at most 100).

@@ -34,7 +34,8 @@ from marketplace.catalogue_forms import (
 from marketplace.clock import local_today
 from marketplace.errors import InvalidInput, NotFound
 from marketplace.models import Provider, ServiceCategory
-from views_common import commit, refuse
+from timebank.aid_forms import WEEKDAY_LABELS
+from views_common import commit, confirm_page, refuse
 
 bp = Blueprint("catalogue", __name__, url_prefix="/provider")
 
@@ -320,6 +321,23 @@ def add_slot():
     commit()
     flash(_("The slot is added to every week."), "success")
     return redirect(url_for("catalogue.calendar"))
+
+
+@bp.get("/calendar/slots/<int:slot_id>/remove")
+def confirm_remove_slot(slot_id: int):
+    """Ask before removing a weekly slot: residents plan around the provider's times."""
+    slot = schedule.slot_to_remove(slot_id, by=_me())
+    day = WEEKDAY_LABELS[slot.weekday]
+    return confirm_page(
+        question=_("Remove %(day)s %(time)s?", day=day, time=slot.starts_at.strftime("%H:%M")),
+        consequence=_(
+            "Residents can no longer book this time. Bookings still to come at this time "
+            "must be answered or cancelled first."
+        ),
+        action=url_for("catalogue.remove_slot", slot_id=slot.id),
+        yes=_("Yes, remove this time"),
+        back=url_for("catalogue.calendar"),
+    )
 
 
 @bp.post("/calendar/slots/<int:slot_id>/remove")

@@ -7,7 +7,10 @@ phone are told through whoever booked for them.
 
 from __future__ import annotations
 
+from datetime import date, time, timedelta
+
 from flask import current_app
+from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from community.models import User
@@ -16,8 +19,10 @@ from extensions import db
 from marketplace.access import may_book_for
 from marketplace.booking_models import Booking
 from marketplace.booking_models import BookingStatus as S
+from marketplace.clock import to_utc
 from marketplace.formatting import local_time
 from marketplace.models import Provider
+from timebank.notify_receivers import register_reminder, remind_once
 
 # status reached → the message its resident's side gets
 TO_RESIDENT = {
@@ -107,3 +112,37 @@ def provider_decided(provider: Provider) -> None:
             provider=provider.name,
             reason=provider.status_reason,
         )
+
+
+# --- the day before ---------------------------------------------------------------------
+
+
+def remind_bookings(tomorrow: date) -> int:
+    """Remind the resident's side of each accepted booking that starts ``tomorrow`` (local
+    date), once per booking and person. Returns how many notifications were made."""
+    bookings = db.session.scalars(
+        select(Booking)
+        .where(
+            Booking.status == S.ACCEPTED,
+            Booking.starts_at >= to_utc(tomorrow, time.min),
+            Booking.starts_at < to_utc(tomorrow + timedelta(days=1), time.min),
+        )
+        .order_by(Booking.id)
+    )
+    made = 0
+    for booking in bookings:
+        for person in _resident_side(booking):
+            made += remind_once(
+                person,
+                "booking_tomorrow",
+                about="booking_id",
+                about_id=booking.id,
+                link=_path("bookings.show", booking_id=booking.id),
+                **_about(booking),
+            )
+    return made
+
+
+def connect_booking_reminders() -> None:
+    """Remind residents of tomorrow's bookings with the evening's reminders (idempotent)."""
+    register_reminder("marketplace.bookings", remind_bookings)

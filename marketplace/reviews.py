@@ -13,6 +13,7 @@ else sees the reviewer as the form promises: the first character, like 王**.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -85,6 +86,26 @@ def reviewable(actor: User, booking: Booking, now: datetime | None = None) -> bo
         and may_review(actor, booking)
         and not db.session.scalar(select(exists().where(Review.booking_id == booking.id)))
     )
+
+
+def unrated(bookings: Iterable[Booking], now: datetime | None = None) -> set[int]:
+    """Ids of the completed ``bookings`` still open for rating and not rated (待评价): one
+    query, none when no booking is in its rating window. The caller shows them only
+    bookings of the resident's side (marketplace.bookings.bookings_of)."""
+    now = now or utcnow()
+    open_ids = [
+        booking.id
+        for booking in bookings
+        if booking.status == BookingStatus.COMPLETED
+        and booking.completed_at is not None
+        and now <= booking.completed_at + REVIEW_WINDOW
+    ]
+    if not open_ids:
+        return set()
+    rated = set(
+        db.session.scalars(select(Review.booking_id).where(Review.booking_id.in_(open_ids)))
+    )
+    return set(open_ids) - rated
 
 
 def booking_to_rate(actor: User, booking_id: int) -> Booking:

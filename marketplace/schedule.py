@@ -68,6 +68,18 @@ def add_weekly_slot(
     return slot
 
 
+def slot_to_remove(slot_id: int, *, by: User) -> WeeklySlot:
+    """The weekly slot ``by`` may remove (for the page that asks first; nothing is locked).
+
+    Raises NotFound, NotAllowed.
+    """
+    slot = db.session.get(WeeklySlot, slot_id)
+    if slot is None:
+        raise NotFound(_l("No such slot."))
+    check_may_edit(get_provider(slot.provider_id), by)
+    return slot
+
+
 def remove_weekly_slot(slot_id: int, *, by: User) -> None:
     """Remove a weekly slot. Past and finished bookings keep their times (their link to
     the slot is cleared).

@@ -57,6 +57,7 @@ NOTE_PAID_ON_SITE = "paid on site"
 NOTE_NOT_PAID = "payment not received"
 NOTE_NO_ANSWER = "no answer"
 NOTE_AUTO_COMPLETED = "completed automatically"
+NOTE_TAKEN_BACK = "taken back"
 EVENT_NOTE_LABELS = {
     NOTE_PAYMENT_AUTHORISED: _l("the payment is arranged"),
     NOTE_DELIVERED: _l("the provider marked the service done"),
@@ -64,6 +65,7 @@ EVENT_NOTE_LABELS = {
     NOTE_NOT_PAID: _l("the payment did not come in time"),
     NOTE_NO_ANSWER: _l("the provider did not answer in time"),
     NOTE_AUTO_COMPLETED: _l("completed automatically"),
+    NOTE_TAKEN_BACK: _l("taken back just after booking, free of charge"),
     NOTE_CARD_FAILED: _l("the card could not be charged"),
     NOTE_CARD_LAPSED: _l("the card payment was cancelled by the bank"),
 }
@@ -178,7 +180,7 @@ def auto_complete_hours() -> int:
 # --- money -------------------------------------------------------------------------
 
 
-def _release_money(booking: Booking, *, by: User | None) -> None:
+def release_money(booking: Booking, *, by: User | None) -> None:
     """Nothing is paid: let the card authorisation go, free the hours, return the subsidy."""
     card.release(booking)
     if hold_is_open(booking):
@@ -477,7 +479,7 @@ def decline(
     now = now or utcnow()
     booking = locked_booking(booking.id)
     check_action("decline", booking, by, now)
-    _release_money(booking, by=by)
+    release_money(booking, by=by)
     record_step(booking, S.DECLINED, by=by, note=reason.strip())
     return booking
 
@@ -539,7 +541,7 @@ def cancel(booking: Booking, *, by: User, reason: str = "", now: datetime | None
     if fee_fen or fee_minutes:
         _fee_money(booking, by=by, on_behalf_of=on_behalf_of)
     else:
-        _release_money(booking, by=by)
+        release_money(booking, by=by)
     record_step(booking, S.CANCELLED, by=by, note=reason.strip(), on_behalf_of=on_behalf_of)
     record_acted_for(by, booking, "cancel")
     return booking
@@ -624,7 +626,7 @@ def expire_due(now: datetime | None = None, *, each_done: Callable[[], None] | N
             return False
         if booking.expires_at > now or not may_move(booking.status, S.EXPIRED):
             return False
-        _release_money(booking, by=None)
+        release_money(booking, by=None)
         note = NOTE_NOT_PAID if booking.status == S.PENDING_PAYMENT else NOTE_NO_ANSWER
         record_step(booking, S.EXPIRED, by=None, note=note)
         return True

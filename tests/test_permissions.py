@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from tests.community import permission_rows as community_rows
 from tests.conftest import csrf_token
@@ -266,7 +267,7 @@ def test_every_route_with_an_id_has_a_row(app):
         f"{method} {rule.rule} ({rule.endpoint})"
         for rule in app.url_map.iter_rules()
         if rule.endpoint != "static"
-        and any(type(c).__name__ == "IntegerConverter" for c in rule._converters.values())
+        and any(isinstance(c, IntegerConverter) for c in rule._converters.values())
         for method in sorted(rule.methods & {GET, POST})
         if (rule.endpoint, method) not in covered
     )
@@ -293,6 +294,7 @@ QUERY_IDS = {
     ("groups.new", POST, "community"),
     ("reports.find_certificate", GET, "volunteer"),
     ("bookings.new", GET, "item"),
+    ("bookings.new", GET, "again"),
     ("bookings.new", GET, "for"),
     ("bookings.new", POST, "for"),
     ("aid.open_list", GET, "community"),

@@ -65,6 +65,16 @@ def post_at_once(url: str, body: bytes, cookie: str, times: int) -> list[tuple[i
     return answers
 
 
+def press_at_once(client, live_server: str, page: str, action: str, times: int = SUBMITS):
+    """The signed-in ``client`` presses the button on ``page`` that posts (only its CSRF
+    token) to ``action``, ``times`` times at once; the statuses answered, sorted."""
+    body = urllib.parse.urlencode({"csrf_token": csrf_token(client, page)}).encode()
+    cookie = f"session={client.get_cookie('session').value}"
+    db.session.commit()  # the test's own transaction must not hold the database
+    answers = post_at_once(f"{live_server}{action}", body, cookie, times)
+    return sorted(status for status, _ in answers)
+
+
 def _need(people) -> dict:
     tomorrow = (local_today() + timedelta(days=1)).isoformat()
     return {"category": "meal", "needed_on": tomorrow, "estimated_minutes": "60", "unit": "201"}

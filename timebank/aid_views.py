@@ -25,8 +25,10 @@ from timebank.aid_forms import (
     RequestFilterForm,
 )
 from timebank.aid_models import AidRequest, Offer, RequestStatus
+from timebank.categories import category_label
 from timebank.clock import local_today
-from views_common import commit, new_idempotency_key, refuse
+from timebank.errors import NotAllowed
+from views_common import commit, confirm_page, new_idempotency_key, refuse
 
 bp = Blueprint("aid", __name__, url_prefix="/aid")
 
@@ -123,8 +125,7 @@ def _render_request(req: AidRequest, status: int = 200, approve_form: ApproveFor
         notes=aid_access.private_notes_for(me, req),
         may_take=aid_access.may_take(me, req),
         may_approve=aid_access.may_approve(me, req),
-        may_decline=req.status == RequestStatus.TAKEN
-        and (me.id == req.volunteer_id or aid_access.may_approve(me, req)),
+        may_decline=_may_decline(me, req),
         may_cancel=aid_access.may_cancel(me, req),
         approve_form=approve_form,
         action_form=ActionForm(formdata=None),
@@ -169,6 +170,53 @@ def approve(request_id: int):
     commit()
     flash(_("Approved. The visit is scheduled."), "success")
     return redirect(url_for("aid.request_page", request_id=req.id))
+
+
+def _may_decline(me: User, req: AidRequest) -> bool:
+    return req.status == RequestStatus.TAKEN and (
+        me.id == req.volunteer_id or aid_access.may_approve(me, req)
+    )
+
+
+@bp.get("/requests/<int:request_id>/decline")
+def confirm_decline(request_id: int):
+    """Ask before declining a take: it changes the other side's plans."""
+    me = _me()
+    req = aid_access.request_for(me, request_id)
+    if not _may_decline(me, req):
+        raise NotAllowed()
+    volunteer_declines = me.id == req.volunteer_id
+    return confirm_page(
+        question=_("You cannot help after all?") if volunteer_declines else _("Find someone else?"),
+        subject=category_label(req.category),
+        consequence=_(
+            "%(name)s is told, and the request is open again for other volunteers.",
+            name=(req.requester if volunteer_declines else req.volunteer).display_name,
+        ),
+        action=url_for("aid.decline", request_id=req.id),
+        yes=_("I cannot help after all") if volunteer_declines else _("No, find someone else"),
+        back=url_for("aid.request_page", request_id=req.id),
+    )
+
+
+@bp.get("/requests/<int:request_id>/cancel")
+def confirm_cancel(request_id: int):
+    """Ask before cancelling a request: a volunteer may already plan to come."""
+    me = _me()
+    req = aid_access.request_for(me, request_id)
+    if not aid_access.may_cancel(me, req):
+        raise NotAllowed()
+    scheduled = req.status == RequestStatus.SCHEDULED
+    return confirm_page(
+        question=_("Cancel this request?"),
+        subject=category_label(req.category),
+        consequence=_("The volunteer is told, and the visit is called off.")
+        if req.volunteer_id
+        else _("Volunteers no longer see it."),
+        action=url_for("aid.cancel", request_id=req.id),
+        yes=_("Yes, cancel the request and its visit") if scheduled else _("Yes, cancel it"),
+        back=url_for("aid.request_page", request_id=req.id),
+    )
 
 
 @bp.post("/requests/<int:request_id>/decline")

@@ -18,6 +18,7 @@ simultaneous tries all count; the caller commits a counted try (CountedCardTry).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -33,9 +34,10 @@ from community.audit import Action
 from community.models import User, utcnow
 from community.reach import coordinated_member_ids, coordinates
 from extensions import db
+from timebank.clock import local_today
 from timebank.errors import AlreadySettled, NotAllowed, NotFound, TimebankError
 from timebank.models import RecordStatus, ServiceRecord
-from timebank.visit_models import CardAttempt, CardCode, ConfirmationCard, Visit
+from timebank.visit_models import CardAttempt, CardCode, ConfirmationCard, Visit, VisitStatus
 from timebank.visits import post_confirmation
 
 CODES_PER_CARD = 20
@@ -87,6 +89,78 @@ def _code_key() -> bytes:
 def _hash_code(card_id: int, position: int, code: str) -> str:
     message = f"{card_id}:{position}:{code}".encode()
     return hmac.new(_code_key(), message, hashlib.sha256).hexdigest()
+
+
+# --- the card's public id (its QR code) ------------------------------------------------------
+
+
+def card_public_id(card: ConfirmationCard) -> str:
+    """The id printed in the card's QR code: its number and a keyed tag, so that no one
+    can make up another card's address (and a copy of the database alone cannot either).
+    It opens nothing by itself: only the volunteer of a visit to the card's elder, signed
+    in, is taken anywhere (visit_for_scanned_card)."""
+    tag = hmac.new(_code_key(), f"card:{card.id}".encode(), hashlib.sha256).digest()[:10]
+    return f"{card.id}-{base64.b32encode(tag).decode().lower()}"
+
+
+def card_by_public_id(public_id: str) -> ConfirmationCard | None:
+    """The card a scanned QR code names, if the id is whole and the card exists."""
+    number, _, _tag = (public_id or "").partition("-")
+    if not number.isdigit() or len(number) > 12:
+        return None
+    card = db.session.get(ConfirmationCard, int(number))
+    if card is None or not hmac.compare_digest(card_public_id(card), public_id):
+        return None
+    return card
+
+
+@dataclass(frozen=True)
+class ScannedCard:
+    """Where scanning a card takes its visit's volunteer: the visit, and whether its card
+    code may be entered now (checked out, not yet answered) or it is still under way."""
+
+    visit: Visit
+    ready: bool
+
+
+def visit_for_scanned_card(
+    actor: User, public_id: str, *, now: datetime | None = None
+) -> ScannedCard:
+    """The visit of ``actor`` to the elder whose card they scanned with their phone's camera:
+    the latest one checked out within ENTRY_WINDOW whose hours wait for an answer (the card
+    confirms it), else one of today's still under way or due (check out first).
+
+    Raises NotFound for a card not in use or made up, and for anyone who has no such
+    visit to its elder: the card says nothing about its elder to them.
+    """
+    now = now or utcnow()
+    card = card_by_public_id(public_id)
+    if card is None or card.revoked_at is not None:
+        raise NotFound(_l("This card is not in use."))
+    mine = select(Visit).where(Visit.volunteer_id == actor.id, Visit.recipient_id == card.elder_id)
+    done = db.session.scalar(
+        mine.join(ServiceRecord, ServiceRecord.id == Visit.service_record_id)
+        .where(
+            Visit.status == VisitStatus.DONE,
+            Visit.checked_out_at >= now - ENTRY_WINDOW,
+            ServiceRecord.status == RecordStatus.PENDING,
+        )
+        .order_by(Visit.checked_out_at.desc())
+        .limit(1)
+    )
+    if done is not None:
+        return ScannedCard(done, ready=True)
+    under_way = db.session.scalar(
+        mine.where(
+            Visit.status.in_((VisitStatus.IN_PROGRESS, VisitStatus.SCHEDULED)),
+            Visit.scheduled_date == local_today(),
+        )
+        .order_by(Visit.status, Visit.scheduled_time)  # "in_progress" before "scheduled"
+        .limit(1)
+    )
+    if under_way is not None:
+        return ScannedCard(under_way, ready=False)
+    raise NotFound(_l("You have no visit to confirm with this card now."))
 
 
 # --- issuing and revoking ----------------------------------------------------------------

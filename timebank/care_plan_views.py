@@ -21,8 +21,8 @@ from timebank import care_plans, scheduling, visit_access
 from timebank.care_plan_forms import WEEKDAY_LABELS, CarePlanForm, PlanActionForm
 from timebank.care_plan_models import CarePlan
 from timebank.clock import local_today
-from timebank.errors import NotFound
-from views_common import commit, refuse
+from timebank.errors import NotAllowed, NotFound
+from views_common import commit, confirm_page, refuse
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
@@ -180,10 +180,53 @@ def resume(plan_id: int):
     return _act(plan_id, care_plans.resume_plan, _("The care plan is running again."))
 
 
+@bp.get("/<int:plan_id>/end")
+@login_required
+def confirm_end(plan_id: int):
+    """Ask before ending a plan: its volunteer's coming visits are called off."""
+    me = _me()
+    plan = care_plans.plan_for(me, plan_id)
+    if plan.status == "ended" or not care_plans.may_manage(me, plan.elder):
+        raise NotAllowed()
+    return confirm_page(
+        question=_("End this care plan?"),
+        subject=_("Visits to %(name)s", name=plan.elder.display_name),
+        consequence=_(
+            "Its visits still to come are called off, for %(name)s too. "
+            "Visits already made stay on record.",
+            name=plan.volunteer.display_name,
+        ),
+        action=url_for("plans.end", plan_id=plan.id),
+        yes=_("Yes, end the care plan"),
+        back=url_for("plans.plan", plan_id=plan.id),
+    )
+
+
 @bp.post("/<int:plan_id>/end")
 @login_required
 def end(plan_id: int):
     return _act(plan_id, care_plans.end_plan, _("The care plan has ended."))
+
+
+@bp.get("/<int:plan_id>/visits/<int:visit_id>/skip")
+@login_required
+def confirm_skip_visit(plan_id: int, visit_id: int):
+    """Ask before skipping one of the plan's visits: the other side plans around it."""
+    me = _me()
+    plan = care_plans.plan_for(me, plan_id)
+    visit = visit_access.scheduled_visit_for(me, visit_id)
+    if visit.care_plan_id != plan.id:
+        raise NotFound(_("This visit is not part of this care plan."))
+    if visit.status != "scheduled" or not care_plans.may_skip_visits(me, plan):
+        raise NotAllowed()
+    return confirm_page(
+        question=_("Skip the visit on %(day)s?", day=format_date(visit.scheduled_date, "full")),
+        subject=_("Visits to %(name)s", name=plan.elder.display_name),
+        consequence=_("Only this one visit is left out; the care plan goes on."),
+        action=url_for("plans.skip_visit", plan_id=plan.id, visit_id=visit.id),
+        yes=_("Yes, skip this visit"),
+        back=url_for("plans.plan", plan_id=plan.id),
+    )
 
 
 @bp.post("/<int:plan_id>/visits/<int:visit_id>/skip")

@@ -147,6 +147,10 @@ class ConfirmVisitForm(FlaskForm):
     """Only the CSRF token: confirming needs no input."""
 
 
+class TakeBackForm(FlaskForm):
+    """Only the CSRF token: taking back one's own gift or donation needs no input."""
+
+
 class RejectVisitForm(FlaskForm):
     reason = TextAreaField(_l("Why (optional)"), validators=[Optional(), Length(max=500)])
 

@@ -6,7 +6,8 @@ so a notification and its mail exist only if the change they report commits.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 
 import click
 from flask import current_app
@@ -24,6 +25,7 @@ from timebank.formatting import format_minutes
 from timebank.models import Account, AccountKind, Transfer
 from timebank.signals import (
     gift_received,
+    gift_taken_back,
     request_posted,
     request_taken,
     visit_confirmed,
@@ -114,6 +116,17 @@ def on_gift_received(recipient: User, *, giver: User, minutes: int, **_facts) ->
     )
 
 
+def on_gift_taken_back(recipient: User, *, giver: User, minutes: int, **_facts) -> None:
+    """Tell the recipient that the giver took their gift back (within the undo window)."""
+    notify(
+        recipient,
+        "gift_taken_back",
+        link=_path("timebank.statement"),
+        giver=giver.display_name,
+        amount=minutes,
+    )
+
+
 def _request_link(request) -> str | None:
     return _path("aid.request_page", request_id=request.id)
 
@@ -188,17 +201,43 @@ def connect_notify_receivers() -> None:
     visit_logged.connect(on_visit_logged)
     visit_confirmed.connect(on_visit_confirmed)
     gift_received.connect(on_gift_received)
+    gift_taken_back.connect(on_gift_taken_back)
     request_posted.connect(on_request_posted)
     request_taken.connect(on_request_taken)
 
 
 # --- reminders ------------------------------------------------------------
 
+# Reminders of other packages for tomorrow (the marketplace's bookings): each gets
+# tomorrow's local date and returns how many notifications it made. The time bank's
+# own (visits) runs first; all run in the one periodic job, notifications_remind.
+_reminders: dict[str, Callable[[date], int]] = {}
 
-def remind_tomorrow() -> int:
-    """Notify the volunteer and the person served of each visit scheduled for tomorrow
-    (local date), once per visit and person. Returns how many notifications were made."""
-    tomorrow = local_today() + timedelta(days=1)
+
+def register_reminder(name: str, remind: Callable[[date], int]) -> None:
+    """Run ``remind(tomorrow)`` with the day-before reminders (idempotent by name)."""
+    _reminders[name] = remind
+
+
+def remind_once(person: User, kind: str, *, about: str, about_id: int, **params) -> bool:
+    """Notify ``person`` of ``kind`` about one thing (``about``=``about_id``, e.g. a visit)
+    unless they already were; True if a notification was made. ``params`` as for notify,
+    with ``link``."""
+    marker = f'"{about}": {about_id}}}'  # the id is the last parameter stored (below)
+    if db.session.scalar(
+        select(Notification.id).where(
+            Notification.user_id == person.id,
+            Notification.kind == kind,
+            Notification.params.contains(marker),
+        )
+    ):
+        return False
+    notify(person, kind, **params, **{about: about_id})
+    return True
+
+
+def _remind_visits(tomorrow: date) -> int:
+    """The volunteer and the person served of each visit scheduled for ``tomorrow``."""
     visits = db.session.scalars(
         select(Visit)
         .where(Visit.scheduled_date == tomorrow, Visit.status == VisitStatus.SCHEDULED)
@@ -206,32 +245,34 @@ def remind_tomorrow() -> int:
     )
     made = 0
     for visit in visits:
-        marker = f'"visit_id": {visit.id}}}'  # params end with the visit id (see below)
         for person in (visit.volunteer, visit.recipient):
-            if db.session.scalar(
-                select(Notification.id).where(
-                    Notification.user_id == person.id,
-                    Notification.kind == "visit_tomorrow",
-                    Notification.params.contains(marker),
-                )
-            ):
-                continue
-            notify(
+            made += remind_once(
                 person,
                 "visit_tomorrow",
+                about="visit_id",
+                about_id=visit.id,
                 link=_path("visits.index"),
                 day=_day(visit.scheduled_date),
                 time=visit.scheduled_time.strftime("%H:%M") if visit.scheduled_time else "—",
                 category=visit.category,
-                visit_id=visit.id,
             )
-            made += 1
+    return made
+
+
+def remind_tomorrow() -> int:
+    """Remind people of what is on tomorrow (local date): each visit's volunteer and the
+    person served, and whatever other packages registered (bookings), once per thing and
+    person. Returns how many notifications were made."""
+    tomorrow = local_today() + timedelta(days=1)
+    made = _remind_visits(tomorrow)
+    for remind in _reminders.values():
+        made += remind(tomorrow)
     return made
 
 
 @notifications_cli.command("remind")
 def remind_command() -> None:
-    """Remind volunteers and elders of tomorrow's visits (safe to run more than once a day)."""
+    """Remind people of tomorrow's visits and bookings (safe to run more than once a day)."""
     made = remind_tomorrow()
     db.session.commit()
     click.echo(f"{made} reminder(s)")

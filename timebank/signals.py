@@ -20,3 +20,5 @@ visit_logged = _signals.signal("visit-logged")
 visit_confirmed = _signals.signal("visit-confirmed")
 # sender: the receiving User; kwargs: giver (User), minutes (int), transfer_id
 gift_received = _signals.signal("gift-received")
+# sender: the receiving User; kwargs: giver (User), minutes (int) — the giver took it back
+gift_taken_back = _signals.signal("gift-taken-back")

@@ -34,6 +34,7 @@ from timebank.clock import LOCAL_ZONE
 from timebank.errors import TimebankError
 from timebank.formatting import transfer_kind_label
 from timebank.models import Account, AccountKind, Transfer, TransferKind
+from timebank.take_back import MEMO as TAKEN_BACK_MEMO
 
 CSV_BATCH = 500
 
@@ -316,6 +317,8 @@ def memo_text(line: StatementLine) -> str:
     if line.kind == TransferKind.SERVICE:
         return category_label(line.memo)
     if line.kind == TransferKind.REVERSAL and line.reverses_id:
+        if line.memo == TAKEN_BACK_MEMO:  # the member's own 撤回, not a coordinator's reason
+            return _("Entry %(id)s taken back", id=line.reverses_id)
         return _("Reverses entry %(id)s: %(memo)s", id=line.reverses_id, memo=line.memo)
     return line.memo
 

@@ -29,7 +29,7 @@ from community.services import family_links_of, member_for
 from errors import DomainError
 from extensions import db
 from input_guard import as_id, query_id
-from timebank import callbacks, request_lists, statements, transfers, visits
+from timebank import callbacks, request_lists, statements, take_back, transfers, visits
 from timebank.accounts import member_account
 from timebank.clock import local_today
 from timebank.errors import UnknownMember
@@ -250,9 +250,11 @@ def _render_gift(form: GiftForm, giver: User, status: int = 200):
     return page, status
 
 
-def _after_moving_hours(member: User):
+def _after_moving_hours(member: User, transfer_id: int):
+    """The member's own step: its page, where it can be taken back for a while; a
+    coordinator's for them: the member's statement."""
     if member.id == current_user.id:
-        return redirect(url_for("timebank.home"))
+        return redirect(url_for("timebank.sent", transfer_id=transfer_id))
     return redirect(url_for("timebank.statement", member=member.id))
 
 
@@ -273,7 +275,7 @@ def gift():
     except (MemberNotFound, UnknownMember) as error:
         return _render_gift(form, giver, _recipient_not_found(form, error))
     try:
-        transfers.gift_hours(
+        transfer_id = transfers.gift_hours(
             giver=giver,
             recipient=recipient,
             minutes=form.total_minutes,
@@ -292,7 +294,7 @@ def gift():
         ),
         "success",
     )
-    return _after_moving_hours(giver)
+    return _after_moving_hours(giver, transfer_id)
 
 
 def _render_donate(form: DonateForm, member: User, status: int = 200):
@@ -314,7 +316,7 @@ def donate():
     if not form.validate():
         return _render_donate(form, member, 400)
     try:
-        transfers.donate_hours(
+        transfer_id = transfers.donate_hours(
             member=member,
             minutes=form.total_minutes,
             by=_me(),
@@ -331,7 +333,7 @@ def donate():
         ),
         "success",
     )
-    return _after_moving_hours(member)
+    return _after_moving_hours(member, transfer_id)
 
 
 # --- Statement ----------------------------------------------------------------
@@ -402,6 +404,7 @@ def statement():
         counterparty=statements.counterparty_label,
         memo_text=statements.memo_text,
         entered_label=statements.entered_label,
+        take_back=take_back.takeable(_me(), member, page.lines),
     ), status
 
 

@@ -8,6 +8,7 @@ service's refusal is shown again with the error's 4xx status.
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,8 +19,9 @@ from errors import DomainError
 from extensions import db
 from storage import writes_on_get
 from timebank import callbacks, cards, scheduling, visit_access
+from timebank.card_qr import card_qr_svg
 from timebank.clock import local_today
-from timebank.errors import AlreadySettled
+from timebank.errors import AlreadySettled, NotAllowed
 from timebank.formatting import format_minutes
 from timebank.visit_forms import (
     CallbackForm,
@@ -28,8 +30,8 @@ from timebank.visit_forms import (
     ScheduleVisitForm,
     VisitActionForm,
 )
-from timebank.visit_models import Visit
-from views_common import commit, refuse
+from timebank.visit_models import Visit, VisitStatus
+from views_common import commit, confirm_page, refuse
 
 bp = Blueprint("visits", __name__, url_prefix="/rounds")
 
@@ -169,6 +171,41 @@ def _call_off(visit_id: int, service, message: str):
     return redirect(url_for("visits.visit", visit_id=visit.id))
 
 
+def _confirm_call_off(visit_id: int, *, skip: bool):
+    """Ask before calling a visit off: the other side plans their day around it."""
+    me = _me()
+    visit = visit_access.scheduled_visit_for(me, visit_id)
+    if visit.status != VisitStatus.SCHEDULED or not scheduling.may_call_off(me, visit):
+        raise NotAllowed()
+    other = visit.recipient if me.id == visit.volunteer_id else visit.volunteer
+    return confirm_page(
+        question=_("Skip this visit?") if skip else _("Cancel this visit?"),
+        subject=_(
+            "%(name)s, %(day)s",
+            name=other.display_name,
+            day=format_date(visit.scheduled_date, "full"),
+        ),
+        consequence=_("Only this one visit is left out; the care plan goes on.")
+        if skip
+        else _("%(name)s is told that the visit will not happen.", name=other.display_name),
+        action=url_for("visits.skip" if skip else "visits.cancel", visit_id=visit.id),
+        yes=_("Yes, skip this visit") if skip else _("Yes, cancel this visit"),
+        back=url_for("visits.visit", visit_id=visit.id),
+    )
+
+
+@bp.get("/visits/<int:visit_id>/skip")
+@login_required
+def confirm_skip(visit_id: int):
+    return _confirm_call_off(visit_id, skip=True)
+
+
+@bp.get("/visits/<int:visit_id>/cancel")
+@login_required
+def confirm_cancel(visit_id: int):
+    return _confirm_call_off(visit_id, skip=False)
+
+
 @bp.post("/visits/<int:visit_id>/skip")
 @login_required
 def skip(visit_id: int):
@@ -240,6 +277,18 @@ def card_code(visit_id: int):
     return redirect(url_for("timebank.visit", record_id=record.id))
 
 
+@bp.get("/scan/<public_id>")
+@login_required
+def scanned_card(public_id: str):
+    """Where the QR code on an elder's card leads the phone's camera: the signed-in
+    volunteer's card page for their visit to that elder (or the visit, to check out first)."""
+    scanned = cards.visit_for_scanned_card(_me(), public_id[:40])
+    if scanned.ready:
+        return redirect(url_for("visits.card_code", visit_id=scanned.visit.id))
+    flash(_("Check out of the visit first; then the card page opens."), "info")
+    return redirect(url_for("visits.visit", visit_id=scanned.visit.id))
+
+
 # --- the coordinator: recording, cards, call-backs ----------------------------------------
 
 
@@ -303,7 +352,12 @@ def issue_card(elder_id: int):
         return _render_card_admin(elder, refuse(error))
     commit()
     # Rendered in this response, not after a redirect: the codes are stored only hashed.
-    return render_template("timebank/rounds/card_print.html", elder=elder, printed=printed)
+    return render_template(
+        "timebank/rounds/card_print.html",
+        elder=elder,
+        printed=printed,
+        qr_svg=card_qr_svg(printed.card),
+    )
 
 
 @bp.post("/cards/<int:elder_id>/revoke")

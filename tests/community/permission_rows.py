@@ -114,6 +114,7 @@ ROWS = [
     # a coordinator's account is in the hands of their street admin, not a colleague's
     get("/members/{other_coordinator}/suspend", only({"street_admin"}, 200)),
     # family links (/family, and the member page's button): {asked} waits for an answer
+    get("/family-links/{link}/revoke", only(REQUESTER_SIDE, 200)),
     post("/family-links/{link}/revoke", only(REQUESTER_SIDE, 302)),
     get("/family/", only(ALL, 200)),
     get("/family/request", only(ALL, 200)),
@@ -127,6 +128,7 @@ ROWS = [
     post("/family/requests/{asked}", only({"elder"} | COORDINATORS, 302), consent_form),
     get("/family/requests/{link}", only(REQUESTER_SIDE, 200)),
     get("/family/requests/{b_asked}", only(B_STAFF, 200)),
+    get("/family/links/{link}/end", only(REQUESTER_SIDE, 200)),
     post("/family/links/{link}/end", only(REQUESTER_SIDE, 302)),
     get("/family/pending", only(STAFF, 200)),
     # the inbox (/inbox): the notification is the elder's

@@ -117,12 +117,16 @@ ROWS = [
         only(RESIDENT_SIDE, 302) | dict.fromkeys(FAR, 404),
         booking_form,
     ),
+    # book again (再订一次), filled in from one's own booking: nobody else's
+    get("/bookings/new?item={item}&again={completed}", only({"elder"}, 200, refused=404)),
     # a booking: its resident's side and the provider see it; nobody else learns it exists
     get("/bookings/{requested}", not_found(SEES_BOOKING, 200)),
     # (the booking of a review hidden as abusive: its page shows the review to nobody else)
     get("/bookings/{hidden_booking}", not_found(SEES_BOOKING, 200)),
     get("/bookings/{b_booking}", only(B_SIDE, 200, refused=404)),
     get("/bookings/{b_booking}/cancel", only(B_SIDE, 200, refused=404)),
+    # taking back (撤回) a booking just made: whoever made it, within the undo window
+    post("/bookings/{requested}/take-back", not_found({"elder"}, 302)),
     get("/bookings/{requested}/accept", not_found({"provider"}, 200)),
     post("/bookings/{requested}/accept", not_found({"provider"}, 302)),
     get("/bookings/{requested}/decline", not_found({"provider"}, 200)),
@@ -186,6 +190,7 @@ ROWS = [
     post("/provider/menu/items/{item}/edit", only({"provider"}, 302), item_form),
     post("/provider/menu/items/{item}/pause", only({"provider"}, 302)),
     post("/provider/menu/items/{paused_item}/resume", only({"provider"}, 302)),
+    get("/provider/calendar/slots/{slot}/remove", only({"provider"}, 200)),
     post("/provider/calendar/slots/{slot}/remove", only({"provider"}, 302)),
     post("/provider/calendar/days/{closed_day}/clear", only({"provider"}, 302)),
     # decisions about a provider: the coordinators of the communities it serves, the street admin

@@ -38,7 +38,7 @@ BUDGET = {
     "/market/ (visitor)": 5,
     "provider page": 8,
     "provider dashboard": 9,
-    "my bookings": 6,
+    "my bookings": 7,  # one more: which completed ones wait for a rating (待评价)
     "booking page": 7,
     "sign-in page": 0,
 }

@@ -178,7 +178,10 @@ ROWS = [
     get("/aid/requests/{scheduled}", only(VISIT_PEOPLE, 200)),
     post("/aid/requests/{open}/take", only({"volunteer"}, 302)),
     post("/aid/requests/{taken}/approve", only(REQUESTER_SIDE, 302)),
+    # declining a take or cancelling a request asks first (a plain page, no pop-up)
+    get("/aid/requests/{taken}/decline", only(VISIT_PEOPLE, 200)),
     post("/aid/requests/{taken}/decline", only(VISIT_PEOPLE, 302)),
+    get("/aid/requests/{open}/cancel", only(REQUESTER_SIDE, 200)),
     post("/aid/requests/{open}/cancel", only(REQUESTER_SIDE, 302)),
     post("/aid/requests/{scheduled}/cancel", only(REQUESTER_SIDE, 302)),
     get("/aid/my", only(ALL, 200)),
@@ -214,6 +217,9 @@ ROWS = [
     post("/gift?for={giving_elder}", only({"elder"} | COORDINATORS, 302), gift_form),
     get("/donate?for={giving_elder}", only({"elder"} | COORDINATORS, 200)),
     post("/donate?for={giving_elder}", only({"elder"} | COORDINATORS, 302), donate_form),
+    # the page after one's own gift or donation, and taking it back (撤回): the giver's only
+    get("/hours/sent/{transfer}", only({"volunteer"}, 200, refused=404)),
+    post("/hours/sent/{transfer}/take-back", only({"volunteer"}, 302, refused=404)),
     get("/statement?member={elder}", only({"elder"} | COORDINATORS, 200)),
     get("/statement.csv?member={elder}", only({"elder"} | COORDINATORS, 200)),
     get("/statement?member={b_resident}", only(B_STAFF, 200)),
@@ -226,7 +232,9 @@ ROWS = [
     get("/rounds/visits/{plain}", only(VISIT_PEOPLE, 200)),
     post("/rounds/visits/{plain}/check-in", only(DOERS, 302)),
     post("/rounds/visits/{under_way}/check-out", only(DOERS, 302)),
+    get("/rounds/visits/{plain}/skip", only(VISIT_PEOPLE, 200)),
     post("/rounds/visits/{plain}/skip", only(VISIT_PEOPLE, 302)),
+    get("/rounds/visits/{plain}/cancel", only(VISIT_PEOPLE, 200)),
     post("/rounds/visits/{plain}/cancel", only(VISIT_PEOPLE, 302)),
     # the first look chooses the box of the card this visit asks for
     # B's volunteer's visit to A's elder: B's coordinator sees it, but neither checks it in
@@ -268,7 +276,9 @@ ROWS = [
     get("/plans/{plan}", only(VISIT_PEOPLE, 200)),
     post("/plans/{plan}/pause", only(REQUESTER_SIDE, 302)),
     post("/plans/{paused}/resume", only(REQUESTER_SIDE, 302)),
+    get("/plans/{plan}/end", only(REQUESTER_SIDE, 200)),
     post("/plans/{plan}/end", only(REQUESTER_SIDE, 302)),
+    get("/plans/{plan}/visits/{plan_visit}/skip", only(VISIT_PEOPLE, 200)),
     # the volunteer may skip one visit (as on the rounds page), not change the plan
     post("/plans/{plan}/visits/{plan_visit}/skip", only(VISIT_PEOPLE, 302)),
     # group sessions (/groups): the volunteer took part in the session

@@ -14,7 +14,8 @@ from community.models import utcnow
 from extensions import db
 from tests.conftest import csrf_token, login
 from tests.timebank.support import balance, key
-from timebank.cards import issue_card
+from timebank.card_qr import card_scan_url
+from timebank.cards import active_card, issue_card
 from timebank.clock import local_today
 from timebank.models import RecordStatus
 from timebank.scheduling import check_in, check_out, schedule_visit, to_utc
@@ -137,13 +138,17 @@ def test_check_out_before_check_in_is_refused(client, people):
 CODE_RE = re.compile(r'code-card__box">(\d+)</span><span class="code-card__code">(\d{3}) (\d{3})<')
 
 
-def test_a_card_is_shown_once_with_its_numbered_codes_and_no_qr(client, people):
+def test_a_card_is_shown_once_with_its_numbered_codes_and_no_code_in_its_qr(client, people):
     login(client, people["coordinator"])
     elder_id = people["elder"].id
     page = post(client, f"/rounds/cards/{elder_id}/issue").get_data(as_text=True)
     boxes = CODE_RE.findall(page)
     assert [int(box) for box, _, _ in boxes] == list(range(1, 21))
-    assert "<svg" not in page and "王秀英" in page and "桂花新村社区" in page
+    assert "王秀英" in page and "桂花新村社区" in page
+    # the QR code holds the card's scan page only (tests/timebank/test_card_qr.py), never a
+    # code: a photograph of the card must confirm nothing (migration 0009's reason)
+    scan_url = card_scan_url(active_card(people["elder"]))
+    assert page.count("<svg") == 1 and not any(a + b in scan_url for _, a, b in boxes)
     assert "@media print" in page and "onclick" not in page
     later = client.get(f"/rounds/cards/{elder_id}").get_data(as_text=True)
     assert "A card is in use" in later and "20 boxes are left." in later
