@@ -35,8 +35,8 @@ FIRST_NEW_LINK_JS = """
 
 @pytest.fixture
 def demo_street(app):
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
+    """The demo street: this test's database is a copy of one seeded once per process
+    (tests/browser/conftest.py: demo_template)."""
     commit_for_server()
 
 
