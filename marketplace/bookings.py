@@ -68,6 +68,23 @@ def payment_hold_minutes() -> int:
     return current_app.config["MARKETPLACE_PAYMENT_HOLD_MINUTES"]
 
 
+# The provider answers at least this long before the start, so the resident still has
+# time to find another way; at shorter notice, by halfway between booking and start.
+ANSWER_BEFORE_START = timedelta(hours=1)
+
+
+def answer_deadline(now: datetime, starts_at: datetime, response_hours: int) -> datetime:
+    """When the provider must answer a booking made at ``now`` for ``starts_at``.
+
+    Their usual response time, but never later than an hour before the start; a booking
+    made at shorter notice is answered by halfway to the start (always before it).
+    """
+    usual = now + timedelta(hours=response_hours)
+    halfway = now + (starts_at - now) / 2
+    latest = max(starts_at - ANSWER_BEFORE_START, halfway)
+    return min(usual, latest)
+
+
 def bookable_item(item_id: int) -> ServiceItem:
     """The item, if its provider is verified. Raises NotFound otherwise (residents must not
     learn that an unverified provider exists)."""
@@ -335,7 +352,7 @@ def _arrange_payment(
             entered_by=by,
         )
     booking.status = BookingStatus.REQUESTED
-    booking.expires_at = now + timedelta(hours=provider.response_hours)
+    booking.expires_at = answer_deadline(now, booking.starts_at, provider.response_hours)
 
 
 # --- who may see a booking --------------------------------------------------------------
