@@ -34,6 +34,7 @@ from marketplace.clock import local_today
 from marketplace.errors import InvalidInput
 from marketplace.formatting import PAYMENT_METHOD_LABELS, local_time
 from marketplace.models import ServiceItem
+from marketplace.money_back import money_back_for, money_back_lines
 from marketplace.openings import bookable_days, day_plan, openings
 from views_common import commit, new_idempotency_key, refuse
 
@@ -230,6 +231,7 @@ def show(booking_id: int):
         "marketplace/bookings/show.html",
         booking=booking,
         resident_phone=resident_phone_for(me, booking),
+        money_back=money_back_lines(money_back_for([booking]).get(booking.id)),
         may_rate=reviews.reviewable(me, booking) and "reviews.new" in current_app.view_functions,
     )
 
@@ -238,4 +240,10 @@ def show(booking_id: int):
 def mine():
     """Bookings for me and those I made for others: coming up first, then earlier ones."""
     upcoming, earlier = bookings_of(_me())
-    return render_template("marketplace/bookings/mine.html", upcoming=upcoming, earlier=earlier)
+    back = money_back_for(earlier)
+    return render_template(
+        "marketplace/bookings/mine.html",
+        upcoming=upcoming,
+        earlier=earlier,
+        money_back={booking_id: money_back_lines(found) for booking_id, found in back.items()},
+    )

@@ -49,6 +49,7 @@ from marketplace.errors import (
 )
 from marketplace.models import Provider, ProviderStatus, ServiceCategory, ServiceItem
 from marketplace.openings import Opening, day_plan, openings
+from marketplace.states import OCCUPYING
 from timebank.accounts import member_account
 from timebank.ledger import place_hold
 from timebank.visits import payer_account_id
@@ -380,7 +381,8 @@ def resident_phone_for(actor: User, booking: Booking) -> str | None:
 
 def bookings_of(actor: User, *, now: datetime | None = None) -> tuple[list[Booking], list[Booking]]:
     """Bookings for ``actor`` and those ``actor`` made for others they still reach
-    (upcoming soonest first, earlier ones latest first, at most 100).
+    (upcoming soonest first; earlier ones, and those that ended before their start, such
+    as a cancelled one, latest first, at most 100).
 
     A relative whose link no longer allows booking no longer sees what they booked.
     """
@@ -396,7 +398,7 @@ def bookings_of(actor: User, *, now: datetime | None = None) -> tuple[list[Booki
     upcoming = list(
         db.session.scalars(
             select(Booking)
-            .where(mine, Booking.starts_at >= now)
+            .where(mine, Booking.starts_at >= now, Booking.status.in_(OCCUPYING))
             .options(*shown)
             .order_by(Booking.starts_at, Booking.id)
         )
@@ -404,7 +406,7 @@ def bookings_of(actor: User, *, now: datetime | None = None) -> tuple[list[Booki
     earlier = list(
         db.session.scalars(
             select(Booking)
-            .where(mine, Booking.starts_at < now)
+            .where(mine, or_(Booking.starts_at < now, Booking.status.not_in(OCCUPYING)))
             .options(*shown)
             .order_by(Booking.starts_at.desc(), Booking.id.desc())
             .limit(100)

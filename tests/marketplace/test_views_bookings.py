@@ -299,7 +299,7 @@ def test_my_bookings_lists_mine_and_those_i_made_for_family(
     db.session.commit()
     page = client.get("/bookings/").get_data(as_text=True)
     assert f"For {elder.display_name}" in page
-    assert page.index("Coming up") < page.index("日常保洁") < page.index("Earlier")
+    assert page.index("Coming up") < page.index("日常保洁") < page.index("Earlier or cancelled")
     assert page.index("Earlier") < page.index("上周的保洁")
     assert "别人的保洁" not in page
 
