@@ -16,8 +16,8 @@ from extensions import db
 from marketplace.access import may_book_for
 from marketplace.booking_models import Booking
 from marketplace.booking_models import BookingStatus as S
-from marketplace.formatting import local_time
 from marketplace.models import Provider
+from timebank.formatting import stored_moment
 
 # status reached → the message its resident's side gets
 TO_RESIDENT = {
@@ -37,7 +37,7 @@ def _path(endpoint: str, **values) -> str | None:
 def _about(booking: Booking) -> dict:
     return {
         "item": booking.title,
-        "when": local_time(booking.starts_at),
+        "when": stored_moment(booking.starts_at),
         "provider": booking.provider.name,
         "resident": booking.resident.display_name,
     }

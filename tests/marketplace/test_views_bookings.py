@@ -267,7 +267,7 @@ def test_the_page_shows_the_timeline_with_who_acted_for_whom(
     page = client.get(location).get_data(as_text=True)
     assert "What happened" in page
     assert f"{coordinator.display_name} on behalf of {elder.display_name}" in page
-    assert "09:00" in page  # Shanghai time, not the stored 01:00
+    assert "9:00 AM" in page  # Shanghai time, not the stored 01:00
 
 
 def test_a_completed_booking_offers_rating_within_14_days(client, elder, cleaning, make_member):
