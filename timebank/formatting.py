@@ -16,7 +16,7 @@ from community.audit_labels import register_status_labels
 from community.notifications import register_param_formatter
 from timebank.categories import category_label
 from timebank.clock import local_today
-from translated_labels import label
+from translated_labels import join_list, label
 
 TRANSFER_KIND_LABELS = {
     "service": _l("Service"),
@@ -209,6 +209,10 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(format_date, "dateformat")
     app.add_template_filter(format_moment, "datetimeformat")
     app.add_template_filter(format_clock, "clock")
+    # lists in one line as the reader's language writes them (家政、托育), and a code's
+    # label from a table the page was given (``days|map("label_in", weekday_labels)``)
+    app.add_template_filter(join_list, "join_list")
+    app.add_template_filter(lambda code, labels: str(labels[code]), "label_in")
     app.add_template_filter(format_minutes, "minutes")
     app.add_template_filter(transfer_kind_label, "transfer_kind")
     app.add_template_filter(record_status_label, "record_status")
