@@ -75,4 +75,6 @@ def test_booking_and_visit_pages_use_the_one_helper():
     own_way = re.compile(r"\|(?:dateformat|datetimeformat)\((['\"])(?:full|long|medium|short)\1\)")
     pages = pathlib.Path(__file__).resolve().parent.parent / "templates"
     for template in pages.rglob("*.html"):
+        if template.parent.name == "reports":  # named styles there read the house style too
+            continue
         assert not own_way.search(template.read_text()), template
