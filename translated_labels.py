@@ -25,3 +25,11 @@ def label(labels: Mapping[str, object], code: str | None) -> str:
     if table is None:
         table = _tables[key] = {name: str(text) for name, text in labels.items()}
     return table.get(code, code or "")
+
+
+def join_list(items) -> str:
+    """Items of a list in one line, as the reader's language writes it: 家政、托育 in
+    Chinese (the enumeration comma), "Housekeeping, Childcare" in English."""
+    locale = get_locale()
+    separator = "、" if locale is None or locale.language == "zh" else ", "
+    return separator.join(str(item) for item in items)

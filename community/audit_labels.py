@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from community.audit import Action
+from translated_labels import join_list
 
 ACTION_LABELS = {
     Action.POLICY_CHANGED: _l("Changed a community's rules"),
@@ -234,7 +235,7 @@ def value_text(key: str, value: object, kind: str = "") -> str:
     if isinstance(value, str) and key == "status" and value in STATUS_LABELS.get(kind, {}):
         return str(STATUS_LABELS[kind][value])
     if isinstance(value, list):
-        return ", ".join(value_text(key, item, kind) for item in value)
+        return join_list(value_text(key, item, kind) for item in value)
     if isinstance(value, dict):
         return "; ".join(f"{k}: {value_text(k, v, kind)}" for k, v in value.items())
     return str(value)

@@ -35,6 +35,7 @@ from marketplace.clock import local_today
 from marketplace.errors import InvalidInput, NotFound
 from marketplace.formatting import PAYMENT_METHOD_LABELS, local_time
 from marketplace.models import ServiceItem
+from marketplace.money_back import money_back_for, money_back_lines
 from marketplace.openings import bookable_days, day_plan, openings
 from marketplace.progress import booking_steps
 from views_common import commit, new_idempotency_key, refuse
@@ -261,6 +262,7 @@ def render_booking(booking: Booking, status: int = 200):
         booking=booking,
         steps=booking_steps(booking),
         resident_phone=resident_phone_for(me, booking),
+        money_back=money_back_lines(money_back_for([booking]).get(booking.id)),
         may_rate=reviews.reviewable(me, booking) and "reviews.new" in current_app.view_functions,
         take_back_left=booking_take_back.take_back_left(booking, me),
     )
@@ -279,9 +281,11 @@ def mine():
     """Bookings for me and those I made for others: coming up first, then earlier ones,
     each saying where it stands; 待评价 on those waiting for a rating."""
     upcoming, earlier = bookings_of(_me())
+    back = money_back_for(earlier)
     return render_template(
         "marketplace/bookings/mine.html",
         upcoming=upcoming,
         earlier=earlier,
         to_rate=reviews.unrated(upcoming + earlier),
+        money_back={booking_id: money_back_lines(found) for booking_id, found in back.items()},
     )

@@ -49,6 +49,7 @@ from marketplace.errors import (
 )
 from marketplace.models import Provider, ProviderStatus, ServiceCategory, ServiceItem
 from marketplace.openings import Opening, day_plan, openings
+from marketplace.states import OCCUPYING
 from timebank.accounts import member_account
 from timebank.ledger import place_hold
 from timebank.visits import payer_account_id
@@ -66,6 +67,23 @@ class AlreadyBooked(Conflict):
 def payment_hold_minutes() -> int:
     """How long a pending card payment holds its places."""
     return current_app.config["MARKETPLACE_PAYMENT_HOLD_MINUTES"]
+
+
+# The provider answers at least this long before the start, so the resident still has
+# time to find another way; at shorter notice, by halfway between booking and start.
+ANSWER_BEFORE_START = timedelta(hours=1)
+
+
+def answer_deadline(now: datetime, starts_at: datetime, response_hours: int) -> datetime:
+    """When the provider must answer a booking made at ``now`` for ``starts_at``.
+
+    Their usual response time, but never later than an hour before the start; a booking
+    made at shorter notice is answered by halfway to the start (always before it).
+    """
+    usual = now + timedelta(hours=response_hours)
+    halfway = now + (starts_at - now) / 2
+    latest = max(starts_at - ANSWER_BEFORE_START, halfway)
+    return min(usual, latest)
 
 
 def bookable_item(item_id: int) -> ServiceItem:
@@ -335,7 +353,7 @@ def _arrange_payment(
             entered_by=by,
         )
     booking.status = BookingStatus.REQUESTED
-    booking.expires_at = now + timedelta(hours=provider.response_hours)
+    booking.expires_at = answer_deadline(now, booking.starts_at, provider.response_hours)
 
 
 # --- who may see a booking --------------------------------------------------------------
@@ -387,7 +405,8 @@ def may_book_again(actor: User, booking: Booking) -> bool:
 
 def bookings_of(actor: User, *, now: datetime | None = None) -> tuple[list[Booking], list[Booking]]:
     """Bookings for ``actor`` and those ``actor`` made for others they still reach
-    (upcoming soonest first, earlier ones latest first, at most 100).
+    (upcoming soonest first; earlier ones, and those that ended before their start, such
+    as a cancelled one, latest first, at most 100).
 
     A relative whose link no longer allows booking no longer sees what they booked.
     """
@@ -403,7 +422,7 @@ def bookings_of(actor: User, *, now: datetime | None = None) -> tuple[list[Booki
     upcoming = list(
         db.session.scalars(
             select(Booking)
-            .where(mine, Booking.starts_at >= now)
+            .where(mine, Booking.starts_at >= now, Booking.status.in_(OCCUPYING))
             .options(*shown)
             .order_by(Booking.starts_at, Booking.id)
         )
@@ -411,7 +430,7 @@ def bookings_of(actor: User, *, now: datetime | None = None) -> tuple[list[Booki
     earlier = list(
         db.session.scalars(
             select(Booking)
-            .where(mine, Booking.starts_at < now)
+            .where(mine, or_(Booking.starts_at < now, Booking.status.not_in(OCCUPYING)))
             .options(*shown)
             .order_by(Booking.starts_at.desc(), Booking.id.desc())
             .limit(100)

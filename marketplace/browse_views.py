@@ -33,6 +33,7 @@ from marketplace.review_forms import ActionForm
 from marketplace.reviews import provider_reviews, shown_provider
 from timebank.charts import Bar, bar_chart
 from timebank.formatting import format_minutes
+from translated_labels import join_list
 
 bp = Blueprint("market", __name__, url_prefix="/market")
 
@@ -247,7 +248,7 @@ def card_texts(cards: list[browsing.ProviderCard]) -> list[CardText]:
                 stars=stars % numbers if card.rating_count else unrated,
                 stars_label=label % numbers if card.rating_count else unrated,
                 price=price,
-                serves=serves % {"communities": "、".join(card.community_names)},
+                serves=serves % {"communities": join_list(card.community_names)},
             )
         )
     return texts
@@ -270,7 +271,7 @@ def rating_chart(summary: browsing.RatingSummary) -> Markup:
     return bar_chart(
         chart_id="rating-chart",
         title=_("How many reviews gave each number of stars"),
-        desc=", ".join(bar.text for bar in bars),
+        desc=join_list(bar.text for bar in bars),
         bars=bars,
     )
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from community.audit_labels import register_status_labels
 from marketplace.clock import to_local
+from timebank.formatting import format_date, format_moment
 from translated_labels import label
 
 CATEGORY_LABELS = {
@@ -69,20 +69,23 @@ def masked_name(name: str | None) -> str:
 # for zh_CN and en); strftime writes them for a fraction of Babel's cost, on every row.
 NUMERIC_PATTERNS = {
     "yyyy-MM-dd HH:mm": "%Y-%m-%d %H:%M",
-    "yyyy-MM-dd": "%Y-%m-%d",
     "MM-dd HH:mm": "%m-%d %H:%M",
     "HH:mm": "%H:%M",
 }
 
 
-def local_time(stored: datetime | None, pattern: str = "yyyy-MM-dd HH:mm") -> str:
-    """A stored UTC instant as Shanghai wall-clock text."""
+def local_time(stored: datetime | None, pattern: str | None = None) -> str:
+    """A stored UTC instant as Shanghai wall-clock text, in the one house style the time
+    bank writes too ("12月5日 周六 上午11:00", timebank.formatting.format_moment);
+    "yyyy-MM-dd" is its day alone ("12月5日 周六"); a numeric pattern ("HH:mm") as is."""
     if stored is None:
         return ""
     numeric = NUMERIC_PATTERNS.get(pattern)
     if numeric is not None:
         return to_local(stored).strftime(numeric)
-    return format_datetime(to_local(stored), pattern)
+    if pattern == "yyyy-MM-dd":
+        return format_date(stored)
+    return format_moment(stored, pattern)
 
 
 def _label(labels: dict, code: str | None) -> str:

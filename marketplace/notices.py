@@ -20,8 +20,8 @@ from marketplace.access import may_book_for
 from marketplace.booking_models import Booking
 from marketplace.booking_models import BookingStatus as S
 from marketplace.clock import to_utc
-from marketplace.formatting import local_time
 from marketplace.models import Provider
+from timebank.formatting import stored_moment
 from timebank.notify_receivers import register_reminder, remind_once
 
 # status reached → the message its resident's side gets
@@ -42,7 +42,7 @@ def _path(endpoint: str, **values) -> str | None:
 def _about(booking: Booking) -> dict:
     return {
         "item": booking.title,
-        "when": local_time(booking.starts_at),
+        "when": stored_moment(booking.starts_at),
         "provider": booking.provider.name,
         "resident": booking.resident.display_name,
     }

@@ -37,7 +37,7 @@ from marketplace.access import (
 )
 from marketplace.booking_models import Booking, BookingEvent, PaymentMethod
 from marketplace.booking_models import BookingStatus as S
-from marketplace.bookings import record_acted_for
+from marketplace.bookings import answer_deadline, record_acted_for
 from marketplace.card import NOTE_CARD_FAILED, NOTE_CARD_LAPSED
 from marketplace.errors import Conflict, InvalidInput, MarketplaceError, NotAllowed, NotFound
 from marketplace.formatting import BOOKING_STATUS_LABELS
@@ -426,7 +426,7 @@ def payment_authorised(booking: Booking, *, now: datetime | None = None) -> Book
     now = now or utcnow()
     booking = locked_booking(booking.id)
     check_transition(booking.status, S.REQUESTED)
-    booking.expires_at = now + timedelta(hours=booking.provider.response_hours)
+    booking.expires_at = answer_deadline(now, booking.starts_at, booking.provider.response_hours)
     record_step(booking, S.REQUESTED, by=None, note=NOTE_PAYMENT_AUTHORISED)
     return booking
 

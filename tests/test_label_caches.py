@@ -33,7 +33,7 @@ def page(app):
 def test_dates_read_as_flask_babel_writes_them(page, language):
     with force_locale(language):
         for value in DAYS:
-            for pattern in ("full", "long", "medium", "short", "EEE M/d"):
+            for pattern in ("EEE M/d", "yyyy-MM-dd", "d MMM"):  # named styles: the house one
                 assert format_date(value, pattern) == babel_date(value, pattern), (value, pattern)
                 assert format_date(value, pattern) == babel_date(value, pattern)  # kept copy
 

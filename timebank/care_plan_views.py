@@ -8,8 +8,8 @@ service's refusal is shown again with the error's 4xx status.
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from community.errors import MemberNotFound
@@ -22,6 +22,7 @@ from timebank.care_plan_forms import WEEKDAY_LABELS, CarePlanForm, PlanActionFor
 from timebank.care_plan_models import CarePlan
 from timebank.clock import local_today
 from timebank.errors import NotAllowed, NotFound
+from timebank.formatting import format_date
 from views_common import commit, confirm_page, refuse
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
@@ -127,7 +128,7 @@ def _flash_generated(generated: care_plans.Generated, done: str) -> None:
     )
     for day, reason in generated.skipped:
         flash(
-            _("Not planned on %(day)s: %(reason)s", day=format_date(day, "full"), reason=reason),
+            _("Not planned on %(day)s: %(reason)s", day=format_date(day), reason=reason),
             "error",
         )
 
@@ -245,7 +246,7 @@ def skip_visit(plan_id: int, visit_id: int):
         return _render_plan(plan, refuse(error))
     commit()
     flash(
-        _("The visit on %(day)s is skipped.", day=format_date(visit.scheduled_date, "full")),
+        _("The visit on %(day)s is skipped.", day=format_date(visit.scheduled_date)),
         "success",
     )
     return redirect(url_for("plans.plan", plan_id=plan.id))

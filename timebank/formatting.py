@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 
 from babel import Locale, dates
 from flask import Flask
-from flask_babel import format_number, get_locale, to_user_timezone
+from flask_babel import format_datetime, format_number, get_locale, to_user_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from community.audit_labels import register_status_labels
+from community.notifications import register_param_formatter
 from timebank.categories import category_label
-from translated_labels import label
+from timebank.clock import local_today
+from translated_labels import join_list, label
 
 TRANSFER_KIND_LABELS = {
     "service": _l("Service"),
@@ -68,20 +70,111 @@ def record_status_label(status: str) -> str:
     return label(RECORD_STATUS_LABELS, status)
 
 
+# One way to write a day and a time of day per language, on every page of every flow
+# (the time bank's and the marketplace's alike): "12月5日 周六 上午11:00", "Sat 5 Dec,
+# 11:00 AM"; the year only when it is not this year's.
+_DAY = {"zh": "M月d日 EEE", "en": "EEE d MMM"}
+_DAY_WITH_YEAR = {"zh": "y年M月d日 EEE", "en": "EEE d MMM y"}
+_CLOCK = {"zh": "Bh:mm", "en": "h:mm a"}
+_MIDNIGHT_HOUR = {"zh": "BK:mm", "en": "h:mm a"}  # 凌晨0:30, never 凌晨12:30
+_MOMENT = {"zh": "{day} {time}", "en": "{day}, {time}"}
+# named styles (Flask-Babel's and CLDR's) all mean the house style
+HOUSE_STYLES = frozenset({None, "short", "medium", "long", "full"})
+
+
+def _language(locale: Locale | None) -> str:
+    return "zh" if (locale or DEFAULT_LOCALE).language == "zh" else "en"
+
+
 @lru_cache(maxsize=4096)
 def _date_text(day: date, pattern: str, locale: Locale | None) -> str:
     return dates.format_date(day, pattern, locale=locale or DEFAULT_LOCALE)
 
 
-def format_date(value: date | datetime | None, pattern: str = "medium") -> str:
-    """``value``'s date in the reader's language ("long": 2026年12月6日), as Flask-Babel's
-    ``dateformat`` writes it; each date, pattern and language is formatted once (lists
-    show the same few days on every row and every page)."""
+@lru_cache(maxsize=4096)
+def _day_text(day: date, this_year: int, locale: Locale | None) -> str:
+    patterns = _DAY if day.year == this_year else _DAY_WITH_YEAR
+    return _date_text(day, patterns[_language(locale)], locale)
+
+
+@lru_cache(maxsize=2048)
+def _clock_text(at: time, locale: Locale | None) -> str:
+    patterns = _MIDNIGHT_HOUR if at.hour == 0 else _CLOCK
+    return dates.format_time(at, patterns[_language(locale)], locale=locale or DEFAULT_LOCALE)
+
+
+def _local(value: datetime) -> datetime:
+    """A stored instant (naive UTC) as the reader's wall clock (Flask-Babel's zone)."""
+    return to_user_timezone(value)
+
+
+def format_date(value: date | datetime | None, pattern: str | None = None) -> str:
+    """``value``'s day in the reader's language: "12月5日 周六" ("Sat 5 Dec"), with the
+    year when it is not this year's. A named style ("long", "full"…) is this one house
+    style; any other pattern is a CLDR pattern, as Flask-Babel's ``dateformat`` takes.
+    Each date, pattern and language is formatted once (lists show the same few days on
+    every row and every page)."""
     if value is None:
         return ""
     # a stored instant (naive UTC) is the reader's local day, as Flask-Babel rebases it
-    day = to_user_timezone(value).date() if isinstance(value, datetime) else value
+    day = _local(value).date() if isinstance(value, datetime) else value
+    if pattern in HOUSE_STYLES:
+        return _day_text(day, local_today().year, get_locale())
     return _date_text(day, pattern, get_locale())
+
+
+def format_clock(value: time | datetime | None) -> str:
+    """A time of day in the house style: "上午11:00" ("11:00 AM"); a stored instant
+    (naive UTC) at the reader's wall clock."""
+    if value is None:
+        return ""
+    at = _local(value).time() if isinstance(value, datetime) else value
+    return _clock_text(at.replace(second=0, microsecond=0, tzinfo=None), get_locale())
+
+
+def format_moment(value: datetime | None, pattern: str | None = None) -> str:
+    """A stored instant (naive UTC) as the reader's day and time in the house style:
+    "12月5日 周六 上午11:00" ("Sat 5 Dec, 11:00 AM"). A pattern other than a named
+    style is a CLDR pattern (e.g. "yyyy-MM-dd HH:mm" for a table meant for a computer)."""
+    if value is None:
+        return ""
+    if pattern not in HOUSE_STYLES:
+        return format_datetime(value, pattern)
+    moment = _MOMENT[_language(get_locale())]
+    return moment.format(day=format_date(value), time=format_clock(value))
+
+
+def stored_moment(value: datetime) -> str:
+    """A stored instant (naive UTC) as a notice keeps it, in no language
+    ("2026-12-05T03:00:00+00:00"); ``moment_param`` writes it in the reader's."""
+    return value.replace(tzinfo=UTC).isoformat()
+
+
+def moment_param(value: str) -> str:
+    """A notice's instant in the house style, when read; older notices kept their text."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if moment.tzinfo is None:  # written as local text before instants were kept
+        return str(value)
+    return format_moment(moment.astimezone(UTC).replace(tzinfo=None))
+
+
+def day_param(value: str) -> str:
+    """A notice's day ("2026-12-05") in the house style, when read."""
+    try:
+        return format_date(date.fromisoformat(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def clock_param(value: str) -> str:
+    """A notice's time of day ("09:30") in the house style, when read."""
+    try:
+        return format_clock(time.fromisoformat(value))
+    except (TypeError, ValueError):
+        return str(value)  # "—": no time was set
 
 
 # Notes the request flow writes on the visits it schedules (timebank.requests), stored as
@@ -108,8 +201,18 @@ def visit_note(note: str | None) -> str:
 
 def register_filters(app: Flask) -> None:
     register_status_labels("service_record", RECORD_STATUS_LABELS)
-    # Flask-Babel's dateformat, formatting once per date (see format_date)
+    # notices keep days and instants in no language; they read in the house style
+    register_param_formatter("day", day_param)
+    register_param_formatter("time", clock_param)
+    register_param_formatter("when", moment_param)
+    # Flask-Babel's dateformat and datetimeformat, in the house style (see format_date)
     app.add_template_filter(format_date, "dateformat")
+    app.add_template_filter(format_moment, "datetimeformat")
+    app.add_template_filter(format_clock, "clock")
+    # lists in one line as the reader's language writes them (家政、托育), and a code's
+    # label from a table the page was given (``days|map("label_in", weekday_labels)``)
+    app.add_template_filter(join_list, "join_list")
+    app.add_template_filter(lambda code, labels: str(labels[code]), "label_in")
     app.add_template_filter(format_minutes, "minutes")
     app.add_template_filter(transfer_kind_label, "transfer_kind")
     app.add_template_filter(record_status_label, "record_status")

@@ -20,7 +20,7 @@ from functools import cache
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select, union_all
+from sqlalchemy import bindparam, func, select, union_all
 from sqlalchemy.orm import aliased
 
 from community.csv_export import csv_chunks
@@ -33,7 +33,7 @@ from timebank.categories import category_label
 from timebank.clock import LOCAL_ZONE
 from timebank.errors import TimebankError
 from timebank.formatting import transfer_kind_label
-from timebank.models import Account, AccountKind, Transfer, TransferKind
+from timebank.models import Account, AccountKind, ServiceRecord, Transfer, TransferKind
 from timebank.take_back import MEMO as TAKEN_BACK_MEMO
 
 CSV_BATCH = 500
@@ -79,6 +79,8 @@ class StatementLine:
     entered_by: str | None
     on_behalf_of: str | None
     reverses_id: int | None
+    # the person served on the visit behind a service line (or behind the line it reverses)
+    served_name: str | None = None
 
     @property
     def minutes_in(self) -> int:
@@ -155,6 +157,10 @@ def _lines_query(shape: _Shape):
     other_user = aliased(User)
     entered_by = aliased(User)
     on_behalf_of = aliased(User)
+    served = aliased(User)
+    # the visit behind a service line, or behind the line a reversal undoes (one at most:
+    # a visit names one transfer), so the volunteer's line names whom they helped
+    visit_transfer = func.coalesce(page.c.reverses_id, page.c.id)
     return (
         select(
             page.c.id,
@@ -169,12 +175,15 @@ def _lines_query(shape: _Shape):
             entered_by.display_name,
             on_behalf_of.display_name,
             page.c.reverses_id,
+            served.display_name,
         )
         .join(other, other.id == page.c.other_id)
         .join(Community, Community.id == other.community_id)
         .outerjoin(other_user, other_user.id == other.user_id)
         .outerjoin(entered_by, entered_by.id == page.c.entered_by_id)
         .outerjoin(on_behalf_of, on_behalf_of.id == page.c.on_behalf_of_id)
+        .outerjoin(ServiceRecord, ServiceRecord.transfer_id == visit_transfer)
+        .outerjoin(served, served.id == ServiceRecord.recipient_id)
         .order_by(page.c.id.desc())
     )
 
@@ -303,19 +312,35 @@ def iter_statement_lines(
     return lines()
 
 
-def counterparty_label(line: StatementLine) -> str:
-    """Who was on the other side: a member's name, or "<community> fund" and the like."""
-    if line.counterparty_name is not None:
-        return line.counterparty_name
+def _community_account_label(line: StatementLine) -> str:
     if line.counterparty_kind == AccountKind.FUND:
         return _("%(community)s fund", community=line.counterparty_community)
     return _("%(community)s guarantee account", community=line.counterparty_community)
 
 
+def counterparty_label(line: StatementLine) -> str:
+    """Who was on the other side: a member's name; for a visit the community paid for,
+    the person the volunteer helped; else "<community> fund" and the like."""
+    if line.counterparty_name is not None:
+        return line.counterparty_name
+    if line.served_name is not None:
+        return line.served_name
+    return _community_account_label(line)
+
+
 def memo_text(line: StatementLine) -> str:
-    """The memo as a reader understands it (a visit's memo is its category code)."""
+    """The memo as a reader understands it (a visit's memo is its category code); a
+    visit the community paid for says which account paid, as its counterparty names
+    the person helped."""
     if line.kind == TransferKind.SERVICE:
-        return category_label(line.memo)
+        service = category_label(line.memo)
+        if line.counterparty_name is None and line.served_name is not None:
+            return _(
+                "%(service)s · paid by %(account)s",
+                service=service,
+                account=_community_account_label(line),
+            )
+        return service
     if line.kind == TransferKind.REVERSAL and line.reverses_id:
         if line.memo == TAKEN_BACK_MEMO:  # the member's own 撤回, not a coordinator's reason
             return _("Entry %(id)s taken back", id=line.reverses_id)

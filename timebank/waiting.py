@@ -29,7 +29,7 @@ from extensions import db
 from timebank.aid_models import AidRequest, RequestStatus
 from timebank.categories import category_label
 from timebank.clock import local_today
-from timebank.formatting import format_date, format_minutes
+from timebank.formatting import format_clock, format_date, format_minutes
 from timebank.models import RecordStatus, ServiceRecord
 from timebank.visit_models import Visit, VisitStatus
 
@@ -119,7 +119,7 @@ def day_text(day: date | None) -> object:
     """A day as the lists show it, in the reader's language; "any day" for a flexible one."""
     if day is None:
         return _l("any day")
-    return _lazy(format_date, day, "medium")
+    return _lazy(format_date, day)
 
 
 def category_text(code: str) -> LazyString:
@@ -302,7 +302,7 @@ def visits_today(scope: WaitingScope) -> list[WaitingItem]:
         elif visit.scheduled_time is not None:
             text = _l(
                 "Today at %(time)s: %(category)s for %(name)s.",
-                time=visit.scheduled_time.strftime("%H:%M"),
+                time=_lazy(format_clock, visit.scheduled_time),
                 **facts,
             )
             button = _l("Open the visit")

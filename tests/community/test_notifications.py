@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from types import SimpleNamespace
 
 import pytest
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
 from community.models import utcnow
@@ -29,6 +29,7 @@ from extensions import db
 from tests.jobs.support import run_worker_jobs
 from tests.servers import free_port
 from timebank.clock import local_today
+from timebank.formatting import format_date
 from timebank.signals import request_posted, request_taken
 from timebank.visit_models import Visit, VisitStatus
 from timebank.visits import confirm_visit, log_visit
@@ -64,7 +65,8 @@ def test_the_inbox_is_newest_first_and_mark_all_read_clears_the_count(elder):
 
 def test_messages_are_rendered_when_read_in_the_readers_language(volunteer):
     notification = notify(volunteer, "request_nearby", category="meal", day="2026-12-01")
-    assert render(notification) == "A new request near you: Meal help, Dec 1, 2026."
+    day = format_date(date(2026, 12, 1))  # "Tue 1 Dec" (with its year in other years)
+    assert render(notification) == f"A new request near you: Meal help, {day}."
     with force_locale("zh_CN"):
         assert "Meal help" not in render(notification)  # the category's Chinese name
     assert "Meal help" not in notification.params  # only the code is stored
@@ -291,7 +293,7 @@ def test_an_offer_request_tells_only_its_volunteer(community, elder, volunteer, 
     assert list(db.session.scalars(select(Notification.user_id))) == [volunteer.id]
     asked = inbox(volunteer)[0]
     assert asked.kind == "offer_asked" and asked.link == "/aid/requests/8#approve-title"
-    day = format_date(local_today(), "medium")
+    day = format_date(local_today())
     assert (
         render(asked)
         == f"{elder.display_name} asked you for help: Meal help, {day}. Please answer."
@@ -351,7 +353,7 @@ def test_remind_tells_both_sides_of_tomorrows_visits_once(app, elder, volunteer,
         assert expected in result.output
     db.session.expire_all()
     assert [render(n) for n in inbox(elder)] == [
-        f"Reminder: a visit tomorrow, {format_date(tomorrow, 'medium')} at 11:00 (Meal help)."
+        f"Reminder: a visit tomorrow, {format_date(tomorrow)} at 11:00 AM (Meal help)."
     ]
     assert len(inbox(volunteer)) == 1
     assert inbox(other) == []

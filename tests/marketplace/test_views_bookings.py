@@ -267,7 +267,7 @@ def test_the_page_shows_the_timeline_with_who_acted_for_whom(
     page = client.get(location).get_data(as_text=True)
     assert "What happened" in page
     assert f"{coordinator.display_name} on behalf of {elder.display_name}" in page
-    assert "09:00" in page  # Shanghai time, not the stored 01:00
+    assert "9:00 AM" in page  # Shanghai time, not the stored 01:00
 
 
 def test_a_completed_booking_offers_rating_within_14_days(client, elder, cleaning, make_member):
@@ -299,7 +299,7 @@ def test_my_bookings_lists_mine_and_those_i_made_for_family(
     db.session.commit()
     page = client.get("/bookings/").get_data(as_text=True)
     assert f"For {elder.display_name}" in page
-    assert page.index("Coming up") < page.index("日常保洁") < page.index("Earlier")
+    assert page.index("Coming up") < page.index("日常保洁") < page.index("Earlier or cancelled")
     assert page.index("Earlier") < page.index("上周的保洁")
     assert "别人的保洁" not in page
 

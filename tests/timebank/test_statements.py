@@ -13,8 +13,9 @@ import pytest
 from extensions import db
 from tests.conftest import csrf_token, login
 from timebank.accounts import community_account, member_account
+from timebank.clock import local_today
 from timebank.ledger import post_transfer
-from timebank.models import AccountKind, TransferKind
+from timebank.models import AccountKind, Transfer, TransferKind
 from timebank.statements import (
     InvalidStatementFilter,
     PageCursor,
@@ -220,7 +221,7 @@ def test_statement_page_shows_filtered_lines(app, volunteer, history):
     client = signed_in(app, volunteer)
     page = client.get("/statement?start=2024-03-02&end=2024-03-02").get_data(as_text=True)
     assert page.count("<tr>") == 1 + 2
-    assert "2024-03-02 00:30" in page  # shown in Shanghai time
+    assert "Sat 2 Mar 2024, 12:30 AM" in page  # shown in Shanghai time
     assert "Meal help" in page  # a visit's memo is its category
     assert "start=2024-03-02" in page  # the CSV link keeps the filter
 
@@ -282,3 +283,59 @@ def test_coordinator_downloads_a_members_csv(app, coordinator, volunteer, histor
     response = signed_in(app, coordinator).get(f"/statement.csv?member={volunteer.id}")
     assert response.status_code == 200
     assert len(read_csv(response)) == 1 + len(history)
+
+
+# --- whom a line names: the person helped, not the account that paid ----------------------
+
+
+@pytest.fixture
+def helped(app, volunteer, elder, coordinator):
+    """A visit to the elder paid by the community's guarantee account, then reversed."""
+    from timebank.transfers import reverse_transfer
+    from timebank.visits import confirm_visit, log_visit
+
+    record = log_visit(
+        volunteer=volunteer,
+        recipient=elder,
+        minutes=90,
+        category="meal",
+        service_date=local_today(),
+        entered_by=volunteer,
+        idempotency_key="helped-visit",
+    )
+    paid = confirm_visit(record, by=elder)
+    reverse_transfer(
+        db.session.get(Transfer, paid),
+        by=coordinator,
+        reason="logged twice",
+        idempotency_key="helped-reversal",
+    )
+    db.session.commit()
+    return record
+
+
+def test_a_visit_line_names_the_elder_helped_and_says_who_paid(volunteer, elder, helped):
+    from timebank.statements import counterparty_label, memo_text
+
+    reversal, service = statement_lines(member_account(volunteer).id, StatementFilter(), limit=10)
+    assert service.kind == TransferKind.SERVICE and reversal.kind == TransferKind.REVERSAL
+    assert counterparty_label(service) == elder.display_name
+    assert counterparty_label(reversal) == elder.display_name  # the visit it undoes
+    assert elder.community.name in memo_text(service)  # the community's account paid
+    # the elder's own account did not pay: their statement shows nothing of it
+    assert statement_lines(member_account(elder).id, StatementFilter(), limit=10) == []
+
+
+def test_the_page_and_the_csv_name_the_elder_helped(app, volunteer, elder, helped):
+    client = signed_in(app, volunteer)
+    page = client.get("/statement").get_data(as_text=True)
+    assert elder.display_name in page
+    header, *rows = read_csv(client.get("/statement.csv"))
+    col = header.index("Counterparty")
+    assert [row[col] for row in rows] == [elder.display_name] * 2
+    assert all("guarantee account" not in row[col] for row in rows)
+
+
+def test_a_member_paid_visit_names_the_volunteer_on_the_elders_side(volunteer, elder, history):
+    lines = statement_lines(member_account(elder).id, StatementFilter(), limit=10)
+    assert {line.counterparty_name for line in lines} == {volunteer.display_name}

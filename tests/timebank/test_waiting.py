@@ -159,8 +159,8 @@ def test_a_volunteer_sees_todays_visits_in_time_order(volunteer, elder, make_mem
     db.session.flush()
     [mine] = waiting_for(volunteer)
     assert lines(mine) == [
-        "Today at 09:30: Meal help for 王秀英.",
-        "Today at 15:00: Meal help for 赵奶奶.",
+        "Today at 9:30 AM: Meal help for 王秀英.",
+        "Today at 3:00 PM: Meal help for 赵奶奶.",
     ]
     assert {item.endpoint for item in mine.items} == {"visits.visit"}
 
