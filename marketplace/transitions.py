@@ -615,9 +615,9 @@ def expire_due(now: datetime | None = None, *, each_done: Callable[[], None] | N
     now = now or utcnow()
     ids = list(
         db.session.scalars(
-            select(Booking.id).where(
-                Booking.status.in_((S.PENDING_PAYMENT, S.REQUESTED)), Booking.expires_at <= now
-            )
+            select(Booking.id)
+            .where(Booking.status.in_((S.PENDING_PAYMENT, S.REQUESTED)), Booking.expires_at <= now)
+            .order_by(Booking.id)  # oldest first, and the same order on every database
         )
     )
 
@@ -644,7 +644,9 @@ def complete_due(
     cutoff = now - timedelta(hours=auto_complete_hours())
     ids = list(
         db.session.scalars(
-            select(Booking.id).where(Booking.status == S.ACCEPTED, Booking.delivered_at <= cutoff)
+            select(Booking.id)
+            .where(Booking.status == S.ACCEPTED, Booking.delivered_at <= cutoff)
+            .order_by(Booking.id)
         )
     )
 
