@@ -30,7 +30,7 @@ from community.account_errors import ResetLinkInvalid
 from community.account_forms import ChangePasswordForm, ForgotPasswordForm, NewPasswordForm
 from community.forms import LoginForm
 from community.landing import home_endpoint
-from community.large_text import device_wants_large_text, remember_on_device, set_large_text
+from community.large_text import carry_into_sign_in, remember_on_device
 from community.notifications import absolute_url
 from community.password_changes import (
     change_own_password,
@@ -177,9 +177,7 @@ def sign_in():
         remember=bool(form.remember.data),
         duration=current_app.config["REMEMBER_COOKIE_DURATION"],
     )
-    if device_wants_large_text(request) and not member.large_text:
-        # they pressed 长辈版 to read this page: keep it, on every device from now on
-        set_large_text(member, True, by=member)
+    if carry_into_sign_in(member, request):  # they pressed 长辈版 to read this page
         commit()
     if member.must_change_password:
         response = redirect(url_for("community.change_password"))

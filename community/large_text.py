@@ -48,6 +48,16 @@ def device_wants_large_text(request: Request) -> bool:
     return request.cookies.get(COOKIE) == "1"
 
 
+def carry_into_sign_in(member: User, request: Request) -> bool:
+    """The member just signed in on a browser whose visitor chose large text: keep it as
+    their setting, on every device from now on. True if that changed the setting (the
+    caller commits)."""
+    if member.large_text or not device_wants_large_text(request):
+        return False
+    set_large_text(member, True, by=member)
+    return True
+
+
 def remember_on_device(response: Response, on: bool) -> None:
     """Keep the choice in this browser, for its sign-in page and next visits."""
     response.set_cookie(
