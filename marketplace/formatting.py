@@ -111,3 +111,4 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(lambda c: _label(BOOKING_STATUS_LABELS, c), "booking_status")
     app.add_template_filter(booking_state, "booking_state")
     app.add_template_filter(lambda c: _label(PAYMENT_METHOD_LABELS, c), "payment_method")
+    app.add_template_filter(lambda c: _label(PROVIDER_STATUS_LABELS, c), "provider_status")
