@@ -59,3 +59,21 @@ def test_labels_follow_the_language_of_each_call(page):
     with force_locale("zh_CN"):
         assert record_status_label("confirmed") == chinese
     assert record_status_label("no-such-status") == "no-such-status"
+
+
+def test_a_pages_words_come_from_the_catalogue_of_the_language_it_renders_in(app, page):
+    """Templates' _() reads the page's catalogue, found when the page starts to render:
+    a page (or mail) rendered under force_locale gets its reader's words, and macros
+    imported without the page's context get the same words."""
+    from flask import render_template_string
+
+    with force_locale("zh_CN"):
+        chinese = render_template_string('{{ _("Statement") }}')
+    with force_locale("en"):
+        english = render_template_string('{{ _("Statement") }}')
+        imported = render_template_string(
+            '{% from "macros.html" import idempotency %}{{ _("Statement") }}'
+            '{{ ngettext("%(num)s visit", "%(num)s visits", 2) }}'
+        )
+    assert english == "Statement" and chinese not in ("", "Statement")
+    assert imported.startswith("Statement")
