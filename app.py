@@ -150,7 +150,8 @@ def install_page_gettext(app: Flask) -> None:
         return found
 
     def of(context):
-        return context.get(PAGE_CATALOGUE) or catalogue()
+        found = context.get(PAGE_CATALOGUE)
+        return found if found is not None else catalogue()
 
     app.context_processor(lambda: {PAGE_CATALOGUE: catalogue()})
     app.jinja_env.install_gettext_callables(

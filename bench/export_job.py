@@ -85,7 +85,8 @@ def _peak_mb(pid: int) -> float:
 def _watch(url: str, export_dir: str, export_id: int, worker: subprocess.Popen):
     """Poll the export until done; (seconds running, rows, bytes, peak MB of the worker)."""
     app = _app(url, export_dir)
-    started = running_since = None
+    running_since = None
+    watching_since = time.perf_counter()  # if it is done before a poll sees it running
     with app.app_context():
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
@@ -100,8 +101,7 @@ def _watch(url: str, export_dir: str, export_id: int, worker: subprocess.Popen):
             if status == ExportStatus.RUNNING and running_since is None:
                 running_since = now
             if status == ExportStatus.DONE:
-                started = running_since or now
-                return now - started, rows, size, _peak_mb(worker.pid)
+                return now - (running_since or watching_since), rows, size, _peak_mb(worker.pid)
             if status == ExportStatus.FAILED or worker.poll() is not None:
                 raise RuntimeError(f"export {export_id}: {status}, worker {worker.returncode}")
             time.sleep(0.2)
