@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import pass_context
 from werkzeug.exceptions import HTTPException
 
+import civic  # noqa: F401  (civic's tables for Alembic)
 import input_guard
 import storage
 from community import (  # noqa: F401  (audit tables for Alembic; routes on the community blueprint)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from community.models import Street, User
 from extensions import db
+from seed.civic import seed_places
 from seed.demo import DEMO_PASSWORD, DemoLogin, build_street
 from seed.history import play_history
 from seed.marketplace import seed_marketplace
@@ -48,6 +49,7 @@ def seed_demo(seed: int = 2026) -> tuple[list[DemoLogin], dict[str, int]]:
     street = build_street(rng, now.date())
     tally = play_history(street, rng, now)
     market_logins, market_counts = seed_marketplace(street, now)
+    places = seed_places(street, rng)
     counts = {
         "communities": len(street.communities),
         "members": db.session.scalar(select(func.count(User.id))),
@@ -62,8 +64,10 @@ def seed_demo(seed: int = 2026) -> tuple[list[DemoLogin], dict[str, int]]:
         "reversals": tally.reversals,
         "transfers": db.session.scalar(select(func.count(Transfer.id))),
         **market_counts,
+        "compounds": len(places.compounds),
+        "homes": len(places.homes),
     }
-    return street.logins + market_logins, counts
+    return street.logins + market_logins + places.logins, counts
 
 
 @click.command("seed-demo")
