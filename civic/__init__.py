@@ -13,3 +13,4 @@ from civic.organisation_models import (  # noqa: F401  (tables for Alembic)
     OrganisationStaff,
 )
 from civic.place_models import Building, Compound, Home, HomeOwner  # noqa: F401
+from civic.repair_models import Repair  # noqa: F401, E402
