@@ -11,6 +11,9 @@ from jinja2 import pass_context
 from werkzeug.exceptions import HTTPException
 
 import civic  # noqa: F401  (civic's tables for Alembic)
+from civic.organisation_admin_views import bp as organisations_bp
+from civic.repair_formatting import register_repair_filters
+from civic.repair_views import bp as repairs_bp
 import input_guard
 import storage
 from community import (  # noqa: F401  (audit tables for Alembic; routes on the community blueprint)
@@ -222,6 +225,8 @@ def register_blueprints(app: Flask) -> None:
         reviews_bp,
     ):
         app.register_blueprint(marketplace_bp)
+    app.register_blueprint(repairs_bp)
+    app.register_blueprint(organisations_bp)
 
 
 def register_request_boundary(app: Flask) -> None:
@@ -255,6 +260,7 @@ def register_request_boundary(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     register_filters(app)
     register_marketplace_filters(app)
+    register_repair_filters(app)
     register_page_frame(app)
 
     @app.context_processor

@@ -53,6 +53,16 @@ class Action(StrEnum):
     SUBSIDY_CHANGED = "subsidy_changed"
     PASSWORD_RESET = "password_reset"
     SIGN_IN_UNLOCKED = "sign_in_unlocked"
+    # civic: organisations and repairs
+    ORGANISATION_CREATED = "organisation_created"
+    ORGANISATION_LINKED = "organisation_linked"
+    ORGANISATION_UNLINKED = "organisation_unlinked"
+    STAFF_NAMED = "staff_named"
+    STAFF_REMOVED = "staff_removed"
+    REPAIR_SENT_FOR = "repair_sent_for"
+    REPAIR_ASSIGNED = "repair_assigned"
+    REPAIR_PRICED = "repair_priced"
+    REPAIR_VISITED = "repair_visited"
 
 
 def _json(value: dict | None) -> str:

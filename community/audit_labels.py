@@ -41,6 +41,15 @@ ACTION_LABELS = {
     Action.SUBSIDY_CHANGED: _l("Changed a subsidy"),
     Action.PASSWORD_RESET: _l("Reset a password"),
     Action.SIGN_IN_UNLOCKED: _l("Unlocked a member's sign-in"),
+    Action.ORGANISATION_CREATED: _l("Added a property organisation"),
+    Action.ORGANISATION_LINKED: _l("Gave a compound to an organisation"),
+    Action.ORGANISATION_UNLINKED: _l("Took a compound from an organisation"),
+    Action.STAFF_NAMED: _l("Named an organisation's staff member"),
+    Action.STAFF_REMOVED: _l("Removed an organisation's staff member"),
+    Action.REPAIR_SENT_FOR: _l("Sent a repair request for a resident"),
+    Action.REPAIR_ASSIGNED: _l("Sent a worker to a repair"),
+    Action.REPAIR_PRICED: _l("Set the price of a repair"),
+    Action.REPAIR_VISITED: _l("Recorded a repair visit"),
 }
 
 # "kind:id" targets: the kind in words
@@ -54,8 +63,10 @@ TARGET_LABELS = {
     "family_link": _l("Family link"),
     "group_session": _l("Group activity"),
     "member": _l("Member"),
+    "organisation": _l("Property organisation"),
     "provider": _l("Service provider"),
     "record": _l("Visit record"),
+    "repair": _l("Repair request"),
     "review": _l("Review"),
     "service_record": _l("Visit record"),
     "subsidy": _l("Subsidy"),
@@ -104,6 +115,12 @@ FIELD_LABELS = {
     "premises_checked": _l("Premises checked"),
     # a member added although others of the same name and birth date exist (their numbers)
     "different_from": _l("A different person from members (same name and birth date)"),
+    # civic: organisations and repairs
+    "compound": _l("Compound"),
+    "staff_role": _l("Staff role"),
+    "worker": _l("Worker"),
+    "appointment": _l("Appointment"),
+    "price_fen": _l("Price (fen)"),
 }
 
 # what a coordinator did on a member's behalf: the "did" (time bank) and "step"

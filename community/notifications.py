@@ -64,6 +64,21 @@ MESSAGES = {
     ),
     "provider_verified": _l("%(provider)s is checked: residents can now find and book it."),
     "provider_stopped": _l("%(provider)s is not shown to residents: %(reason)s"),
+    # civic: repair requests (civic/repair_notices.py)
+    "repair_received": _l("A new repair request for %(place)s: %(what)s. Please send someone."),
+    "repair_assigned": _l("%(worker)s will come to repair %(place)s on %(when)s."),
+    "repair_job": _l("A repair job for you: %(place)s, %(when)s."),
+    "repair_priced": _l(
+        "The repair at %(place)s costs %(price)s. Please accept the price before the work."
+    ),
+    "repair_price_accepted": _l("The price of the repair at %(place)s was accepted."),
+    "repair_visited": _l(
+        "%(worker)s says the repair at %(place)s is done. Please confirm it and rate it."
+    ),
+    "repair_confirmed": _l("The repair at %(place)s is confirmed: %(rating)s of 5."),
+    "repair_not_fixed": _l(
+        "The repair at %(place)s is not fixed, the resident says. Please send someone again."
+    ),
 }
 KINDS = frozenset(MESSAGES)
 DEV_BASE_URL = "http://127.0.0.1:5000"

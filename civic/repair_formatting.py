@@ -1,0 +1,49 @@
+"""How repairs read on a page: their status, place, times and prices, in the reader's
+language (template filters, registered by the app)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+
+from civic.repair_clock import to_local
+from civic.repair_models import Repair
+from civic.repair_notices import fen_words, place_words
+
+STATUS_LABELS = {
+    "sent": _l("Waiting for a worker"),
+    "assigned": _l("A worker is coming"),
+    "visited": _l("Done: please confirm"),
+    "done": _l("Finished"),
+}
+
+
+def repair_status(repair: Repair) -> str:
+    """The repair's status in words; a price still to accept says so first."""
+    if repair.waits_for_price and repair.status in ("sent", "assigned"):
+        return str(_l("Please accept the price"))
+    return str(STATUS_LABELS.get(repair.status, repair.status))
+
+
+def repair_time(stored: datetime | None, pattern: str = "EEE M/d HH:mm") -> str:
+    """A stored (UTC) time as Shanghai wall-clock time, e.g. "周一 12/7 14:00"."""
+    if stored is None:
+        return ""
+    return format_datetime(to_local(stored), pattern, rebase=False)
+
+
+def repair_price(repair: Repair) -> str:
+    """ "Free (property fee)" or the price."""
+    if repair.price_fen is None:
+        return str(_l("Free: inside the property fee"))
+    return fen_words(repair.price_fen)
+
+
+def register_repair_filters(app: Flask) -> None:
+    app.add_template_filter(repair_status, "repair_status")
+    app.add_template_filter(place_words, "repair_place")
+    app.add_template_filter(repair_time, "repair_time")
+    app.add_template_filter(repair_price, "repair_price")
