@@ -72,8 +72,7 @@ def assign(
     require_manager(by, repair)
     if repair.status != RepairStatus.SENT:
         raise Conflict(_l("This repair already has a worker."))
-    staff = db.session.get(OrganisationStaff, _staff_key(repair, worker))
-    if staff is None:
+    if _staff_key(repair, worker) is None:
         raise InvalidInput(_l("Choose one of your organisation's workers."))
     if appointment_at < utcnow():
         raise InvalidInput(_l("The appointment cannot be in the past."))
