@@ -1,4 +1,4 @@
-"""Property organisations (/organisations): the street admin adds them, gives them
+"""Property organisations (/civic/organisations): the street admin adds them, gives them
 compounds and names their staff; coordinators see who serves their compounds."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from errors import DomainError
 from input_guard import as_id
 from views_common import commit, form_errors, refuse
 
-bp = Blueprint("organisations", __name__, url_prefix="/organisations")
+bp = Blueprint("organisations", __name__, url_prefix="/civic/organisations")
 
 
 @bp.before_request

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField
+from wtforms import RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 KIND_LABELS = {
@@ -19,7 +19,11 @@ class OrganisationForm(FlaskForm):
     name = StringField(
         _l("Name"), validators=[DataRequired(_l("Give the organisation a name.")), Length(max=80)]
     )
-    kind = RadioField(_l("Kind"), choices=list(KIND_LABELS.items()), default="property_company")
+    kind = RadioField(
+        _l("Kind"),
+        choices=[SelectChoice(k, v) for k, v in KIND_LABELS.items()],
+        default="property_company",
+    )
     phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=20)])
 
 
@@ -32,4 +36,6 @@ class StaffForm(FlaskForm):
         _l("Member's phone, username or number"),
         validators=[DataRequired(_l("Say who.")), Length(max=60)],
     )
-    role = RadioField(_l("Role"), choices=list(ROLE_LABELS.items()), default="worker")
+    role = RadioField(
+        _l("Role"), choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()], default="worker"
+    )

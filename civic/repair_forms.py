@@ -11,6 +11,7 @@ from wtforms import (
     DateField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -52,7 +53,10 @@ class RepairForm(FlaskForm):
     end = TimeField(_l("Home until"), validators=[DataRequired(_l("Enter a time."))])
 
 
-CHARGES = (("free", _l("Free: inside the property fee")), ("priced", _l("Costs extra")))
+CHARGES = [
+    SelectChoice("free", _l("Free: inside the property fee")),
+    SelectChoice("priced", _l("Costs extra")),
+]
 
 
 class AssignForm(FlaskForm):
@@ -103,7 +107,7 @@ class VisitForm(FlaskForm):
     paid_on_site = BooleanField(_l("The resident paid on site"))
 
 
-RATINGS = [(str(n), str(n)) for n in range(5, 0, -1)]
+RATINGS = [SelectChoice(str(n), str(n)) for n in range(5, 0, -1)]
 
 
 class ConfirmForm(FlaskForm):

@@ -28,7 +28,7 @@ def fen_words(fen: int) -> str:
 
 
 def _link(repair: Repair) -> str:
-    return f"/repairs/{repair.id}"
+    return f"/civic/repairs/{repair.id}"
 
 
 def _when(repair: Repair) -> str:

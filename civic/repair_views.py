@@ -1,4 +1,4 @@
-"""Repairs (/repairs): residents ask, the organisation sends a worker, the resident
+"""Repairs (/civic/repairs): residents ask, the organisation sends a worker, the resident
 confirms. HTTP only: each view reads a form, calls one service, commits, redirects."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from extensions import db
 from input_guard import as_id, query_id
 from views_common import commit, form_errors, refuse
 
-bp = Blueprint("repairs", __name__, url_prefix="/repairs")
+bp = Blueprint("repairs", __name__, url_prefix="/civic/repairs")
 
 
 @bp.before_request

@@ -1,0 +1,182 @@
+"""Repairs' and property organisations' rows of the permission table
+(tests/test_permissions.py).
+
+The scene: 桂花新村 in community A, the elder's home in it, and 桂花新村物业 serving it,
+with its manager 周建国 and worker 吴师傅 (tests/civic/repair_support.py); the elder's
+repairs in each state (sent, assigned, priced, visited); a compound of community B for
+the street admin to give the company. None of the nine works for the company: its
+staff's own steps are tested in tests/civic/test_repair_views.py.
+
+The resident's side (the elder, family, A's coordinator, the street admin) sees a
+repair; the organisation's steps are refused to them (403); everyone else is not told
+the repair exists (404). Organisations are the street admin's to change; coordinators
+read those serving their compounds; another street's staff find nothing of this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import time, timedelta
+
+from civic import repair_steps
+from civic.organisation_models import OrganisationStaff
+from civic.place_models import Compound
+from civic.repair_clock import to_utc
+from extensions import db
+from tests.permission_table import PEOPLE, get, only, post
+
+from .repair_support import make_property, send_for, tomorrow
+
+__all__ = ["BUILDERS", "ROWS"]
+
+ALL = set(PEOPLE)
+STAFF_OF_A = {"coordinator", "street_admin"}
+RESIDENT_SIDE = {"elder", "family"} | STAFF_OF_A
+EVERY_STAFF = {
+    "coordinator",
+    "other_coordinator",
+    "street_admin",
+    "far_coordinator",
+    "far_street_admin",
+}
+
+
+def _place(scene):
+    """The elder's compound, home and company (built once per scene)."""
+    if "_property" not in scene.__dict__:
+        scene.__dict__["_property"] = make_property(scene.people["elder"], scene.make_member)
+    return scene.__dict__["_property"]
+
+
+def _repair(scene, *, until: str = "sent", price_fen: int | None = None):
+    place = _place(scene)
+    repair = send_for(scene.people["elder"], place.home)
+    if until == "sent":
+        return repair
+    repair_steps.assign(
+        repair,
+        by=place.manager,
+        worker=place.worker,
+        appointment_at=to_utc(tomorrow(), time(10)),
+        price_fen=price_fen,
+    )
+    if until == "visited":
+        repair_steps.record_visit(repair, by=place.worker, work_done="换了阀芯", paid_on_site=False)
+    return repair
+
+
+def _b_compound(scene):
+    compound = Compound(community_id=scene["other_community"], name="金狮新苑")
+    db.session.add(compound)
+    db.session.flush()
+    return compound
+
+
+def _worker_row(scene):
+    place = _place(scene)
+    return db.session.query(OrganisationStaff).filter_by(member_id=place.worker.id).one()
+
+
+BUILDERS: dict[str, Callable] = {
+    "home": lambda scene: _place(scene).home,
+    "company": lambda scene: _place(scene).company,
+    "compound": lambda scene: _place(scene).compound,
+    "worker": lambda scene: _place(scene).worker,
+    "staff_row": _worker_row,
+    "b_compound": _b_compound,
+    "repair": _repair,
+    "assigned_repair": lambda scene: _repair(scene, until="assigned"),
+    "priced_repair": lambda scene: _repair(scene, until="assigned", price_fen=12000),
+    "visited_repair": lambda scene: _repair(scene, until="visited"),
+}
+
+
+# --- forms -----------------------------------------------------------------------------------
+
+
+def repair_form(scene) -> dict:
+    return {
+        "where": f"home:{scene['home']}",
+        "place_detail": "",
+        "description": "厨房下水道堵了",
+        "day": (tomorrow() + timedelta(days=1)).isoformat(),
+        "start": "09:00",
+        "end": "12:00",
+    }
+
+
+def assign_form(scene) -> dict:
+    return {
+        "worker": str(scene["worker"]),
+        "day": tomorrow().isoformat(),
+        "at": "10:00",
+        "charge": "free",
+    }
+
+
+def price_form(scene) -> dict:
+    return {"charge": "priced", "price_yuan": "90"}
+
+
+def rating_form(scene) -> dict:
+    return {"rating": "5", "comment": "很好"}
+
+
+def organisation_form(scene) -> dict:
+    return {"name": "新的物业公司", "kind": "property_company", "phone": ""}
+
+
+def staff_form(scene) -> dict:
+    return {"who": scene.people["volunteer"].phone, "role": "worker"}
+
+
+def side(ok, status: int, seen_by=RESIDENT_SIDE) -> dict[str, int]:
+    """``status`` for ``ok``; 403 for the rest of ``seen_by``; 404 for anyone else."""
+    return only(ok, status) | {who: 404 for who in ALL - set(seen_by)}
+
+
+REPAIR = "/civic/repairs/{repair}"
+ORG = "/civic/organisations/{company}"
+# The company's page: the street admin, and A's coordinator (it serves A's compound).
+SEES_COMPANY = STAFF_OF_A
+
+ROWS = [
+    get("/civic/repairs/", only(ALL, 200)),
+    get("/civic/repairs/new", only(ALL, 200)),
+    get("/civic/repairs/new?for={elder}", side(RESIDENT_SIDE, 200)),
+    post("/civic/repairs/new?for={elder}", side(RESIDENT_SIDE, 302), repair_form),
+    get(REPAIR, side(RESIDENT_SIDE, 200)),
+    post(REPAIR + "/assign", side(set(), 302), assign_form),
+    post(REPAIR + "/price", side(set(), 302), price_form),
+    post(
+        "/civic/repairs/{assigned_repair}/visit",
+        side(set(), 302),
+        lambda s: {"work_done": "修好了"},
+    ),
+    post(
+        "/civic/repairs/{priced_repair}/accept-price",
+        side(RESIDENT_SIDE, 302),
+        lambda s: {"price_fen": "12000"},
+    ),
+    post("/civic/repairs/{visited_repair}/confirm", side(RESIDENT_SIDE, 302), rating_form),
+    post(
+        "/civic/repairs/{visited_repair}/not-fixed",
+        side(RESIDENT_SIDE, 302),
+        lambda s: {"comment": "还在漏"},
+    ),
+    get("/civic/organisations/", only(EVERY_STAFF, 200)),
+    post(
+        "/civic/organisations/new",
+        only({"street_admin", "far_street_admin"}, 302),
+        organisation_form,
+    ),
+    get(ORG, side(SEES_COMPANY, 200, SEES_COMPANY)),
+    post(
+        ORG + "/compounds",
+        side({"street_admin"}, 302, SEES_COMPANY),
+        lambda s: {"compound": str(s["b_compound"])},
+    ),
+    post(ORG + "/compounds/{compound}/unlink", side({"street_admin"}, 302, SEES_COMPANY)),
+    post(ORG + "/staff", side({"street_admin"}, 302, SEES_COMPANY), staff_form),
+    post(ORG + "/staff/{staff_row}/remove", side({"street_admin"}, 302, SEES_COMPANY)),
+]
