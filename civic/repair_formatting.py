@@ -24,8 +24,20 @@ STATUS_LABELS = {
 def repair_status(repair: Repair) -> str:
     """The repair's status in words; a price still to accept says so first."""
     if repair.waits_for_price and repair.status in ("sent", "assigned"):
-        return str(_l("Please accept the price"))
+        return str(_l("Price waiting to be accepted: %(price)s", price=fen_words(repair.price_fen)))
     return str(STATUS_LABELS.get(repair.status, repair.status))
+
+
+NEXT = {
+    "sent": _l("The organisation will send a worker and you will get a message."),
+    "assigned": _l("The worker comes at the time shown. Please be home."),
+    "visited": _l("The resident's side confirms that it is fixed."),
+}
+
+
+def repair_next(repair: Repair) -> str:
+    """What happens next, for someone with no step to take now."""
+    return str(NEXT.get(repair.status, ""))
 
 
 def repair_time(stored: datetime | None, pattern: str = "EEE M/d HH:mm") -> str:
@@ -47,3 +59,4 @@ def register_repair_filters(app: Flask) -> None:
     app.add_template_filter(place_words, "repair_place")
     app.add_template_filter(repair_time, "repair_time")
     app.add_template_filter(repair_price, "repair_price")
+    app.add_template_filter(repair_next, "repair_next")

@@ -107,7 +107,7 @@ class VisitForm(FlaskForm):
     paid_on_site = BooleanField(_l("The resident paid on site"))
 
 
-RATINGS = [SelectChoice(str(n), str(n)) for n in range(5, 0, -1)]
+RATINGS = [SelectChoice(str(n), "★" * n + f" {n}") for n in range(5, 0, -1)]
 
 
 class ConfirmForm(FlaskForm):

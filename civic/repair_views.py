@@ -3,6 +3,8 @@ confirms. HTTP only: each view reads a form, calls one service, commits, redirec
 
 from __future__ import annotations
 
+from datetime import time, timedelta
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -77,7 +79,8 @@ def new():
     form = RepairForm()
     form.where.choices = [SelectChoice(c.value, c.label) for c in repairs.place_choices(resident)]
     if request.method == "GET":
-        form.day.data = local_today()
+        form.day.data = local_today() + timedelta(days=1)
+        form.start.data, form.end.data = time(9), time(12)
         return _render_new(form, resident)
     if not form.validate():
         return _render_new(form, resident, 400)

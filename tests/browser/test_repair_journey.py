@@ -94,7 +94,7 @@ def test_elder_asks_manager_sends_wu_worker_records_elder_confirms(
     she.goto(repair_url)
     assert_accessible(she)
     assert "换了水龙头阀芯" in she.inner_text("main")
-    she.get_by_label("5", exact=True).check()
+    she.locator("input[name='rating'][value='5']").check()
     press(she, t("Yes, it is fixed"))
     assert she.get_by_test_id("repair-status").inner_text() == t("Finished")
     assert she.get_by_test_id("repair-rating").inner_text() == t("%(n)s of 5", n=5)
