@@ -11,11 +11,12 @@ from jinja2 import pass_context
 from werkzeug.exceptions import HTTPException
 
 import civic  # noqa: F401  (civic's tables for Alembic)
+import input_guard
+import storage
+from civic.compound_admin_views import bp as compounds_bp
 from civic.organisation_admin_views import bp as organisations_bp
 from civic.repair_formatting import register_repair_filters
 from civic.repair_views import bp as repairs_bp
-import input_guard
-import storage
 from community import (  # noqa: F401  (audit tables for Alembic; routes on the community blueprint)
     account_admin_views,
     audit_models,
@@ -227,6 +228,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(marketplace_bp)
     app.register_blueprint(repairs_bp)
     app.register_blueprint(organisations_bp)
+    app.register_blueprint(compounds_bp)
 
 
 def register_request_boundary(app: Flask) -> None:

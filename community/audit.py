@@ -63,6 +63,10 @@ class Action(StrEnum):
     REPAIR_ASSIGNED = "repair_assigned"
     REPAIR_PRICED = "repair_priced"
     REPAIR_VISITED = "repair_visited"
+    COMPOUND_ADDED = "compound_added"
+    BUILDING_ADDED = "building_added"
+    HOME_ADDED = "home_added"
+    HOME_OWNER_RECORDED = "home_owner_recorded"
 
 
 def _json(value: dict | None) -> str:

@@ -50,6 +50,10 @@ ACTION_LABELS = {
     Action.REPAIR_ASSIGNED: _l("Sent a worker to a repair"),
     Action.REPAIR_PRICED: _l("Set the price of a repair"),
     Action.REPAIR_VISITED: _l("Recorded a repair visit"),
+    Action.COMPOUND_ADDED: _l("Added a compound"),
+    Action.BUILDING_ADDED: _l("Added a building"),
+    Action.HOME_ADDED: _l("Added a home"),
+    Action.HOME_OWNER_RECORDED: _l("Recorded a home's owner"),
 }
 
 # "kind:id" targets: the kind in words
@@ -121,6 +125,10 @@ FIELD_LABELS = {
     "worker": _l("Worker"),
     "appointment": _l("Appointment"),
     "price_fen": _l("Price (fen)"),
+    "paid_on_site": _l("Paid on site"),
+    "area_dm2": _l("Floor area (dm²)"),
+    "name": _l("Name"),
+    "kind": _l("Kind"),
 }
 
 # what a coordinator did on a member's behalf: the "did" (time bank) and "step"

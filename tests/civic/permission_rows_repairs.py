@@ -4,7 +4,8 @@
 The scene: 桂花新村 in community A, the elder's home in it, and 桂花新村物业 serving it,
 with its manager 周建国 and worker 吴师傅 (tests/civic/repair_support.py); the elder's
 repairs in each state (sent, assigned, priced, visited); a compound of community B for
-the street admin to give the company. None of the nine works for the company: its
+the street admin to give the company. Compounds and homes are kept by A's coordinator
+and the street admin. None of the nine works for the company: its
 staff's own steps are tested in tests/civic/test_repair_views.py.
 
 The resident's side (the elder, family, A's coordinator, the street admin) sees a
@@ -79,6 +80,7 @@ def _worker_row(scene):
 
 BUILDERS: dict[str, Callable] = {
     "home": lambda scene: _place(scene).home,
+    "building": lambda scene: _place(scene).home.building,
     "company": lambda scene: _place(scene).company,
     "compound": lambda scene: _place(scene).compound,
     "worker": lambda scene: _place(scene).worker,
@@ -135,7 +137,20 @@ def side(ok, status: int, seen_by=RESIDENT_SIDE) -> dict[str, int]:
     return only(ok, status) | {who: 404 for who in ALL - set(seen_by)}
 
 
+def compound_form(scene) -> dict:
+    return {"community": str(scene["community"]), "name": "桂花三村", "address": ""}
+
+
+def home_form(scene) -> dict:
+    return {"building": str(scene["building"]), "unit": "3单元502", "area_m2": "72.5"}
+
+
+def owner_form(scene) -> dict:
+    return {"home": str(scene["home"]), "who": scene.people["volunteer"].phone}
+
+
 REPAIR = "/civic/repairs/{repair}"
+COMPOUND = "/civic/compounds/{compound}"
 ORG = "/civic/organisations/{company}"
 # The company's page: the street admin, and A's coordinator (it serves A's compound).
 SEES_COMPANY = STAFF_OF_A
@@ -179,4 +194,15 @@ ROWS = [
     post(ORG + "/compounds/{compound}/unlink", side({"street_admin"}, 302, SEES_COMPANY)),
     post(ORG + "/staff", side({"street_admin"}, 302, SEES_COMPANY), staff_form),
     post(ORG + "/staff/{staff_row}/remove", side({"street_admin"}, 302, SEES_COMPANY)),
+    # compounds and homes: A's coordinator and the street admin keep A's places
+    get("/civic/compounds/", only(EVERY_STAFF, 200)),
+    post(
+        "/civic/compounds/new",
+        only(STAFF_OF_A, 302) | dict.fromkeys(EVERY_STAFF - STAFF_OF_A, 400),
+        compound_form,
+    ),
+    get(COMPOUND, side(STAFF_OF_A, 200, STAFF_OF_A)),
+    post(COMPOUND + "/buildings", side(STAFF_OF_A, 302, STAFF_OF_A), lambda s: {"name": "9幢"}),
+    post(COMPOUND + "/homes", side(STAFF_OF_A, 302, STAFF_OF_A), home_form),
+    post(COMPOUND + "/owners", side(STAFF_OF_A, 302, STAFF_OF_A), owner_form),
 ]
