@@ -4,6 +4,7 @@ confirms. HTTP only: each view reads a form, calls one service, commits, redirec
 from __future__ import annotations
 
 from datetime import time, timedelta
+from decimal import Decimal
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -109,6 +110,9 @@ def _assign_form(repair: Repair, form: AssignForm | None = None) -> AssignForm:
         form = AssignForm(formdata=None)
         form.day.data = to_local(repair.window_start).date()
         form.at.data = to_local(repair.window_start).time()
+        if repair.price_fen is not None:
+            form.charge.data = "priced"
+            form.price_yuan.data = Decimal(repair.price_fen) / 100
     form.worker.choices = [
         SelectChoice(str(p.id), p.display_name) for p in repairs.staff_of(repair.organisation)
     ]
