@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -51,6 +52,7 @@ class RepairForm(FlaskForm):
     )
     start = TimeField(_l("Home from"), validators=[DataRequired(_l("Enter a time."))])
     end = TimeField(_l("Home until"), validators=[DataRequired(_l("Enter a time."))])
+    idempotency_key = HiddenField(validators=[DataRequired(), Length(max=80)])
 
 
 CHARGES = [

@@ -78,6 +78,8 @@ class Repair(db.Model):
     confirmed_at: Mapped[datetime | None]
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reopened_count: Mapped[int] = mapped_column(default=0)
+    # One form, one repair: the same request sent twice (a double tap) is sent once.
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -30,7 +30,7 @@ from community.models import User
 from errors import DomainError
 from extensions import db
 from input_guard import as_id, query_id
-from views_common import commit, form_errors, refuse
+from views_common import commit, form_errors, new_idempotency_key, refuse
 
 bp = Blueprint("repairs", __name__, url_prefix="/civic/repairs")
 
@@ -82,6 +82,7 @@ def new():
     if request.method == "GET":
         form.day.data = local_today() + timedelta(days=1)
         form.start.data, form.end.data = time(9), time(12)
+        form.idempotency_key.data = new_idempotency_key()
         return _render_new(form, resident)
     if not form.validate():
         return _render_new(form, resident, 400)
@@ -95,6 +96,7 @@ def new():
             day=form.day.data,
             start=form.start.data,
             end=form.end.data,
+            idempotency_key=form.idempotency_key.data,
         )
     except DomainError as error:
         return _render_new(form, resident, refuse(error))

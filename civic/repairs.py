@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from civic import repair_notices as notices
-from civic.errors import InvalidInput, NotAllowed, NotFound
+from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from civic.organisation_models import Organisation, OrganisationKind, OrganisationStaff, StaffRole
 from civic.places import community_compounds, homes_owned, organisations_of, organisations_serving
 from civic.repair_access import organisation_condition, resident_side_condition
@@ -26,6 +26,7 @@ from community.audit import Action
 from community.models import User, utcnow
 from community.reach import coordinates, reaches
 from extensions import db
+from idempotency import add_once
 from input_guard import MAX_ID
 
 DAYS_AHEAD = 60  # a window further away is not a repair to book now
@@ -126,15 +127,19 @@ def send_repair(
     day: date,
     start: time,
     end: time,
+    idempotency_key: str,
 ) -> Repair:
     """Send a repair request for ``resident`` (``by``: themself, family who may book for
     them, or their coordinator, recorded as entered on their behalf) to the
     organisation serving the compound, and tell its managers.
 
-    Raises NotAllowed (not theirs to send), InvalidInput (place, words, window).
+    Raises NotAllowed (not theirs to send), InvalidInput (place, words, window),
+    Conflict (this form was sent already).
     """
     if not reaches(by, resident, "may_book"):
         raise NotAllowed()
+    if db.session.scalar(select(Repair.id).where(Repair.idempotency_key == idempotency_key)):
+        raise _already_sent()
     compound, home, shared = _place(resident, where)
     description, place_detail = description.strip(), place_detail.strip()
     if not description:
@@ -154,15 +159,19 @@ def send_repair(
         description=description[:1000],
         window_start=window_start,
         window_end=window_end,
+        idempotency_key=idempotency_key,
     )
-    db.session.add(repair)
-    db.session.flush()
+    add_once(repair, _already_sent)
     notices.received(repair)
     if by.id != resident.id and coordinates(by, resident):
         audit.record(
             Action.REPAIR_SENT_FOR, actor=by, subject=resident, target=f"repair:{repair.id}"
         )
     return repair
+
+
+def _already_sent() -> Conflict:
+    return Conflict(_l("This repair request was sent already."))
 
 
 def _loaded(query):

@@ -34,6 +34,7 @@ def seed_repairs(street: DemoStreet, places: DemoPlaces, now: datetime) -> int:
     ).all()
     homes = {h.id: h for h in places.homes if h.building.compound_id == guihua.id}
     others = [(homes[h], db.session.get(User, m)) for h, m in owned if h in homes][:3]
+    made_keys: list[Repair] = []
     hour = timedelta(hours=1)
     start = now.replace(minute=0) + hour
 
@@ -46,11 +47,13 @@ def seed_repairs(street: DemoStreet, places: DemoPlaces, now: datetime) -> int:
             entered_by_id=resident.id,
             organisation_id=company.id,
             description=description,
+            idempotency_key=f"seed-repair-{len(made_keys)}",
             window_start=values.pop("window_start", start),
             window_end=values.pop("window_end", start + 4 * hour),
             **values,
         )
         db.session.add(made)
+        made_keys.append(made)
         return made
 
     (home_a, a), (home_b, b), (_home_c, c) = others

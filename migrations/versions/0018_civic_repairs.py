@@ -8,7 +8,8 @@ Create Date: 2026-12-07
   of their compound, with the time window they are home; the organisation it went
   to, the worker and appointment it was given, the price (fen; none when inside the
   property fee) and when the resident accepted it, what the worker did, and the
-  resident's confirmation and rating (1-5). Times are naive UTC.
+  resident's confirmation and rating (1-5), and the form's idempotency key
+  (a request sent twice at once is kept once). Times are naive UTC.
 """
 
 import sqlalchemy as sa
@@ -52,6 +53,7 @@ def upgrade():
         sa.Column("confirmed_at", sa.DateTime(), nullable=True),
         sa.Column("confirmed_by_id", sa.Integer(), nullable=True),
         sa.Column("reopened_count", sa.Integer(), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=80), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint("description <> ''", name=op.f("ck_civic_repairs_description_given")),
@@ -105,6 +107,7 @@ def upgrade():
             ["worker_id"], ["users.id"], name=op.f("fk_civic_repairs_worker_id_users")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_civic_repairs")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_civic_repairs_idempotency_key")),
     )
     with op.batch_alter_table("civic_repairs", schema=None) as batch_op:
         batch_op.create_index(

@@ -16,6 +16,7 @@ read those serving their compounds; another street's staff find nothing of this 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import time, timedelta
 
@@ -104,6 +105,7 @@ def repair_form(scene) -> dict:
         "day": (tomorrow() + timedelta(days=1)).isoformat(),
         "start": "09:00",
         "end": "12:00",
+        "idempotency_key": uuid.uuid4().hex,
     }
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import time, timedelta
 
@@ -77,4 +78,5 @@ def send_for(resident: User, home: Home, *, by: User | None = None, what: str = 
         day=tomorrow(),
         start=time(9),
         end=time(12),
+        idempotency_key=uuid.uuid4().hex,
     )

@@ -128,6 +128,7 @@ def test_bad_requests_are_refused_with_a_message(app, english_pages, place, elde
         "start": "09:00",
         "end": "12:00",
         "csrf_token": token,
+        "idempotency_key": "one-form",
     }
     cases = [
         ({"description": ""}, "Say what needs repairing"),
@@ -145,6 +146,9 @@ def test_bad_requests_are_refused_with_a_message(app, english_pages, place, elde
     assert _count(Repair) == 0
     ok = client.post("/civic/repairs/new", data=base)
     assert ok.status_code == 302
+    again = client.post("/civic/repairs/new", data=base)  # a double tap
+    assert again.status_code == 409
+    assert "sent already" in again.get_data(as_text=True)
     assert _count(Repair) == 1
 
 

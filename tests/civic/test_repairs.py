@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import time, timedelta
 
 import pytest
@@ -79,6 +80,7 @@ def test_a_shared_part_needs_the_spot_and_a_sane_window(english, place, elder):
             day=tomorrow(),
             start=time(9),
             end=time(12),
+            idempotency_key=uuid.uuid4().hex,
         )
     shared = send_repair(
         elder,
@@ -89,6 +91,7 @@ def test_a_shared_part_needs_the_spot_and_a_sane_window(english, place, elder):
         day=tomorrow(),
         start=time(9),
         end=time(12),
+        idempotency_key=uuid.uuid4().hex,
     )
     assert shared.shared_part and shared.home_id is None
     for day, start, end in (
@@ -106,6 +109,7 @@ def test_a_shared_part_needs_the_spot_and_a_sane_window(english, place, elder):
                 day=day,
                 start=start,
                 end=end,
+                idempotency_key=uuid.uuid4().hex,
             )
 
 
@@ -127,6 +131,7 @@ def test_a_home_she_does_not_own_or_another_communitys_compound_is_refused(
             day=tomorrow(),
             start=time(9),
             end=time(12),
+            idempotency_key=uuid.uuid4().hex,
         )
 
 
@@ -282,6 +287,7 @@ def test_the_workers_jobs_of_today_come_first(english, place, elder, make_member
         day=tomorrow() - timedelta(days=1),
         start=time(0),
         end=time(23, 59),
+        idempotency_key=uuid.uuid4().hex,
     )
     steps.assign(
         today,
