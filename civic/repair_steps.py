@@ -27,6 +27,7 @@ from civic.repair_models import Repair, RepairStatus
 from community import audit
 from community.audit import Action
 from community.models import User, utcnow
+from community.reach import coordinates
 from extensions import db
 
 MAX_PRICE_FEN = 10_000_00  # ¥10,000: beyond that is a works contract, not a repair
@@ -147,6 +148,20 @@ def set_price(repair: Repair, *, by: User, price_fen: int | None) -> None:
     )
 
 
+def _acted_for(by: User, repair: Repair, did: str) -> None:
+    """ACTED_FOR when a coordinator took the resident's step for them (family acting
+    with the elder's consent, and the resident, are not staff steps)."""
+    resident = repair.resident
+    if by.id != resident.id and coordinates(by, resident):
+        audit.record(
+            Action.ACTED_FOR,
+            actor=by,
+            subject=resident,
+            target=f"repair:{repair.id}",
+            after={"did": did},
+        )
+
+
 def accept_price(repair: Repair, *, by: User, price_fen: int) -> None:
     """The resident's side accepts the price shown (``price_fen``, as they saw it).
 
@@ -164,6 +179,7 @@ def accept_price(repair: Repair, *, by: User, price_fen: int) -> None:
         price_accepted_by_id=by.id,
     )
     notices.price_accepted(repair)
+    _acted_for(by, repair, "repair_price_accepted")
 
 
 def record_visit(repair: Repair, *, by: User, work_done: str, paid_on_site: bool) -> None:
@@ -215,6 +231,7 @@ def confirm(repair: Repair, *, by: User, rating: int, comment: str = "") -> None
         confirmed_by_id=by.id,
     )
     notices.confirmed(repair)
+    _acted_for(by, repair, "repair_confirmed")
 
 
 def report_not_fixed(repair: Repair, *, by: User, comment: str) -> None:
@@ -236,6 +253,7 @@ def report_not_fixed(repair: Repair, *, by: User, comment: str) -> None:
         appointment_at=None,
     )
     notices.not_fixed(repair)
+    _acted_for(by, repair, "repair_not_fixed")
 
 
 def open_steps(actor: User, repair: Repair) -> set[str]:

@@ -160,6 +160,9 @@ DONE_FOR_MEMBER_LABELS = {
     "dispute": _l("Raised a dispute"),
     "rate": _l("Rated a service"),
     "large_text_set": _l("Changed the text size"),
+    "repair_price_accepted": _l("Accepted a repair's price"),
+    "repair_confirmed": _l("Confirmed a repair was done"),
+    "repair_not_fixed": _l("Said a repair is not fixed"),
 }
 
 # a coordinator's decision on a provider's application ("decision")

@@ -297,3 +297,15 @@ def test_the_workers_jobs_of_today_come_first(english, place, elder, make_member
         note="今天",
     )
     assert todays_jobs(place.worker) == ([today], [later])
+
+
+def test_a_coordinator_confirming_for_her_is_audited_family_is_not(
+    english, place, elder, family, coordinator
+):
+    for by in (family, coordinator):
+        repair = send_for(elder, place.home)
+        steps.assign(repair, by=place.manager, worker=place.worker, appointment_at=_at(10))
+        steps.record_visit(repair, by=place.worker, work_done="修好了", paid_on_site=False)
+        steps.confirm(repair, by=by, rating=5)
+        assert repair.confirmed_by_id == by.id
+    assert _audited("acted_for") == 1
