@@ -26,6 +26,7 @@ def seed_repairs(street: DemoStreet, places: DemoPlaces, now: datetime) -> int:
     company = next(o for o in places.organisations if o.kind == OrganisationKind.PROPERTY_COMPANY)
     manager, worker = _login("canglang.property"), _login("canglang.repair")
     guihua = next(c for c in places.compounds if c.name == "桂花新村")
+    guihua.address = guihua.address or "沧浪区桂花新村路18号"  # the worker's way there
     owned = db.session.execute(
         select(HomeOwner.home_id, HomeOwner.member_id)
         .join(HomeOwner.home)

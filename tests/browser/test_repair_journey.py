@@ -5,19 +5,24 @@ she confirms it is fixed and rates it 5. Every page passes axe-core (WCAG 2.2 AA
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 
+from civic import repair_steps
+from civic.repair_clock import to_utc
 from civic.repair_models import Repair
 from extensions import db
 from tests.browser.support import (
     assert_accessible,
     commit_for_server,
+    horizontal_overflow,
     open_menu,
     sign_in,
     text_in,
     toggle_elder_mode,
 )
-from tests.civic.repair_support import make_property, tomorrow
+from tests.civic.repair_support import make_property, send_for, tomorrow
 
 pytestmark = pytest.mark.browser
 
@@ -102,3 +107,33 @@ def test_elder_asks_manager_sends_wu_worker_records_elder_confirms(
     db.session.expire_all()
     repair = db.session.query(Repair).one()
     assert (repair.status, repair.rating, repair.worker_id) == ("done", 5, place.worker.id)
+
+
+def test_organisation_compound_and_job_pages_fit_a_phone_in_large_text(
+    new_page, app, elder, make_member, people
+):
+    """Every civic page of this branch, at 360 px in large text: axe finds nothing and
+    nothing scrolls sideways (a worker's job with a long phone number once did)."""
+    place = make_property(elder, make_member)
+    repair = send_for(elder, place.home)
+    repair_steps.assign(
+        repair, by=place.manager, worker=place.worker, appointment_at=to_utc(tomorrow(), time(10))
+    )
+    commit_for_server()
+    visits = [
+        (
+            people["street_admin"],
+            ["/civic/organisations/", f"/civic/organisations/{place.company.id}"],
+        ),
+        (people["coordinator"], ["/civic/compounds/", f"/civic/compounds/{place.compound.id}"]),
+        (place.worker, ["/civic/repairs/", f"/civic/repairs/{repair.id}"]),
+        (place.manager, ["/civic/repairs/"]),
+        (elder, ["/civic/repairs/new", f"/civic/repairs/{repair.id}"]),
+    ]
+    for person, paths in visits:
+        page = phone_page(new_page, app, person)
+        toggle_elder_mode(page)
+        for path in paths:
+            page.goto(path)
+            assert_accessible(page)
+            assert horizontal_overflow(page) == 0, path
