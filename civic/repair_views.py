@@ -51,12 +51,13 @@ def index():
     repairs the member sent (or sent for others) and the button to ask for one."""
     me = _me()
     today, later = repairs.todays_jobs(me)
+    manages = bool(repairs.managed_organisations(me))
     return render_template(
         "civic/repairs/index.html",
         today=today,
         later=later,
-        work=repairs.organisation_work(me) if repairs.managed_organisations(me) else [],
-        manages=bool(repairs.managed_organisations(me)),
+        work=repairs.organisation_work(me) if manages else [],
+        manages=manages,
         mine=repairs.repairs_for_residents(me),
     )
 
@@ -146,11 +147,12 @@ def show(repair_id: int):
     return _render_repair(repair_for(_me(), repair_id))
 
 
-def _step(repair_id: int, form_class, form_name: str, act, done: str):
-    """Read ``form_class``, take the step ``act(repair, form)``, commit and go back to the
-    repair; on bad input or a refused step, show the repair again with the message."""
+def _step(repair_id: int, read_form, form_name: str, act, done: str):
+    """Read the form (``read_form(repair)``), take the step ``act(repair, form)``, commit
+    and go back to the repair; on bad input or a refused step, show the repair again
+    with the message."""
     repair = repair_for(_me(), repair_id)
-    form = form_class()
+    form = read_form(repair)
     if not form.validate():
         flash(form_errors(form), "error")
         return _render_repair(repair, 400, **{form_name: form})
@@ -191,22 +193,13 @@ def assign(repair_id: int):
             price_fen=_price(form),
         )
 
-    repair = repair_for(_me(), repair_id)
-    form_class = _bound_assign_form(repair)
     return _step(
-        repair_id, form_class, "assign_form", act, _("The worker is sent. The resident is told.")
+        repair_id,
+        lambda repair: _assign_form(repair, AssignForm()),
+        "assign_form",
+        act,
+        _("The worker is sent. The resident is told."),
     )
-
-
-def _bound_assign_form(repair: Repair):
-    """AssignForm with this organisation's staff as the worker choices."""
-
-    class BoundAssignForm(AssignForm):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            _assign_form(repair, self)
-
-    return BoundAssignForm
 
 
 @bp.post("/<int:repair_id>/price")
@@ -217,7 +210,11 @@ def price(repair_id: int):
         repair_steps.set_price(repair, by=_me(), price_fen=_price(form))
 
     return _step(
-        repair_id, PriceForm, "price_form", act, _("The price is changed. The resident is told.")
+        repair_id,
+        lambda _repair: PriceForm(),
+        "price_form",
+        act,
+        _("The price is changed. The resident is told."),
     )
 
 
@@ -230,7 +227,7 @@ def accept_price(repair_id: int):
 
     return _step(
         repair_id,
-        AcceptPriceForm,
+        lambda _repair: AcceptPriceForm(),
         "accept_form",
         act,
         _("You accepted the price. The work can go ahead."),
@@ -248,7 +245,7 @@ def visit(repair_id: int):
 
     return _step(
         repair_id,
-        VisitForm,
+        lambda _repair: VisitForm(),
         "visit_form",
         act,
         _("The visit is recorded. The resident is asked to confirm."),
@@ -265,7 +262,11 @@ def confirm(repair_id: int):
         )
 
     return _step(
-        repair_id, ConfirmForm, "confirm_form", act, _("Thank you. The repair is finished.")
+        repair_id,
+        lambda _repair: ConfirmForm(),
+        "confirm_form",
+        act,
+        _("Thank you. The repair is finished."),
     )
 
 
@@ -278,7 +279,7 @@ def not_fixed(repair_id: int):
 
     return _step(
         repair_id,
-        NotFixedForm,
+        lambda _repair: NotFixedForm(),
         "not_fixed_form",
         act,
         _("The organisation is told it is not fixed and will send someone again."),

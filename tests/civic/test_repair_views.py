@@ -158,3 +158,29 @@ def test_the_coordinator_sees_who_serves_her_compounds(app, english_pages, place
     assert place.company.name in page
     assert place.compound.name in page
     assert "Add an organisation" not in page
+
+
+def test_a_price_is_shown_accepted_and_then_holds(app, english_pages, place, elder):
+    repair_id = send_for(elder, place.home).id
+    manager, token = _signed_in(app, place.manager)
+    priced = manager.post(
+        f"/civic/repairs/{repair_id}/price",
+        data={"charge": "priced", "price_yuan": "120", "csrf_token": token},
+    )
+    assert priced.status_code == 302
+    resident, resident_token = _signed_in(app, elder)
+    page = resident.get(f"/civic/repairs/{repair_id}").get_data(as_text=True)
+    assert "Accept ¥120.00" in page
+    accepted = resident.post(
+        f"/civic/repairs/{repair_id}/accept-price",
+        data={"price_fen": "12000", "csrf_token": resident_token},
+    )
+    assert accepted.status_code == 302
+    changed = manager.post(
+        f"/civic/repairs/{repair_id}/price",
+        data={"charge": "priced", "price_yuan": "200", "csrf_token": token},
+    )
+    assert changed.status_code == 409
+    assert "cannot change now" in changed.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Repair, repair_id).price_fen == 12000
