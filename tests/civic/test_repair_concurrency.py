@@ -1,6 +1,10 @@
-"""Two managers send a worker to the same repair at the same moment (on PostgreSQL the
-loser's UPDATE waits on the winner's row lock; SQLite serialises the writers): one
-assignment is kept, the other gets a Conflict, and nothing of the loser is written."""
+"""Repairs under simultaneous requests, on each database (on PostgreSQL the loser's UPDATE
+or INSERT waits on the winner's lock; SQLite serialises the writers):
+
+- two managers send a worker to the same repair at the same moment: one assignment is
+  kept, the other gets a Conflict, and nothing of the loser is written;
+- one request form sent ten times at once (a double-tapping elder) is kept once.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from civic.errors import Conflict
 from civic.organisation_models import OrganisationStaff, StaffRole
 from civic.repair_clock import to_utc
 from civic.repair_models import Repair, RepairStatus
+from civic.repairs import send_repair
 from community.audit_models import AuditEntry
 from community.models import User
 from community.notification_models import Notification
@@ -91,3 +96,57 @@ def test_two_managers_assigning_the_same_repair_give_one_assignment(app, elder, 
         select(func.count(AuditEntry.id)).where(AuditEntry.action == "repair_assigned")
     )
     assert (jobs, audited) == (1, 1)
+
+
+SUBMITS = 10
+
+
+def test_one_request_sent_ten_times_at_once_is_kept_once(app, elder, make_member):
+    place = make_property(elder, make_member)
+    elder_id, home_id = elder.id, place.home.id
+    db.session.commit()
+    start = threading.Barrier(SUBMITS)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def submit() -> None:
+        with app.app_context():
+            start.wait()
+            try:
+                send_repair(
+                    db.session.get(User, elder_id),
+                    by=db.session.get(User, elder_id),
+                    where=f"home:{home_id}",
+                    place_detail="",
+                    description="水管爆了",
+                    day=tomorrow(),
+                    start=time(9),
+                    end=time(12),
+                    idempotency_key="the-same-form",
+                )
+                db.session.commit()
+                outcome = "sent"
+            except Conflict:
+                db.session.rollback()
+                outcome = "conflict"
+            except BaseException as error:  # noqa: BLE001 - reported below
+                db.session.rollback()
+                outcome = repr(error)
+            finally:
+                db.session.remove()
+            with lock:
+                outcomes.append(outcome)
+
+    threads = [threading.Thread(target=submit) for _ in range(SUBMITS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["conflict"] * (SUBMITS - 1) + ["sent"]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Repair.id))) == 1
+    received = db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.kind == "repair_received")
+    )
+    assert received == 1
