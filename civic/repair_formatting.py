@@ -3,13 +3,9 @@ language (template filters, registered by the app)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Flask
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
-from civic.repair_clock import to_local
 from civic.repair_models import Repair
 from civic.repair_notices import fen_words, place_words
 
@@ -40,13 +36,6 @@ def repair_next(repair: Repair) -> str:
     return str(NEXT.get(repair.status, ""))
 
 
-def repair_time(stored: datetime | None, pattern: str = "EEE M/d HH:mm") -> str:
-    """A stored (UTC) time as Shanghai wall-clock time, e.g. "周一 12/7 14:00"."""
-    if stored is None:
-        return ""
-    return format_datetime(to_local(stored), pattern, rebase=False)
-
-
 def repair_price(repair: Repair) -> str:
     """ "Free (property fee)" or the price."""
     if repair.price_fen is None:
@@ -57,6 +46,5 @@ def repair_price(repair: Repair) -> str:
 def register_repair_filters(app: Flask) -> None:
     app.add_template_filter(repair_status, "repair_status")
     app.add_template_filter(place_words, "repair_place")
-    app.add_template_filter(repair_time, "repair_time")
     app.add_template_filter(repair_price, "repair_price")
     app.add_template_filter(repair_next, "repair_next")

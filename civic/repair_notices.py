@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from sqlalchemy import select
 
 from civic.organisation_models import OrganisationStaff, StaffRole
-from civic.repair_clock import to_local
 from civic.repair_models import Repair
 from community.models import User
 from community.notifications import notify
@@ -32,9 +33,9 @@ def _link(repair: Repair) -> str:
 
 
 def _when(repair: Repair) -> str:
-    return (
-        to_local(repair.appointment_at).strftime("%Y-%m-%d %H:%M") if repair.appointment_at else ""
-    )
+    """The appointment as an instant in no language; the inbox writes it in the reader's."""
+    at = repair.appointment_at
+    return at.replace(tzinfo=UTC).isoformat() if at else ""
 
 
 def managers_of(repair: Repair) -> list[User]:
