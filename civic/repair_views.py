@@ -68,7 +68,11 @@ def _acting_args(resident: User) -> dict:
 
 def _render_new(form: RepairForm, resident: User, status: int = 200):
     page = render_template(
-        "civic/repairs/new.html", form=form, resident=resident, acting_args=_acting_args(resident)
+        "civic/repairs/new.html",
+        form=form,
+        resident=resident,
+        acting_args=_acting_args(resident),
+        elders=repairs.elders_acted_for(_me()) if resident.id == current_user.id else [],
     )
     return page, status
 
@@ -77,6 +81,10 @@ def _render_new(form: RepairForm, resident: User, status: int = 200):
 def new():
     """Ask for a repair: for oneself, or (``?for=<member id>``) for someone one may book for."""
     me = _me()
+    named = request.args.get("resident", "").strip()
+    if named:  # a coordinator names the resident they send it for
+        resident = repairs.resident_named(me, named[:60])
+        return redirect(url_for("repairs.new", **{"for": resident.id}))
     resident = repairs.resident_for(me, query_id("for"))
     form = RepairForm()
     form.where.choices = [SelectChoice(c.value, c.label) for c in repairs.place_choices(resident)]

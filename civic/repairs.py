@@ -24,7 +24,7 @@ from civic.repair_models import Repair, RepairStatus
 from community import audit
 from community.audit import Action
 from community.models import User, utcnow
-from community.reach import coordinates, reaches
+from community.reach import coordinates, find_in_street, linked_elders, reaches
 from extensions import db
 from idempotency import add_once
 from input_guard import MAX_ID
@@ -257,3 +257,18 @@ def staff_of(organisation: Organisation) -> list[User]:
             .order_by(OrganisationStaff.role.desc(), User.display_name)
         )
     )
+
+
+def resident_named(actor: User, text: str) -> User:
+    """The member named by phone, username or member number whom ``actor`` may send a
+    repair for (a coordinator: a resident of their community). Raises MemberNotFound
+    for nobody of the street, NotFound for someone out of their reach."""
+    member = find_in_street(actor, text)
+    if not reaches(actor, member, "may_book"):
+        raise NotFound()
+    return member
+
+
+def elders_acted_for(actor: User) -> list[User]:
+    """The elders whose family link lets ``actor`` book for them (to send repairs for)."""
+    return linked_elders(actor, "may_book")

@@ -184,3 +184,18 @@ def test_a_price_is_shown_accepted_and_then_holds(app, english_pages, place, eld
     assert "cannot change now" in changed.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Repair, repair_id).price_fen == 12000
+
+
+def test_a_coordinator_names_the_resident_and_family_find_their_elder(
+    app, english_pages, place, elder, family, coordinator, far_people
+):
+    client, _token = _signed_in(app, coordinator)
+    found = client.get(f"/civic/repairs/new?resident={elder.phone}")
+    assert found.status_code == 302
+    assert found.headers["Location"].endswith(f"/civic/repairs/new?for={elder.id}")
+    assert client.get("/civic/repairs/new?resident=nobody").status_code == 404
+    stranger = far_people["far_coordinator"].phone
+    assert client.get(f"/civic/repairs/new?resident={stranger}").status_code == 404
+    relative, _token = _signed_in(app, family)
+    page = relative.get("/civic/repairs/new").get_data(as_text=True)
+    assert f"/civic/repairs/new?for={elder.id}" in page
