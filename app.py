@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 import civic  # noqa: F401  (civic's tables for Alembic)
 import input_guard
 import storage
+from civic.contact_day_views import bp as contact_days_bp
 from community import (  # noqa: F401  (audit tables for Alembic; routes on the community blueprint)
     account_admin_views,
     audit_models,
@@ -201,6 +202,7 @@ def register_blueprints(app: Flask) -> None:
     readyz = app.view_functions["readiness.readyz"]
     app.view_functions["readiness.readyz"] = app.extensions["talisman"](force_https=False)(readyz)
     app.register_blueprint(community_bp)
+    app.register_blueprint(contact_days_bp)
     app.register_blueprint(timebank_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(admin_bp)

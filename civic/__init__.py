@@ -7,6 +7,11 @@ are the ground every civic feature stands on: ``place_models`` and
 ``organisation_models``.
 """
 
+from civic.contact_day_models import (  # noqa: F401  (tables for Alembic)
+    ContactDay,
+    ContactDayOrganisation,
+    ContactDayTopic,
+)
 from civic.organisation_models import (  # noqa: F401  (tables for Alembic)
     Organisation,
     OrganisationCompound,

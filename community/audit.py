@@ -53,6 +53,10 @@ class Action(StrEnum):
     SUBSIDY_CHANGED = "subsidy_changed"
     PASSWORD_RESET = "password_reset"
     SIGN_IN_UNLOCKED = "sign_in_unlocked"
+    CONTACT_DAY_SCHEDULED = "contact_day_scheduled"
+    CONTACT_DAY_TOPIC_RECORDED = "contact_day_topic_recorded"
+    CONTACT_DAY_HELD = "contact_day_held"
+    CONTACT_DAY_CANCELLED = "contact_day_cancelled"
 
 
 def _json(value: dict | None) -> str:

@@ -41,6 +41,10 @@ ACTION_LABELS = {
     Action.SUBSIDY_CHANGED: _l("Changed a subsidy"),
     Action.PASSWORD_RESET: _l("Reset a password"),
     Action.SIGN_IN_UNLOCKED: _l("Unlocked a member's sign-in"),
+    Action.CONTACT_DAY_SCHEDULED: _l("Scheduled a contact day"),
+    Action.CONTACT_DAY_TOPIC_RECORDED: _l("Recorded a contact day topic's answer"),
+    Action.CONTACT_DAY_HELD: _l("Closed a contact day's record"),
+    Action.CONTACT_DAY_CANCELLED: _l("Cancelled a contact day"),
 }
 
 # "kind:id" targets: the kind in words
@@ -50,6 +54,8 @@ TARGET_LABELS = {
     "card": _l("Confirmation card"),
     "care_plan": _l("Care plan"),
     "community": _l("Community"),
+    "contact_day": _l("Contact day"),
+    "contact_day_topic": _l("Contact day topic"),
     "dispute": _l("Dispute"),
     "family_link": _l("Family link"),
     "group_session": _l("Group activity"),
@@ -98,6 +104,12 @@ FIELD_LABELS = {
     "large_text": _l("Large text (elder mode)"),
     # a provider decision (PROVIDER_DECIDED) and the checks in person made before it
     "decision": _l("Decision"),
+    # a contact day (CONTACT_DAY_* entries)
+    "held_on": _l("Date"),
+    "place": _l("Place"),
+    "outcome": _l("Outcome"),
+    "due_on": _l("Answer due by"),
+    "topics": _l("Topics"),
     "licence_number": _l("Licence number read on the licence"),
     "licence_seen": _l("Licence seen"),
     "health_certificates_seen": _l("Staff health certificates seen"),
@@ -110,6 +122,7 @@ FIELD_LABELS = {
 # (marketplace) codes of ACTED_FOR entries
 DONE_FOR_MEMBER_LABELS = {
     "visit_logged": _l("Logged a visit"),
+    "contact_day_signed_up": _l("Signed up for a contact day"),
     "visit_confirmed": _l("Confirmed a visit"),
     "visit_rejected": _l("Said a visit did not happen"),
     "visit_scheduled": _l("Planned a visit"),

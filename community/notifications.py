@@ -64,6 +64,14 @@ MESSAGES = {
     ),
     "provider_verified": _l("%(provider)s is checked: residents can now find and book it."),
     "provider_stopped": _l("%(provider)s is not shown to residents: %(reason)s"),
+    # civic's contact days (civic/contact_days.py)
+    "contact_day_answered": _l(
+        "Your topic “%(topic)s” was answered at the contact day: %(answer)s"
+    ),
+    "contact_day_followed": _l(
+        "Your topic “%(topic)s” was handed to %(party)s, to be answered by %(day)s."
+    ),
+    "contact_day_cancelled": _l("The contact day of %(day)s is cancelled: %(reason)s"),
 }
 KINDS = frozenset(MESSAGES)
 DEV_BASE_URL = "http://127.0.0.1:5000"
