@@ -106,11 +106,12 @@ def new():
     return page, status
 
 
-def _sign_up_form(day: ContactDay) -> SignUpForm:
+def _sign_up_form(day: ContactDay, *, signed_up_too: bool = False) -> SignUpForm:
+    """The sign-up form offering whom the member may sign up (on a post, also those
+    signed up already: the service then says so)."""
     form = SignUpForm()
-    form.resident.choices = [
-        SelectChoice(p.id, p.display_name) for p in contact_days.sign_up_candidates(_me(), day)
-    ]
+    candidates = contact_days.sign_up_candidates(_me(), day, signed_up_too=signed_up_too)
+    form.resident.choices = [SelectChoice(p.id, p.display_name) for p in candidates]
     return form
 
 
@@ -141,7 +142,7 @@ def show(contact_day_id: int):
 def sign_up(contact_day_id: int):
     """Sign oneself, a linked elder, or (a coordinator) a resident up with a topic."""
     day = contact_days.contact_day_for(_me(), contact_day_id)
-    form = _sign_up_form(day)
+    form = _sign_up_form(day, signed_up_too=True)
     if not form.validate():
         flash(form_errors(form), "error")
         return _show(day, form, 400)

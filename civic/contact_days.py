@@ -391,9 +391,12 @@ def organisations_to_invite(community: Community) -> list[Organisation]:
     )
 
 
-def sign_up_candidates(actor: User, contact_day: ContactDay) -> list[User]:
+def sign_up_candidates(
+    actor: User, contact_day: ContactDay, *, signed_up_too: bool = False
+) -> list[User]:
     """Whom ``actor`` may sign up to this day: themself if they live there, and the
-    linked elders of that community they may act for."""
+    linked elders of that community they may act for; not those signed up already
+    unless ``signed_up_too``."""
     people = [actor] if actor.community_id == contact_day.community_id else []
     elders = family_elder_ids(actor, "may_book")
     if elders:
@@ -402,4 +405,7 @@ def sign_up_candidates(actor: User, contact_day: ContactDay) -> list[User]:
             .where(User.id.in_(elders), User.community_id == contact_day.community_id)
             .order_by(User.display_name)
         ).all()
-    return people
+    if signed_up_too:
+        return people
+    signed_up = {t.resident_id for t in contact_day.topics}
+    return [p for p in people if p.id not in signed_up]
