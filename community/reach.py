@@ -16,7 +16,7 @@ templates never decide reach themselves.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, false, or_, select
 from sqlalchemy.orm import joinedload
 
 from community.errors import MemberNotFound
@@ -210,9 +210,23 @@ def _links_granting(relative: User, permission: str) -> tuple:
 
 
 def family_elder_ids(relative: User, permission: str) -> set[int]:
-    """The ids of the elders ``relative`` may act for with ``permission`` (one query)."""
-    granting = _links_granting(relative, permission)
-    return set(db.session.scalars(select(FamilyLink.elder_id).where(*granting)))
+    """The ids of the elders ``relative`` may act for with ``permission`` (one query).
+
+    Raises ValueError for an unknown permission."""
+    if permission not in FAMILY_PERMISSIONS:
+        raise ValueError(permission)
+    return set(db.session.scalars(_ELDER_IDS[permission], {"relative_id": relative.id}))
+
+
+# Built once, one per permission: many pages ask it for the member reading them.
+_ELDER_IDS = {
+    permission: select(FamilyLink.elder_id).where(
+        FamilyLink.relative_id == bindparam("relative_id"),
+        FamilyLink.status == LinkStatus.ACTIVE,
+        getattr(FamilyLink, permission).is_(True),
+    )
+    for permission in FAMILY_PERMISSIONS
+}
 
 
 def linked_elders(relative: User, permission: str) -> list[User]:
@@ -231,14 +245,19 @@ def linked_elders(relative: User, permission: str) -> list[User]:
 def active_elder_links(relative: User) -> list[FamilyLink]:
     """The active links by which ``relative`` acts for an elder, each with its elder and what
     the elder consented to (one query; oldest link first)."""
-    return list(
-        db.session.scalars(
-            select(FamilyLink)
-            .where(FamilyLink.relative_id == relative.id, FamilyLink.status == LinkStatus.ACTIVE)
-            .order_by(FamilyLink.id)
-            .options(joinedload(FamilyLink.elder))
-        )
+    return list(db.session.scalars(_ACTIVE_ELDER_LINKS, {"relative_id": relative.id}))
+
+
+# Built once: every member's home asks it.
+_ACTIVE_ELDER_LINKS = (
+    select(FamilyLink)
+    .where(
+        FamilyLink.relative_id == bindparam("relative_id"),
+        FamilyLink.status == LinkStatus.ACTIVE,
     )
+    .order_by(FamilyLink.id)
+    .options(joinedload(FamilyLink.elder))
+)
 
 
 # --- the rule ---------------------------------------------------------------------------

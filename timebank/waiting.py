@@ -20,7 +20,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
 from community.models import FamilyLink, User
@@ -150,20 +150,63 @@ def waiting_for(viewer: User, *, today: date | None = None) -> list[WaitingGroup
 
 # --- the time bank's own sources ----------------------------------------------------------
 
+# Built once (every member's home runs each of them): a statement made anew on each
+# request costs more to build and look up in SQLAlchemy's cache than it takes to run.
+_TO_CONFIRM = (
+    select(ServiceRecord)
+    .where(
+        ServiceRecord.status == RecordStatus.PENDING,
+        ServiceRecord.recipient_id.in_(bindparam("member_ids", expanding=True)),
+        ServiceRecord.volunteer_id != bindparam("viewer_id"),
+    )
+    .order_by(ServiceRecord.service_date, ServiceRecord.id)
+    .limit(ITEMS_PER_SOURCE)
+    .options(joinedload(ServiceRecord.volunteer), joinedload(ServiceRecord.recipient))
+)
+_TO_APPROVE = (
+    select(AidRequest)
+    .where(
+        AidRequest.status == RequestStatus.TAKEN,
+        or_(
+            and_(
+                AidRequest.offer_id.is_(None),
+                AidRequest.requester_id.in_(bindparam("member_ids", expanding=True)),
+                AidRequest.volunteer_id != bindparam("viewer_id"),
+            ),
+            and_(
+                AidRequest.offer_id.is_not(None),
+                AidRequest.volunteer_id == bindparam("viewer_id"),
+            ),
+        ),
+    )
+    .order_by(AidRequest.needed_on, AidRequest.id)
+    .limit(ITEMS_PER_SOURCE)
+    .options(joinedload(AidRequest.volunteer), joinedload(AidRequest.requester))
+)
+_TODAY = (
+    select(Visit)
+    .where(
+        Visit.volunteer_id == bindparam("volunteer_id"),
+        or_(
+            Visit.status == VisitStatus.IN_PROGRESS,
+            and_(
+                Visit.status == VisitStatus.SCHEDULED,
+                Visit.scheduled_date == bindparam("today"),
+            ),
+        ),
+    )
+    .order_by(Visit.scheduled_time, Visit.id)
+    .limit(ITEMS_PER_SOURCE)
+    .options(joinedload(Visit.recipient))
+)
+
 
 def visits_to_confirm(scope: WaitingScope) -> list[WaitingItem]:
     """Logged visits to the viewer (or an elder whose link lets them confirm) waiting for an
     answer; never the viewer's own visits as a volunteer."""
     records = db.session.scalars(
-        select(ServiceRecord)
-        .where(
-            ServiceRecord.status == RecordStatus.PENDING,
-            ServiceRecord.recipient_id.in_(scope.member_ids("may_confirm")),
-            ServiceRecord.volunteer_id != scope.viewer.id,
-        )
-        .order_by(ServiceRecord.service_date, ServiceRecord.id)
-        .limit(ITEMS_PER_SOURCE)
-        .options(joinedload(ServiceRecord.volunteer), joinedload(ServiceRecord.recipient))
+        _TO_CONFIRM,
+        {"member_ids": scope.member_ids("may_confirm"), "viewer_id": scope.viewer.id},
     )
     items = []
     for record in records:
@@ -204,24 +247,8 @@ def help_to_approve(scope: WaitingScope) -> list[WaitingItem]:
     whose link lets them book), and requests a resident asked the viewer, as a volunteer,
     to do (an offer asked for: the volunteer agrees)."""
     requests = db.session.scalars(
-        select(AidRequest)
-        .where(
-            AidRequest.status == RequestStatus.TAKEN,
-            or_(
-                and_(
-                    AidRequest.offer_id.is_(None),
-                    AidRequest.requester_id.in_(scope.member_ids("may_book")),
-                    AidRequest.volunteer_id != scope.viewer.id,
-                ),
-                and_(
-                    AidRequest.offer_id.is_not(None),
-                    AidRequest.volunteer_id == scope.viewer.id,
-                ),
-            ),
-        )
-        .order_by(AidRequest.needed_on, AidRequest.id)
-        .limit(ITEMS_PER_SOURCE)
-        .options(joinedload(AidRequest.volunteer), joinedload(AidRequest.requester))
+        _TO_APPROVE,
+        {"member_ids": scope.member_ids("may_book"), "viewer_id": scope.viewer.id},
     )
     items = []
     for request in requests:
@@ -280,19 +307,7 @@ def visits_today(scope: WaitingScope) -> list[WaitingItem]:
     """A volunteer's visits planned for today, or under way."""
     if not scope.viewer.is_volunteer:
         return []
-    visits = db.session.scalars(
-        select(Visit)
-        .where(
-            Visit.volunteer_id == scope.viewer.id,
-            or_(
-                Visit.status == VisitStatus.IN_PROGRESS,
-                and_(Visit.status == VisitStatus.SCHEDULED, Visit.scheduled_date == scope.today),
-            ),
-        )
-        .order_by(Visit.scheduled_time, Visit.id)
-        .limit(ITEMS_PER_SOURCE)
-        .options(joinedload(Visit.recipient))
-    )
+    visits = db.session.scalars(_TODAY, {"volunteer_id": scope.viewer.id, "today": scope.today})
     items = []
     for visit in visits:
         facts = {"name": visit.recipient.display_name, "category": category_text(visit.category)}
