@@ -168,6 +168,56 @@ def community_condition(actor: User, community_id_column) -> ColumnElement[bool]
     return community_id_column.in_(communities)
 
 
+# --- the same rules for statements built once --------------------------------------------
+
+# The communities a member coordinates, with the member left as bind parameters (see
+# reach_params): a coordinator's own community, or every community of a street admin's
+# street; none for a member (a comparison with NULL is never true).
+COORDINATED_COMMUNITY_IDS = select(Community.id).where(
+    or_(
+        Community.id == bindparam("coordinated_community_id"),
+        Community.street_id == bindparam("coordinated_street_id"),
+    )
+)
+COORDINATED_MEMBER_IDS = select(User.id).where(User.community_id.in_(COORDINATED_COMMUNITY_IDS))
+
+
+def reach_params(actor: User) -> dict[str, int | None]:
+    """The bind values for statements built once with COORDINATED_COMMUNITY_IDS or
+    member_condition_param: who ``actor`` is and what they coordinate."""
+    community_id = street_id = None
+    if actor.role == Role.STREET_ADMIN:
+        street_id = street_id_of(actor)
+    elif actor.role == Role.COORDINATOR:
+        community_id = actor.community_id
+    return {
+        "actor_id": actor.id,
+        "coordinated_community_id": community_id,
+        "coordinated_street_id": street_id,
+    }
+
+
+def member_condition_param(member_id_column, permission: str) -> ColumnElement[bool]:
+    """``member_condition`` for a statement built once, with the actor left as bind
+    parameters (reach_params): the member is the actor, an elder whose active link grants
+    ``permission``, or a member of a community the actor coordinates.
+
+    Raises ValueError for an unknown permission."""
+    if permission not in FAMILY_PERMISSIONS:
+        raise ValueError(permission)
+    return or_(
+        member_id_column == bindparam("actor_id"),
+        member_id_column.in_(
+            select(FamilyLink.elder_id).where(
+                FamilyLink.relative_id == bindparam("actor_id"),
+                FamilyLink.status == LinkStatus.ACTIVE,
+                getattr(FamilyLink, permission).is_(True),
+            )
+        ),
+        member_id_column.in_(COORDINATED_MEMBER_IDS),
+    )
+
+
 # --- family -----------------------------------------------------------------------------
 
 

@@ -72,16 +72,17 @@ def community_account(community_id: int, kind: str) -> Account:
     return account
 
 
+_POOLS = select(Account).where(
+    Account.community_id == bindparam("community_id"),
+    Account.kind.in_((AccountKind.FUND, AccountKind.GUARANTEE)),
+)
+
+
 def pool_accounts(community_id: int) -> tuple[Account, Account]:
     """The community's fund and guarantee accounts, in one query. Raises NotFound."""
     found = {
         account.kind: account
-        for account in db.session.scalars(
-            select(Account).where(
-                Account.community_id == community_id,
-                Account.kind.in_((AccountKind.FUND, AccountKind.GUARANTEE)),
-            )
-        )
+        for account in db.session.scalars(_POOLS, {"community_id": community_id})
     }
     for kind in (AccountKind.FUND, AccountKind.GUARANTEE):
         if kind not in found:
