@@ -53,6 +53,14 @@ class Action(StrEnum):
     SUBSIDY_CHANGED = "subsidy_changed"
     PASSWORD_RESET = "password_reset"
     SIGN_IN_UNLOCKED = "sign_in_unlocked"
+    CONSULTATION_OPENED = "consultation_opened"
+    CONSULTATION_COMMENT_HIDDEN = "consultation_comment_hidden"
+    CONSULTATION_COMMENT_SHOWN = "consultation_comment_shown"
+    COUNCIL_MEMBER_NAMED = "council_member_named"
+    COUNCIL_MEMBER_REMOVED = "council_member_removed"
+    VOTING_STARTED = "voting_started"
+    VOTING_CLOSED = "voting_closed"
+    PAPER_BALLOT_RECORDED = "paper_ballot_recorded"
 
 
 def _json(value: dict | None) -> str:
