@@ -62,8 +62,10 @@ class VoteParticipation(db.Model):
 
     __tablename__ = "civic_vote_participations"
     __table_args__ = (
-        UniqueConstraint("consultation_id", "voter_key"),
-        UniqueConstraint("consultation_id", "paper_number"),
+        UniqueConstraint("consultation_id", "voter_key", name="uq_civic_vote_participations_voter"),
+        UniqueConstraint(
+            "consultation_id", "paper_number", name="uq_civic_vote_participations_paper_number"
+        ),
         CheckConstraint(f"choice IS NULL OR choice IN {CHOICES_SQL}", name="choice_known"),
     )
 

@@ -247,7 +247,7 @@ def change_ballot(
             .order_by(Ballot.seq.desc())
             .limit(1)
         )
-    _move_tally(consultation, old_choice, -1, participation.area_dm2)
+    _move_tally(consultation, old_choice, -1, -participation.area_dm2)
     _move_tally(consultation, chosen, 1, participation.area_dm2)
     _new_ballot(consultation, entry, voter, chosen, paper_number, replaces, receipt or None)
     participation.changed_at = now

@@ -233,12 +233,10 @@ def upgrade():
         sa.UniqueConstraint(
             "consultation_id",
             "paper_number",
-            name=op.f("uq_civic_vote_participations_consultation_id"),
+            name=op.f("uq_civic_vote_participations_paper_number"),
         ),
         sa.UniqueConstraint(
-            "consultation_id",
-            "voter_key",
-            name=op.f("uq_civic_vote_participations_consultation_id"),
+            "consultation_id", "voter_key", name=op.f("uq_civic_vote_participations_voter")
         ),
     )
     op.create_table(
