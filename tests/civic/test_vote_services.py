@@ -294,3 +294,19 @@ def test_a_proposal_is_seen_by_its_community_its_roll_and_its_staff(
     with pytest.raises(NotFound):
         consultation_for(coordinator, 2**40)
     assert people["other_coordinator"].role == Role.COORDINATOR
+
+
+def test_the_unique_constraint_refuses_a_second_ballot_the_check_missed(
+    coordinator, block, owners, monkeypatch
+):
+    """Were the check before the insert ever to miss (a lock not taken), the database's
+    unique (consultation, voter) constraint still refuses, as "already cast"."""
+    from civic import vote_services
+
+    vote = _vote(coordinator, block)
+    cast_ballot(owners["zhao"], vote, "agree", now=during(vote))
+    monkeypatch.setattr(vote_services, "participation_of", lambda consultation, member: None)
+    with pytest.raises(Conflict, match="already"):
+        cast_ballot(owners["zhao"], vote, "disagree", now=during(vote))
+    assert result_of(vote).by_choice["agree"] == (1, 12000)
+    assert db.session.scalar(select(func.count(Ballot.id))) == 1
