@@ -12,6 +12,7 @@ from wtforms import (
     DateField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -35,26 +36,30 @@ def local_to_utc(day: date, at: time) -> datetime:
 
 def electorate_choices():
     return [
-        ("owners", _l("Owners (业主) of the building or compound, counted by floor area")),
-        ("residents", _l("Residents aged 18 or more, one vote each")),
+        SelectChoice(
+            "owners", _l("Owners (业主) of the building or compound, counted by floor area")
+        ),
+        SelectChoice("residents", _l("Residents aged 18 or more, one vote each")),
     ]
 
 
 def matter_choices():
     return [
-        ("rebuild", _l("Rebuilding or altering the building (such as adding a lift): 3/4")),
-        ("raise_fund", _l("Raising the maintenance fund: 3/4")),
-        ("common_parts_use", _l("Changing the use of shared parts: 3/4")),
-        ("use_fund", _l("Using the maintenance fund: more than half")),
-        ("other", _l("Another matter: more than half")),
+        SelectChoice(
+            "rebuild", _l("Rebuilding or altering the building (such as adding a lift): 3/4")
+        ),
+        SelectChoice("raise_fund", _l("Raising the maintenance fund: 3/4")),
+        SelectChoice("common_parts_use", _l("Changing the use of shared parts: 3/4")),
+        SelectChoice("use_fund", _l("Using the maintenance fund: more than half")),
+        SelectChoice("other", _l("Another matter: more than half")),
     ]
 
 
 def vote_choices():
     return [
-        ("agree", _l("I agree")),
-        ("disagree", _l("I disagree")),
-        ("abstain", _l("I abstain")),
+        SelectChoice("agree", _l("I agree")),
+        SelectChoice("disagree", _l("I disagree")),
+        SelectChoice("abstain", _l("I abstain")),
     ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from civic import consultation_services as consultations
 from civic import vote_services as votes
@@ -81,7 +82,9 @@ def new():
     if not consultations.may_open(me, me.community):
         raise NotAllowed()
     form = ProposalForm()
-    form.scope.choices = consultations.scope_choices(me.community)
+    form.scope.choices = [
+        SelectChoice(value, label) for value, label in consultations.scope_choices(me.community)
+    ]
     if request.method == "GET":
         return _render_new(form)
     if not form.validate():
@@ -249,8 +252,8 @@ def paper(consultation_id: int):
     consultation = consultations.consultation_for(me, consultation_id)
     roll = votes.roll_for_paper(me, consultation)
     form = PaperBallotForm()
-    form.voter.choices = [("", _("Choose…"))] + [
-        (str(e.member_id), e.member.display_name) for e in roll
+    form.voter.choices = [SelectChoice("", _("Choose…"))] + [
+        SelectChoice(str(e.member_id), e.member.display_name) for e in roll
     ]
     if request.method == "GET":
         return _render_paper(consultation, form)
