@@ -53,7 +53,8 @@ def share_text(threshold, strictly: bool = False) -> str:
     """A threshold in plain words: "at least 2/3", "more than half"."""
     if strictly and threshold == HALF:
         return _("more than half")
-    return _("at least %(share)s", share=f"{threshold.numerator}/{threshold.denominator}")
+    fraction = f"{threshold.numerator}/{threshold.denominator}"  # outside: not a msgid
+    return _("at least %(share)s", share=fraction)
 
 
 @bp.get("/")
