@@ -149,7 +149,7 @@ def _place(community: Community, scope: str) -> tuple[str, Compound | None, Buil
     kind, _colon, number = scope.partition(":")
     if kind == Scope.COMMUNITY and not number:
         return Scope.COMMUNITY, None, None
-    place_id = int(number) if number.isdigit() and len(number) <= 10 else 0
+    place_id = int(number) if number.isascii() and number.isdigit() and len(number) <= 10 else 0
     if kind == Scope.COMPOUND:
         compound = _get(Compound, place_id)
         if compound is not None and compound.community_id == community.id:
@@ -197,8 +197,10 @@ def open_consultation(
     if not may_open(actor, community):
         raise NotAllowed()
     scope, compound, building = _place(community, proposal.scope)
-    electorate = Electorate(proposal.electorate)
-    matter = Matter(proposal.matter)
+    try:
+        electorate, matter = Electorate(proposal.electorate), Matter(proposal.matter)
+    except ValueError:
+        raise InvalidInput(_l("Choose who votes.")) from None
     if electorate == Electorate.OWNERS and scope == Scope.COMMUNITY:
         raise InvalidInput(_l("Owners vote for a compound or a building: choose one."))
     if electorate == Electorate.RESIDENTS and matter != Matter.OTHER:

@@ -241,7 +241,10 @@ def change_vote(consultation_id: int):
 
 
 def _render_paper(consultation: Consultation, form: PaperBallotForm, status: int = 200):
-    page = render_template("civic/consultations/paper.html", c=consultation, form=form)
+    open_now = consultation.stage(utcnow()) == Stage.VOTING
+    page = render_template(
+        "civic/consultations/paper.html", c=consultation, form=form, open_now=open_now
+    )
     return page, status
 
 
