@@ -106,6 +106,15 @@ def _tally_break(session: Session, consultation: Consultation) -> str | None:
         recount[ballot.choice] = (voters + 1, area + (ballot.area_dm2 or 0))
     if len(latest) != voted or recount != {c: tally.get(c, (0, 0)) for c in recount}:
         return "the tally does not match the ballots"
+    shown = dict(
+        session.execute(
+            select(VoteParticipation.voter_key, VoteParticipation.choice).where(
+                VoteParticipation.consultation_id == consultation.id
+            )
+        ).all()
+    )
+    if shown != {key: ballot.choice for key, ballot in latest.items()}:
+        return "who voted what does not match the ballots"
     return None
 
 

@@ -122,7 +122,7 @@ def test_one_ballot_each_change_until_close_then_nothing(coordinator, block, own
     result = result_of(vote)
     assert result.by_choice["disagree"] == (1, 14000)
     assert result.by_choice["agree"] == (0, 0)
-    with pytest.raises(Conflict, match="closed"):
+    with pytest.raises(Conflict, match="投票已经结束"):
         change_ballot(zhang, vote, "agree", now=after(vote))
     with pytest.raises(Conflict):
         cast_ballot(owners["zhao"], vote, "agree", now=after(vote))
@@ -244,6 +244,12 @@ def test_verify_finds_a_changed_ballot_and_a_moved_tally(coordinator, block, own
     )
     db.session.expire_all()
     assert "tally" in verify_votes(db.session)[0].message
+    db.session.execute(
+        text("UPDATE civic_vote_tallies SET voters = voters - 1 WHERE choice = 'disagree'")
+    )
+    db.session.execute(text("UPDATE civic_vote_participations SET choice = 'abstain'"))
+    db.session.expire_all()
+    assert "who voted what" in verify_votes(db.session)[0].message
 
 
 def test_moderation_hides_and_shows_comments_with_an_audit(coordinator, block, owners):
@@ -306,7 +312,7 @@ def test_the_unique_constraint_refuses_a_second_ballot_the_check_missed(
     vote = _vote(coordinator, block)
     cast_ballot(owners["zhao"], vote, "agree", now=during(vote))
     monkeypatch.setattr(vote_services, "participation_of", lambda consultation, member: None)
-    with pytest.raises(Conflict, match="already"):
+    with pytest.raises(Conflict, match="已经投过了"):
         cast_ballot(owners["zhao"], vote, "disagree", now=during(vote))
     assert result_of(vote).by_choice["agree"] == (1, 12000)
     assert db.session.scalar(select(func.count(Ballot.id))) == 1
