@@ -72,9 +72,12 @@ def owner_groups(ownership: list[tuple[int, int, int]]) -> list[tuple[int, list[
     return [(min(group), sorted(group), area_of[root]) for root, group in sorted(members.items())]
 
 
-def _adult(member: User, today: date) -> bool:
-    age = member.age_on(today)
-    return age is not None and age >= ADULT_AGE and member.is_active_member
+def adult_born_by(today: date) -> date:
+    """The last birth date of someone ``ADULT_AGE`` or older on ``today``."""
+    year = today.year - ADULT_AGE
+    if (today.month, today.day) == (2, 29):
+        return date(year, 2, 28) if year % 4 or (year % 100 == 0 and year % 400) else today
+    return today.replace(year=year)
 
 
 def build_roll(consultation: Consultation, today: date) -> list[VoteRollEntry]:
@@ -104,13 +107,13 @@ def build_roll(consultation: Consultation, today: date) -> list[VoteRollEntry]:
                 HomeOwner.home_id.in_(_homes_in_scope(consultation).with_only_columns(Home.id))
             )
             people = select(User).where(User.id.in_(owners))
-        for member in db.session.scalars(people.order_by(User.id)):
-            if _adult(member, today):
-                entries.append(
-                    VoteRollEntry(
-                        consultation_id=consultation.id, member_id=member.id, voter_key=member.id
-                    )
-                )
+        adults = people.where(
+            User.is_active_member, User.birth_date <= adult_born_by(today)
+        ).with_only_columns(User.id)
+        entries = [
+            VoteRollEntry(consultation_id=consultation.id, member_id=member_id, voter_key=member_id)
+            for member_id in db.session.scalars(adults.order_by(User.id))
+        ]
         consultation.roll_voters = len(entries)
         consultation.roll_area_dm2 = 0
     db.session.add_all(entries)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from civic.consultation_models import Consultation, Stage
@@ -302,13 +302,11 @@ def result_of(consultation: Consultation) -> Result:
         by_choice[row.choice] = (row.voters, row.area_dm2)
     voted = sum(v for v, _a in by_choice.values())
     voted_area = sum(a for _v, a in by_choice.values())
-    paper = len(
-        db.session.scalars(
-            select(VoteParticipation.id).where(
-                VoteParticipation.consultation_id == consultation.id,
-                VoteParticipation.paper_number.is_not(None),
-            )
-        ).all()
+    paper = db.session.scalar(
+        select(func.count(VoteParticipation.id)).where(
+            VoteParticipation.consultation_id == consultation.id,
+            VoteParticipation.paper_number.is_not(None),
+        )
     )
     agreed, agreed_area = by_choice[Choice.AGREE]
     return Result(

@@ -71,6 +71,8 @@ def test_an_owners_vote_on_a_lift_from_opening_to_result(
     # The coordinator opens the proposal: the owners of 3幢 vote, under the 3/4 rule.
     sign_in(page, app, coordinator, locale)
     go("/consultations/")
+    press("link", t("Council members"))
+    press("link", t("All proposals"))
     press("link", t("Open a proposal"))
     page.get_by_label(t("Title"), exact=True).fill("3幢加装电梯")
     page.get_by_label(t("What is proposed"), exact=True).fill("在3幢东侧加装一部电梯。")

@@ -4,7 +4,7 @@ hash chain `flask civic verify` recounts."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, inspect, select, text
@@ -21,10 +21,11 @@ from civic.consultation_services import (
 from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from civic.vote_chain import verify_votes
 from civic.vote_models import Ballot, VoteParticipation, VoteRollEntry
+from civic.vote_roll import adult_born_by
 from civic.vote_services import cast_ballot, change_ballot, result_of
 from community.audit import Action
 from community.audit_models import AuditEntry
-from community.models import Role
+from community.models import Role, User
 from extensions import db
 
 from .vote_support import NOW, after, during, make_block, own, propose
@@ -316,3 +317,19 @@ def test_the_unique_constraint_refuses_a_second_ballot_the_check_missed(
         cast_ballot(owners["zhao"], vote, "disagree", now=during(vote))
     assert result_of(vote).by_choice["agree"] == (1, 12000)
     assert db.session.scalar(select(func.count(Ballot.id))) == 1
+
+
+@pytest.mark.parametrize(
+    ("today", "born", "adult"),
+    [
+        (date(2026, 3, 1), date(2008, 3, 1), True),  # eighteen today
+        (date(2026, 2, 28), date(2008, 3, 1), False),
+        (date(2026, 2, 28), date(2008, 2, 29), False),  # a leap-day child: not yet
+        (date(2026, 3, 1), date(2008, 2, 29), True),
+        (date(2028, 2, 29), date(2010, 2, 28), True),
+        (date(2028, 2, 29), date(2010, 3, 1), False),
+    ],
+)
+def test_adults_are_eighteen_on_the_day_as_a_member_counts_their_age(today, born, adult):
+    assert (born <= adult_born_by(today)) is adult
+    assert (User(birth_date=born).age_on(today) >= 18) is adult
