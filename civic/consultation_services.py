@@ -236,7 +236,7 @@ def open_consultation(
         community=community,
         target=f"consultation:{consultation.id}",
         after={
-            "title": consultation.title,
+            "proposal": consultation.title,
             "electorate": consultation.electorate,
             "matter": consultation.matter,
             "secret": consultation.secret,

@@ -107,6 +107,7 @@ FIELD_LABELS = {
     "large_text": _l("Large text (elder mode)"),
     # consultations and votes (civic)
     "hidden": _l("Hidden"),
+    "proposal": _l("Proposal"),
     "electorate": _l("Who votes"),
     "matter": _l("What is decided"),
     "secret": _l("Secret vote"),
