@@ -13,7 +13,9 @@ from werkzeug.exceptions import HTTPException
 import civic  # noqa: F401  (civic's tables for Alembic)
 import input_guard
 import storage
+from civic.consultation_views import bp as consultations_bp
 from civic.contact_day_views import bp as contact_days_bp
+from civic.vote_cli import civic_cli
 from community import (  # noqa: F401  (audit tables for Alembic; routes on the community blueprint)
     account_admin_views,
     audit_models,
@@ -214,6 +216,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(visits_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(groups_bp)
+    app.register_blueprint(consultations_bp)
     for marketplace_bp in (
         catalogue_bp,
         provider_dashboard_bp,
@@ -308,3 +311,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(marketplace_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(civic_cli)

@@ -57,6 +57,14 @@ class Action(StrEnum):
     CONTACT_DAY_TOPIC_RECORDED = "contact_day_topic_recorded"
     CONTACT_DAY_HELD = "contact_day_held"
     CONTACT_DAY_CANCELLED = "contact_day_cancelled"
+    CONSULTATION_OPENED = "consultation_opened"
+    CONSULTATION_COMMENT_HIDDEN = "consultation_comment_hidden"
+    CONSULTATION_COMMENT_SHOWN = "consultation_comment_shown"
+    COUNCIL_MEMBER_NAMED = "council_member_named"
+    COUNCIL_MEMBER_REMOVED = "council_member_removed"
+    VOTING_STARTED = "voting_started"
+    VOTING_CLOSED = "voting_closed"
+    PAPER_BALLOT_RECORDED = "paper_ballot_recorded"
 
 
 def _json(value: dict | None) -> str:

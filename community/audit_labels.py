@@ -45,6 +45,14 @@ ACTION_LABELS = {
     Action.CONTACT_DAY_TOPIC_RECORDED: _l("Recorded a contact day topic's answer"),
     Action.CONTACT_DAY_HELD: _l("Closed a contact day's record"),
     Action.CONTACT_DAY_CANCELLED: _l("Cancelled a contact day"),
+    Action.CONSULTATION_OPENED: _l("Opened a proposal for consultation"),
+    Action.CONSULTATION_COMMENT_HIDDEN: _l("Hid a comment on a proposal"),
+    Action.CONSULTATION_COMMENT_SHOWN: _l("Showed a hidden comment on a proposal again"),
+    Action.COUNCIL_MEMBER_NAMED: _l("Named a member to the council"),
+    Action.COUNCIL_MEMBER_REMOVED: _l("Removed a member from the council"),
+    Action.VOTING_STARTED: _l("Opened a vote"),
+    Action.VOTING_CLOSED: _l("Closed a vote"),
+    Action.PAPER_BALLOT_RECORDED: _l("Recorded a paper ballot for a voter"),
 }
 
 # "kind:id" targets: the kind in words
@@ -56,6 +64,7 @@ TARGET_LABELS = {
     "community": _l("Community"),
     "contact_day": _l("Contact day"),
     "contact_day_topic": _l("Contact day topic"),
+    "consultation": _l("Proposal"),
     "dispute": _l("Dispute"),
     "family_link": _l("Family link"),
     "group_session": _l("Group activity"),
@@ -102,6 +111,16 @@ FIELD_LABELS = {
     "boxes": _l("Codes on the card"),
     "boxes_left": _l("Codes not yet used"),
     "large_text": _l("Large text (elder mode)"),
+    # consultations and votes (civic)
+    "hidden": _l("Hidden"),
+    "proposal": _l("Proposal"),
+    "electorate": _l("Who votes"),
+    "matter": _l("What is decided"),
+    "secret": _l("Secret vote"),
+    "roll_voters": _l("Voters on the roll"),
+    "ballot_number": _l("Paper ballot number"),
+    "voting_opens_at": _l("Vote opens"),
+    "voting_closes_at": _l("Vote closes"),
     # a provider decision (PROVIDER_DECIDED) and the checks in person made before it
     "decision": _l("Decision"),
     # a contact day (CONTACT_DAY_* entries)
@@ -192,6 +211,13 @@ VALUE_LABELS = {
     ("role", "member"): _l("Member"),
     ("role", "coordinator"): _l("Coordinator"),
     ("role", "street_admin"): _l("Street admin"),
+    ("electorate", "residents"): _l("Residents aged 18 or more, one vote each"),
+    ("electorate", "owners"): _l("Owners, counted by floor area"),
+    ("matter", "raise_fund"): _l("Raising the maintenance fund"),
+    ("matter", "rebuild"): _l("Rebuilding or altering the building (such as adding a lift)"),
+    ("matter", "common_parts_use"): _l("Changing the use of shared parts"),
+    ("matter", "use_fund"): _l("Using the maintenance fund"),
+    ("matter", "other"): _l("Another matter"),
 }
 
 

@@ -13,6 +13,7 @@ from community.models import Street, User
 from extensions import db
 from seed.civic import seed_places
 from seed.civic_contact_days import seed_contact_days
+from seed.civic_votes import seed_consultations
 from seed.demo import DEMO_PASSWORD, DemoLogin, build_street
 from seed.history import play_history
 from seed.marketplace import seed_marketplace
@@ -52,6 +53,7 @@ def seed_demo(seed: int = 2026) -> tuple[list[DemoLogin], dict[str, int]]:
     market_logins, market_counts = seed_marketplace(street, now)
     places = seed_places(street, rng)
     contact_day_count = seed_contact_days(street, places, now.date())
+    consultations = seed_consultations(street, now.date())
     counts = {
         "communities": len(street.communities),
         "members": db.session.scalar(select(func.count(User.id))),
@@ -69,6 +71,7 @@ def seed_demo(seed: int = 2026) -> tuple[list[DemoLogin], dict[str, int]]:
         "compounds": len(places.compounds),
         "homes": len(places.homes),
         "contact days": contact_day_count,
+        "consultations": len(consultations),
     }
     return street.logins + market_logins + places.logins, counts
 

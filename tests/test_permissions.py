@@ -23,6 +23,7 @@ import pytest
 from werkzeug.routing import IntegerConverter
 
 from tests.civic import permission_rows_contact_days as contact_day_rows
+from tests.civic import permission_rows_votes as civic_vote_rows
 from tests.community import permission_rows as community_rows
 from tests.conftest import csrf_token
 from tests.marketplace import permission_rows as marketplace_rows
@@ -44,7 +45,13 @@ from tests.timebank import permission_rows as timebank_rows
 
 pytestmark = pytest.mark.views
 
-PACKAGES = (timebank_rows, marketplace_rows, community_rows, contact_day_rows)
+PACKAGES = (
+    timebank_rows,
+    marketplace_rows,
+    community_rows,
+    contact_day_rows,
+    civic_vote_rows,
+)
 BUILDERS = merged(COMMON_BUILDERS, *(package.BUILDERS for package in PACKAGES))
 ROWS: list[Row] = [row for package in PACKAGES for row in package.ROWS]
 

@@ -1,7 +1,7 @@
 """Contact days (社情民意联系日): scheduled meetings, who attends, residents' topics.
 
 Revision ID: 0019
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-07
 
 - civic_contact_days: a community's contact day: date, time, place, other attendees
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0019'
-down_revision = '0015'
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
