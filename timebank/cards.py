@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from community import audit
 from community.audit import Action
 from community.models import User, utcnow
-from community.reach import COORDINATED_MEMBER_IDS, coordinates, reach_params
+from community.reach import COORDINATED_COMMUNITY_IDS, coordinates, reach_params
 from extensions import db
 from timebank.clock import local_today
 from timebank.errors import AlreadySettled, NotAllowed, NotFound, TimebankError
@@ -267,12 +267,14 @@ def cards_running_low(actor: User) -> list[tuple[User, int]]:
 
 
 _CODES_LEFT = func.count(CardCode.id).filter(CardCode.asked_for_record_id.is_(None))
-# Built once: the desk shows it on every request.
+# Built once: the desk shows it on every request. Read from the cards in use, each joined
+# to its elder (not from every member of the community, which grows with it).
 _RUNNING_LOW = (
     select(User, _CODES_LEFT)
-    .join(ConfirmationCard, ConfirmationCard.elder_id == User.id)
+    .select_from(ConfirmationCard)
+    .join(User, User.id == ConfirmationCard.elder_id)
     .join(CardCode, CardCode.card_id == ConfirmationCard.id)
-    .where(ConfirmationCard.revoked_at.is_(None), User.id.in_(COORDINATED_MEMBER_IDS))
+    .where(ConfirmationCard.revoked_at.is_(None), User.community_id.in_(COORDINATED_COMMUNITY_IDS))
     .group_by(User.id)
     .having(_CODES_LEFT <= LOW_CODES)
     .order_by(_CODES_LEFT, User.display_name)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from community.models import User
 from community.reach import (
     CONTACT_PERMISSIONS,
-    COORDINATED_MEMBER_IDS,
+    COORDINATED_COMMUNITY_IDS,
     coordinated_member_ids,
     coordinates,
     may_see_contact,
@@ -141,9 +141,15 @@ def count_disputes(actor: User) -> int:
     return db.session.scalar(_DISPUTES_COUNTED, reach_params(actor))
 
 
-_DISPUTES_COUNTED = select(func.count(ServiceRecord.id)).where(
-    ServiceRecord.status == RecordStatus.DISPUTED,
-    ServiceRecord.recipient_id.in_(COORDINATED_MEMBER_IDS),
+# Read from the few disputed visits, each joined to its elder (not from every member of
+# the community, which grows with it).
+_DISPUTES_COUNTED = (
+    select(func.count(ServiceRecord.id))
+    .join(User, User.id == ServiceRecord.recipient_id)
+    .where(
+        ServiceRecord.status == RecordStatus.DISPUTED,
+        User.community_id.in_(COORDINATED_COMMUNITY_IDS),
+    )
 )
 
 
