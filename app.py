@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 import civic  # noqa: F401  (civic's tables for Alembic)
 import input_guard
 import storage
+from civic.problem_labels import register_filters as register_civic_filters
 from community import (  # noqa: F401  (audit tables for Alembic; routes on the community blueprint)
     account_admin_views,
     audit_models,
@@ -255,6 +256,7 @@ def register_request_boundary(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     register_filters(app)
     register_marketplace_filters(app)
+    register_civic_filters(app)
     register_page_frame(app)
 
     @app.context_processor

@@ -53,6 +53,11 @@ class Action(StrEnum):
     SUBSIDY_CHANGED = "subsidy_changed"
     PASSWORD_RESET = "password_reset"
     SIGN_IN_UNLOCKED = "sign_in_unlocked"
+    PROBLEM_ACCEPTED = "problem_accepted"
+    PROBLEM_DECLINED = "problem_declined"
+    PROBLEM_MERGED = "problem_merged"
+    PROBLEM_ANSWERED = "problem_answered"
+    PROBLEM_CLOSED = "problem_closed"
 
 
 def _json(value: dict | None) -> str:

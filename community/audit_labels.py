@@ -41,6 +41,11 @@ ACTION_LABELS = {
     Action.SUBSIDY_CHANGED: _l("Changed a subsidy"),
     Action.PASSWORD_RESET: _l("Reset a password"),
     Action.SIGN_IN_UNLOCKED: _l("Unlocked a member's sign-in"),
+    Action.PROBLEM_ACCEPTED: _l("Accepted a reported problem"),
+    Action.PROBLEM_DECLINED: _l("Declined a reported problem"),
+    Action.PROBLEM_MERGED: _l("Merged a reported problem into another"),
+    Action.PROBLEM_ANSWERED: _l("Answered a problem and started work"),
+    Action.PROBLEM_CLOSED: _l("Closed a problem as dealt with"),
 }
 
 # "kind:id" targets: the kind in words
@@ -54,6 +59,7 @@ TARGET_LABELS = {
     "family_link": _l("Family link"),
     "group_session": _l("Group activity"),
     "member": _l("Member"),
+    "problem": _l("Reported problem"),
     "provider": _l("Service provider"),
     "record": _l("Visit record"),
     "review": _l("Review"),
@@ -98,6 +104,10 @@ FIELD_LABELS = {
     "large_text": _l("Large text (elder mode)"),
     # a provider decision (PROVIDER_DECIDED) and the checks in person made before it
     "decision": _l("Decision"),
+    "holder": _l("Who deals with it"),
+    "due_on": _l("Deadline"),
+    "into": _l("Merged into"),
+    "note": _l("Note"),
     "licence_number": _l("Licence number read on the licence"),
     "licence_seen": _l("Licence seen"),
     "health_certificates_seen": _l("Staff health certificates seen"),
@@ -135,6 +145,9 @@ DONE_FOR_MEMBER_LABELS = {
     "dispute": _l("Raised a dispute"),
     "rate": _l("Rated a service"),
     "large_text_set": _l("Changed the text size"),
+    "problem_reported": _l("Reported a problem"),
+    "problem_confirmed": _l("Confirmed a problem fixed"),
+    "problem_reopened": _l("Said a problem is not fixed"),
 }
 
 # a coordinator's decision on a provider's application ("decision")

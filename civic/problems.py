@@ -1,0 +1,250 @@
+"""Reporting a problem (民意), the community's board and "我也遇到了", and the lists
+each person follows. Triage and what follows are in ``civic.problem_flow``.
+
+Services take the acting member, check reach (``civic.problem_access``), raise
+civic.errors and flush; the request commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from civic import problem_access as access
+from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from civic.place_models import Building, Compound
+from civic.problem_models import (
+    OPEN_STATUSES,
+    Problem,
+    ProblemCategory,
+    ProblemStatus,
+    ProblemStep,
+    ProblemSupport,
+    StepKind,
+    Urgency,
+)
+from civic.problem_notices import tell_reporter
+from civic.problem_photos import MAX_PHOTOS, attach_photos
+from community import audit
+from community.audit import Action
+from community.models import User
+from community.reach import coordinates
+from extensions import db
+from input_guard import MAX_ID
+
+MAX_DESCRIPTION = 1000
+MAX_SPOT = 80
+BOARD_PAGE = 30
+DUPLICATES_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class NewProblem:
+    """What a report says (the form's shape is already checked)."""
+
+    category: str
+    compound_id: int
+    description: str
+    urgency: str = Urgency.NORMAL
+    building_id: int | None = None
+    spot: str = ""
+
+
+def compound_of_community(member: User, compound_id: int) -> Compound:
+    """A compound of ``member``'s own community. Raises NotFound otherwise."""
+    compound = db.session.get(Compound, compound_id) if 0 < compound_id <= MAX_ID else None
+    if compound is None or compound.community_id != member.community_id:
+        raise NotFound(_l("Choose a compound of your community."))
+    return compound
+
+
+def report_problem(
+    *, by: User, reporter: User, report: NewProblem, photos: list[bytes] = ()
+) -> Problem:
+    """Record a problem ``reporter`` raises, entered by ``by`` (themself, family whose link
+    lets them book, or a coordinator or grid worker of the reporter's community: then
+    "on their behalf"), with up to 4 photos (checked and cleaned).
+
+    Raises NotFound (a reporter out of reach, a compound or building not theirs),
+    InvalidInput (a category or urgency not known, empty words, too many photos) and
+    photo_cleaning.PhotoRefused.
+    """
+    if not access.acts_for(by, reporter):
+        raise NotFound()
+    if report.category not in set(ProblemCategory):
+        raise InvalidInput(_l("Choose what kind of problem it is."))
+    if report.urgency not in set(Urgency):
+        raise InvalidInput(_l("Choose how urgent it is."))
+    description = report.description.strip()
+    if not description or len(description) > MAX_DESCRIPTION:
+        raise InvalidInput(_l("Say in a few words what is wrong (at most 1000 characters)."))
+    spot = report.spot.strip()
+    if len(spot) > MAX_SPOT:
+        raise InvalidInput(_l("Say the spot in at most 80 characters."))
+    if len(photos) > MAX_PHOTOS:
+        raise InvalidInput(_l("At most 4 photos."))
+    compound = compound_of_community(reporter, report.compound_id)
+    building = None
+    if report.building_id is not None:
+        building = db.session.get(Building, report.building_id)
+        if building is None or building.compound_id != compound.id:
+            raise NotFound(_l("Choose a building of that compound."))
+    problem = Problem(
+        community_id=compound.community_id,
+        compound=compound,
+        building=building,
+        spot=spot,
+        category=report.category,
+        description=description,
+        urgency=report.urgency,
+        status=ProblemStatus.REPORTED,
+        reporter=reporter,
+        entered_by=by,
+    )
+    db.session.add(problem)
+    db.session.flush()
+    attach_photos(problem, photos, stage="report", by=by)
+    db.session.add(ProblemStep(problem=problem, kind=StepKind.REPORTED, actor_id=by.id))
+    if by.id != reporter.id and coordinates(by, reporter):
+        audit.record(
+            Action.ACTED_FOR,
+            actor=by,
+            subject=reporter,
+            target=f"problem:{problem.id}",
+            after={"step": "problem_reported", "status": problem.status},
+        )
+    tell_reporter(problem, "problem_received")
+    db.session.flush()
+    return problem
+
+
+# --- the board and "我也遇到了" ----------------------------------------------------------
+
+
+def likely_duplicates(member: User, compound_id: int, category: str) -> list[Problem]:
+    """Open problems of the same category and compound in ``member``'s community (offered
+    with "我也遇到了" before a new report is sent). Raises NotFound for another
+    community's compound."""
+    compound = compound_of_community(member, compound_id)
+    return list(
+        db.session.scalars(
+            select(Problem)
+            .where(
+                Problem.compound_id == compound.id,
+                Problem.category == category,
+                Problem.status.in_(OPEN_STATUSES),
+            )
+            .order_by(Problem.me_too_count.desc(), Problem.id.desc())
+            .limit(DUPLICATES_SHOWN)
+            .options(joinedload(Problem.compound), joinedload(Problem.building))
+        )
+    )
+
+
+def board(member: User, *, page: int = 1) -> tuple[list[Problem], bool]:
+    """The open problems of ``member``'s community, newest first, one page (and whether
+    there is another). Reporters are not named on the board."""
+    page = max(1, min(page, 10_000))
+    rows = list(
+        db.session.scalars(
+            select(Problem)
+            .where(
+                Problem.community_id == member.community_id,
+                Problem.status.in_(OPEN_STATUSES),
+            )
+            .order_by(Problem.id.desc())
+            .offset((page - 1) * BOARD_PAGE)
+            .limit(BOARD_PAGE + 1)
+            .options(
+                joinedload(Problem.compound),
+                joinedload(Problem.building),
+                joinedload(Problem.organisation),
+            )
+        )
+    )
+    return rows[:BOARD_PAGE], len(rows) > BOARD_PAGE
+
+
+def supported_ids(member: User, problems: list[Problem]) -> set[int]:
+    """Which of ``problems`` ``member`` already said "me too" to (one query)."""
+    ids = [problem.id for problem in problems]
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(ProblemSupport.problem_id).where(
+                ProblemSupport.member_id == member.id, ProblemSupport.problem_id.in_(ids)
+            )
+        )
+    )
+
+
+def me_too(*, by: User, problem_id: int) -> Problem:
+    """Count ``by``'s "我也遇到了" for an open problem of their community, once.
+
+    Raises NotFound (another community's), Conflict (no longer open, or already said),
+    NotAllowed (their own report).
+    """
+    problem = access.problem_on_board(by, problem_id)
+    if not problem.is_open:
+        raise Conflict(_l("This problem is no longer open."))
+    if problem.reporter_id == by.id:
+        raise NotAllowed(_l("You reported this problem yourself."))
+    try:
+        with db.session.begin_nested():
+            db.session.add(ProblemSupport(problem_id=problem.id, member_id=by.id))
+    except IntegrityError:
+        raise Conflict(_l("You already said you have this problem too.")) from None
+    db.session.execute(
+        update(Problem)
+        .where(Problem.id == problem.id)
+        .values(me_too_count=Problem.me_too_count + 1)
+    )
+    db.session.refresh(problem)
+    return problem
+
+
+# --- lists -------------------------------------------------------------------------------
+
+
+def followed_problems(member: User, limit: int = 100) -> list[Problem]:
+    """The problems ``member`` follows ("my problems"): theirs, those they entered, and
+    those of elders they act for; newest first."""
+    return list(
+        db.session.scalars(
+            select(Problem)
+            .where(access.followed_condition(member))
+            .order_by(Problem.id.desc())
+            .limit(limit)
+            .options(
+                joinedload(Problem.compound),
+                joinedload(Problem.building),
+                joinedload(Problem.reporter),
+                joinedload(Problem.organisation),
+            )
+        )
+    )
+
+
+def problem_page(actor: User, problem_id: int) -> Problem:
+    """The whole problem for its page (reporter, photos, history). Raises NotFound."""
+    problem = access.visible_problem(actor, problem_id)
+    db.session.scalars(
+        select(ProblemStep)
+        .where(ProblemStep.problem_id == problem.id)
+        .options(selectinload(ProblemStep.actor))
+    ).all()
+    return problem
+
+
+def open_count(community_id: int) -> int:
+    """How many problems of a community are open (one COUNT)."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Problem)
+        .where(Problem.community_id == community_id, Problem.status.in_(OPEN_STATUSES))
+    )
