@@ -14,6 +14,7 @@ import civic  # noqa: F401  (civic's tables for Alembic)
 import input_guard
 import storage
 from civic.problem_labels import register_filters as register_civic_filters
+from civic.problem_views import bp as problems_bp
 from community import (  # noqa: F401  (audit tables for Alembic; routes on the community blueprint)
     account_admin_views,
     audit_models,
@@ -213,6 +214,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(visits_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(groups_bp)
+    app.register_blueprint(problems_bp)
     for marketplace_bp in (
         catalogue_bp,
         provider_dashboard_bp,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from civic import problem_access as access
 from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from civic.organisation_models import Organisation
-from civic.places import organisations_serving
+from civic.places import organisations_of, organisations_serving
 from civic.problem_models import (
     HELD_STATUSES,
     Problem,
@@ -473,3 +473,33 @@ def merge_choices(problem: Problem) -> list[Problem]:
             .options(joinedload(Problem.compound))
         )
     )
+
+
+def steps_open_to(actor: User, problem: Problem) -> set[str]:
+    """The steps ``actor`` may take on ``problem`` now (the buttons its page shows):
+    "triage", "answer", "close", "confirm" (confirm or reopen)."""
+    steps = set()
+    if problem.status == ProblemStatus.REPORTED and access.triages(actor, problem):
+        steps.add("triage")
+    if problem.status in HELD_STATUSES and access.is_holder_staff(actor, problem):
+        if problem.status == ProblemStatus.ACCEPTED:
+            steps.add("answer")
+        steps.add("close")
+    if problem.status == ProblemStatus.CLOSED and access.reporter_side(actor, problem):
+        steps.add("confirm")
+    return steps
+
+
+def is_overdue(problem: Problem, today: date | None = None) -> bool:
+    """Whether a held problem is past its deadline."""
+    return (
+        problem.status in HELD_STATUSES
+        and problem.due_on is not None
+        and problem.due_on < (today or local_today())
+    )
+
+
+def works_on_problems(actor: User) -> bool:
+    """Whether ``actor`` has a work list: a coordinator, a street admin, or staff of an
+    organisation."""
+    return actor.is_coordinator or bool(organisations_of(actor))

@@ -32,7 +32,7 @@ from civic.problem_photos import MAX_PHOTOS, attach_photos
 from community import audit
 from community.audit import Action
 from community.models import User
-from community.reach import coordinates
+from community.reach import coordinates, linked_elders
 from extensions import db
 from input_guard import MAX_ID
 
@@ -183,6 +183,11 @@ def supported_ids(member: User, problems: list[Problem]) -> set[int]:
     )
 
 
+def problem_on_board(member: User, problem_id: int) -> Problem:
+    """A problem of ``member``'s community (its board). Raises NotFound."""
+    return access.problem_on_board(member, problem_id)
+
+
 def me_too(*, by: User, problem_id: int) -> Problem:
     """Count ``by``'s "我也遇到了" for an open problem of their community, once.
 
@@ -247,4 +252,36 @@ def open_count(community_id: int) -> int:
         select(func.count())
         .select_from(Problem)
         .where(Problem.community_id == community_id, Problem.status.in_(OPEN_STATUSES))
+    )
+
+
+def reporter_for(actor: User, member_id: int | None) -> User:
+    """Whom ``actor`` reports for: themself (no id), or a member they act for (family
+    whose link lets them book, a coordinator of the member's community).
+
+    Raises NotFound for anyone else (whose existence is not theirs to learn).
+    """
+    if member_id is None or member_id == actor.id:
+        return actor
+    member = db.session.get(User, member_id) if 0 < member_id <= MAX_ID else None
+    if member is None or not member.is_active_member or not access.acts_for(actor, member):
+        raise NotFound()
+    return member
+
+
+def reporting_for_choices(actor: User) -> list[User]:
+    """Whom ``actor`` may choose to report for on the first step: themself and the elders
+    whose family link lets them book."""
+    return [actor, *linked_elders(actor, "may_book")]
+
+
+def community_places(member: User) -> list[Compound]:
+    """The compounds of ``member``'s community with their buildings (for the report form)."""
+    return list(
+        db.session.scalars(
+            select(Compound)
+            .where(Compound.community_id == member.community_id)
+            .order_by(Compound.name)
+            .options(selectinload(Compound.buildings))
+        )
     )

@@ -1,0 +1,139 @@
+"""The problem pages over HTTP: the whole path through the forms, with photos, and the
+refusals a page must answer with a clear 4xx and nothing written."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from civic.problem_flow import local_today
+from civic.problem_models import Problem, ProblemPhoto, ProblemStatus
+from extensions import db
+from tests.civic.problem_scene import a_problem, compound_in, jpeg, property_company
+from tests.permission_table import SignedIn
+
+pytestmark = pytest.mark.views
+
+
+class Person(SignedIn):
+    def get(self, url):
+        return self.client.get(url)
+
+    def post(self, url, data=None, **kwargs):
+        return self.client.post(url, data={**(data or {}), "csrf_token": self.token}, **kwargs)
+
+
+@pytest.fixture
+def place(community):
+    return compound_in(community)
+
+
+@pytest.fixture
+def manager(make_member):
+    return make_member("物业经理", age=45)
+
+
+@pytest.fixture
+def company(place, manager):
+    return property_company(place, manager)
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_report_triage_close_confirm_through_the_pages(
+    app, elder, coordinator, manager, company, place
+):
+    me = Person(app, elder)
+    step_one = me.get("/problems/new")
+    assert step_one.status_code == 200 and "桂花新村" in step_one.get_data(as_text=True)
+    url = f"/problems/new?category=lighting&compound={place.id}"
+    assert me.get(url).status_code == 200
+    sent = me.post(
+        url,
+        {
+            "description": "楼道灯坏了",
+            "urgency": "soon",
+            "spot": "2单元",
+            "building": "",
+            "photos": (io.BytesIO(jpeg()), "light.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 302, sent.get_data(as_text=True)[:2000]
+    problem = db.session.scalar(select(Problem))
+    assert len(problem.photos) == 1
+    photo_url = f"/problems/{problem.id}/photos/{problem.photos[0].id}"
+    shown = me.get(photo_url)
+    assert shown.status_code == 200 and shown.mimetype == "image/jpeg"
+    assert shown.headers["X-Content-Type-Options"] == "nosniff"
+
+    staff = Person(app, coordinator)
+    assert staff.get(f"/problems/{problem.id}/triage").status_code == 200
+    due = (local_today() + timedelta(days=7)).isoformat()
+    accepted = staff.post(
+        f"/problems/{problem.id}/accept", {"holder": str(company.id), "due_on": due}
+    )
+    assert accepted.status_code == 302
+    boss = Person(app, manager)
+    assert "楼道灯坏了" in boss.get("/problems/work").get_data(as_text=True)
+    closed = boss.post(
+        f"/problems/{problem.id}/close",
+        {"note": "换了灯", "photos": (io.BytesIO(jpeg()), "done.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert closed.status_code == 302
+    assert me.post(f"/problems/{problem.id}/confirm", {"rating": "5"}).status_code == 302
+    db.session.expire_all()
+    assert problem.status == ProblemStatus.CONFIRMED and problem.rating == 5
+    assert _count(ProblemPhoto) == 2
+
+
+def test_a_deadline_in_the_past_is_refused_with_400_and_nothing_changes(
+    app, elder, coordinator, place
+):
+    problem = a_problem(elder, place)
+    staff = Person(app, coordinator)
+    yesterday = (local_today() - timedelta(days=1)).isoformat()
+    answer = staff.post(f"/problems/{problem.id}/accept", {"holder": "office", "due_on": yesterday})
+    assert answer.status_code == 400
+    assert "past" in answer.get_data(as_text=True) or "过去" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert problem.status == ProblemStatus.REPORTED
+
+
+def test_a_file_that_is_not_a_photo_is_refused_and_nothing_is_written(app, elder, place):
+    me = Person(app, elder)
+    answer = me.post(
+        f"/problems/new?category=road&compound={place.id}",
+        {"description": "路面塌了", "urgency": "urgent", "photos": (io.BytesIO(b"%PDF"), "x.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 400
+    assert _count(Problem) == 0 and _count(ProblemPhoto) == 0
+
+
+def test_the_board_offers_me_too_and_never_names_the_reporter(app, elder, make_member, place):
+    a_problem(elder, place)
+    neighbour = Person(app, make_member("邻居李"))
+    page = neighbour.get("/problems/board").get_data(as_text=True)
+    assert elder.display_name not in page
+    offered = neighbour.get(f"/problems/new?category=lighting&compound={place.id}")
+    assert 'data-testid="duplicates"' in offered.get_data(as_text=True)
+    problem_id = db.session.scalar(select(Problem.id))
+    assert neighbour.post(f"/problems/{problem_id}/me-too").status_code == 302
+    assert neighbour.post(f"/problems/{problem_id}/me-too").status_code == 409
+    page = neighbour.get("/problems/board").get_data(as_text=True)
+    assert re.search(r"1 (neighbour has it too|位邻居)", page), page
+
+
+def test_photos_and_pages_are_not_found_for_a_neighbour(app, elder, make_member, place):
+    problem = a_problem(elder, place, photos=[jpeg()])
+    neighbour = Person(app, make_member("邻居李"))
+    assert neighbour.get(f"/problems/{problem.id}").status_code == 404
+    assert neighbour.get(f"/problems/{problem.id}/photos/{problem.photos[0].id}").status_code == 404
