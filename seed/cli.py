@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from community.models import Street, User
 from extensions import db
 from seed.civic import seed_places
+from seed.civic_problems import seed_problems
 from seed.demo import DEMO_PASSWORD, DemoLogin, build_street
 from seed.history import play_history
 from seed.marketplace import seed_marketplace
@@ -50,6 +51,7 @@ def seed_demo(seed: int = 2026) -> tuple[list[DemoLogin], dict[str, int]]:
     tally = play_history(street, rng, now)
     market_logins, market_counts = seed_marketplace(street, now)
     places = seed_places(street, rng)
+    problems = seed_problems(street, places, rng)
     counts = {
         "communities": len(street.communities),
         "members": db.session.scalar(select(func.count(User.id))),
@@ -66,6 +68,7 @@ def seed_demo(seed: int = 2026) -> tuple[list[DemoLogin], dict[str, int]]:
         **market_counts,
         "compounds": len(places.compounds),
         "homes": len(places.homes),
+        "problems reported": len(problems.problems),
     }
     return street.logins + market_logins + places.logins, counts
 
