@@ -36,7 +36,7 @@ SHORT_URGENCY_LABELS = {
 
 STATUS_LABELS = {
     ProblemStatus.REPORTED: _l("Waiting for the community"),
-    ProblemStatus.ACCEPTED: _l("Accepted"),
+    ProblemStatus.ACCEPTED: _l("Accepted by the community"),
     ProblemStatus.IN_PROGRESS: _l("Being dealt with"),
     ProblemStatus.CLOSED: _l("Said to be fixed: waiting for the reporter"),
     ProblemStatus.CONFIRMED: _l("Fixed"),
@@ -46,7 +46,7 @@ STATUS_LABELS = {
 
 STEP_LABELS = {
     StepKind.REPORTED: _l("Reported"),
-    StepKind.ACCEPTED: _l("Accepted"),
+    StepKind.ACCEPTED: _l("Accepted by the community"),
     StepKind.DECLINED: _l("Not taken up"),
     StepKind.MERGED: _l("Merged into the same problem"),
     StepKind.MERGED_IN: _l("The same problem reported again was merged here"),

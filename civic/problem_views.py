@@ -109,6 +109,7 @@ def new():
             categories=CATEGORY_LABELS,
             places=places,
             chosen_category=category,
+            incomplete="category" in request.args or "compound" in request.args,
         )
     compound = problems.compound_of_community(reporter, compound_id)
     form = ReportForm()

@@ -23,7 +23,7 @@ from civic import problem_flow as flow
 from civic.organisation_models import Organisation, OrganisationKind
 from civic.place_models import Compound
 from civic.places import organisations_serving
-from civic.problem_models import Problem, ProblemStatus, ProblemStep
+from civic.problem_models import Problem, ProblemStatus, ProblemStep, StepKind
 from civic.problems import NewProblem, me_too, report_problem
 from community.models import User, utcnow
 from extensions import db
@@ -94,10 +94,20 @@ def _back_in_time(problem: Problem, reported: datetime) -> None:
             setattr(problem, column, value - shift)
     if problem.due_on is not None:
         problem.due_on -= timedelta(days=shift.days)
+    db.session.flush()
+    for step in problem.steps:  # in Python: SQLite cannot subtract from a stored time
+        step.created_at -= shift
+
+
+def _closed_lately(problem: Problem, rng: random.Random) -> None:
+    """A closure of the last few days: its reporter still has time to answer (after 7
+    days the worker counts it as confirmed)."""
+    closed = utcnow() - timedelta(days=rng.randrange(1, 4), hours=rng.randrange(8))
+    problem.closed_at = closed
     db.session.execute(
         update(ProblemStep)
-        .where(ProblemStep.problem_id == problem.id)
-        .values(created_at=ProblemStep.created_at - shift)
+        .where(ProblemStep.problem_id == problem.id, ProblemStep.kind == StepKind.CLOSED)
+        .values(created_at=closed)
     )
 
 
@@ -107,10 +117,11 @@ def seed_problems(street: DemoStreet, places: DemoPlaces, rng: random.Random) ->
     # the stage each problem reaches, oldest reports first (the last ones are new)
     stages = (
         ["confirmed"] * 5
-        + ["declined", "merged"]
-        + ["closed"] * 2
+        + ["declined"]
         + ["in_progress"] * 3
         + ["accepted"] * 2
+        + ["closed"] * 2
+        + ["merged"]
         + ["reported"] * 3
     )
     for demo in street.communities:
@@ -142,6 +153,8 @@ def seed_problems(street: DemoStreet, places: DemoPlaces, rng: random.Random) ->
             _follow(problem, stage, coordinator, made, rng)
             days_ago = max(1, (len(stages) - number) * 4 + rng.randrange(3))
             _back_in_time(problem, utcnow() - timedelta(days=days_ago, hours=rng.randrange(8)))
+            if problem.status == ProblemStatus.CLOSED:
+                _closed_lately(problem, rng)
             made.append(problem)
     db.session.flush()
     return SeededProblems(made)

@@ -30,6 +30,10 @@ def test_the_demo_has_problems_at_every_stage_and_some_overdue(demo):
     overdue = work_list(admin).overdue
     assert overdue and [p.due_on for p in overdue] == sorted(p.due_on for p in overdue)
     assert any(p.organisation is not None for p in overdue)
+    db.session.expire_all()
+    for problem in db.session.scalars(select(Problem)):  # history in order, read back whole
+        times = [step.created_at for step in problem.steps]
+        assert times == sorted(times) and times[0] >= problem.created_at
 
 
 def test_the_demo_elder_follows_a_fixed_problem_and_one_to_confirm(demo):
