@@ -15,6 +15,7 @@ import input_guard
 import storage
 from civic.problem_labels import register_filters as register_civic_filters
 from civic.problem_views import bp as problems_bp
+from civic.problem_waiting import connect_problem_waiting
 from community import (  # noqa: F401  (audit tables for Alembic; routes on the community blueprint)
     account_admin_views,
     audit_models,
@@ -190,6 +191,7 @@ def register_extensions(app: Flask) -> None:
     connect_waiting_sources()
     connect_home_rules()
     connect_waiting_items()
+    connect_problem_waiting()
     connect_booking_reminders()
     login_manager.login_view = "community.login"
     login_manager.login_message = None  # the login page says why on its own

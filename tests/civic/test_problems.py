@@ -323,3 +323,28 @@ def test_photos_are_served_only_to_who_sees_the_whole_problem(elder, neighbour, 
     assert kind == "image/jpeg" and data.startswith(b"\xff\xd8")
     with pytest.raises(NotFound):
         photo_for(neighbour, problem.id, photo.id)
+
+
+def test_a_closure_waits_on_the_reporters_home_and_their_familys(
+    elder, family, coordinator, manager, company, place
+):
+    from timebank.waiting import waiting_for
+
+    problem = a_problem(elder, place)
+    accept_problem(by=coordinator, problem_id=problem.id, holder=str(company.id), due_on=_soon())
+
+    def waiting(member):
+        return [
+            (item.kind, item.member_id, item.values)
+            for group in waiting_for(member)
+            for item in group.items
+        ]
+
+    assert waiting(elder) == []
+    close_problem(by=manager, problem_id=problem.id, note="换了灯")
+    expected = [("problem_to_confirm", elder.id, {"problem_id": problem.id})]
+    assert waiting(elder) == expected
+    assert waiting(family) == expected
+    assert waiting(manager) == []
+    confirm_fixed(by=elder, problem_id=problem.id, rating=5)
+    assert waiting(elder) == []
