@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    HiddenField,
     MultipleFileField,
     RadioField,
     SelectChoice,
@@ -44,6 +45,7 @@ class ReportForm(FlaskForm):
         validators=[InputRequired(_l("Choose how urgent it is."))],
     )
     photos = MultipleFileField(_l("Photos (up to 4, optional)"), render_kw=PHOTO_ACCEPT)
+    idempotency_key = HiddenField(validators=[DataRequired(), Length(max=80)])
 
 
 class MeTooForm(FlaskForm):

@@ -105,6 +105,8 @@ class Problem(db.Model):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("civic_problems.id"))
     me_too_count: Mapped[int] = mapped_column(default=0)
     rating: Mapped[int | None]
+    # the report form's own key: the same form sent twice (a double tap) reports once
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     triaged_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]

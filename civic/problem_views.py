@@ -30,7 +30,7 @@ from civic.problem_photos import MAX_PHOTOS, photo_for
 from community.models import User
 from errors import DomainError
 from input_guard import as_id, query_id, uploads
-from views_common import commit, form_errors, refuse
+from views_common import commit, form_errors, new_idempotency_key, refuse
 
 bp = Blueprint("problems", __name__, url_prefix="/problems")
 
@@ -131,6 +131,7 @@ def new():
         ), status
 
     if not form.is_submitted():
+        form.idempotency_key.data = new_idempotency_key()
         return page()
     if not form.validate():
         flash(form_errors(form), "error")
@@ -148,6 +149,7 @@ def new():
                 spot=form.spot.data or "",
             ),
             photos=_photos(form.photos),
+            idempotency_key=form.idempotency_key.data,
         )
     except DomainError as error:
         return page(refuse(error))

@@ -34,6 +34,7 @@ from community.audit import Action
 from community.models import User
 from community.reach import coordinates, linked_elders
 from extensions import db
+from idempotency import add_once
 from input_guard import MAX_ID
 
 MAX_DESCRIPTION = 1000
@@ -63,15 +64,20 @@ def compound_of_community(member: User, compound_id: int) -> Compound:
 
 
 def report_problem(
-    *, by: User, reporter: User, report: NewProblem, photos: list[bytes] = ()
+    *,
+    by: User,
+    reporter: User,
+    report: NewProblem,
+    photos: list[bytes] = (),
+    idempotency_key: str | None = None,
 ) -> Problem:
     """Record a problem ``reporter`` raises, entered by ``by`` (themself, family whose link
     lets them book, or a coordinator or grid worker of the reporter's community: then
     "on their behalf"), with up to 4 photos (checked and cleaned).
 
     Raises NotFound (a reporter out of reach, a compound or building not theirs),
-    InvalidInput (a category or urgency not known, empty words, too many photos) and
-    photo_cleaning.PhotoRefused.
+    InvalidInput (a category or urgency not known, empty words, too many photos),
+    Conflict (this form was sent already) and photo_cleaning.PhotoRefused.
     """
     if not access.acts_for(by, reporter):
         raise NotFound()
@@ -104,9 +110,13 @@ def report_problem(
         status=ProblemStatus.REPORTED,
         reporter=reporter,
         entered_by=by,
+        idempotency_key=idempotency_key,
     )
-    db.session.add(problem)
-    db.session.flush()
+    if idempotency_key and db.session.scalar(
+        select(Problem.id).where(Problem.idempotency_key == idempotency_key)
+    ):
+        raise _sent_already()
+    add_once(problem, _sent_already)
     attach_photos(problem, photos, stage="report", by=by)
     db.session.add(ProblemStep(problem=problem, kind=StepKind.REPORTED, actor_id=by.id))
     if by.id != reporter.id and coordinates(by, reporter):
@@ -120,6 +130,12 @@ def report_problem(
     tell_reporter(problem, "problem_received")
     db.session.flush()
     return problem
+
+
+def _sent_already() -> Conflict:
+    return Conflict(
+        _l("This report was sent already. You can follow it under My reported problems.")
+    )
 
 
 # --- the board and "我也遇到了" ----------------------------------------------------------

@@ -8,7 +8,7 @@ Create Date: 2026-12-07
   described spot), category, words, urgency and status; who it is for and who
   entered it; once triaged, the organisation holding it (none: the community office)
   and its deadline, or the problem it was merged into; the count of "me too"s and
-  the reporter's rating.
+  the reporter's rating; the report form's idempotency key (a double tap reports once).
 - civic_problem_photos: the cleaned photos of a report or of its closure, by their
   key in the photo store.
 - civic_problem_supports: "我也遇到了", one per member and problem.
@@ -44,6 +44,7 @@ def upgrade():
     sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.Column('me_too_count', sa.Integer(), nullable=False),
     sa.Column('rating', sa.Integer(), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=80), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('triaged_at', sa.DateTime(), nullable=True),
     sa.Column('closed_at', sa.DateTime(), nullable=True),
@@ -62,7 +63,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['merged_into_id'], ['civic_problems.id'], name=op.f('fk_civic_problems_merged_into_id_civic_problems')),
     sa.ForeignKeyConstraint(['organisation_id'], ['civic_organisations.id'], name=op.f('fk_civic_problems_organisation_id_civic_organisations')),
     sa.ForeignKeyConstraint(['reporter_id'], ['users.id'], name=op.f('fk_civic_problems_reporter_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_civic_problems'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_civic_problems')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_civic_problems_idempotency_key'))
     )
     with op.batch_alter_table('civic_problems', schema=None) as batch_op:
         batch_op.create_index('ix_civic_problems_board', ['community_id', 'status', 'id'], unique=False)

@@ -10,6 +10,7 @@ held by the company, one the company closed.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from civic.problem_flow import accept_problem, close_problem, local_today
@@ -93,7 +94,12 @@ BUILDERS = {
 
 
 def report_form(scene) -> dict:
-    return {"description": "楼下水沟堵了，一下雨就积水", "urgency": "soon", "spot": "北门"}
+    return {
+        "description": "楼下水沟堵了，一下雨就积水",
+        "urgency": "soon",
+        "spot": "北门",
+        "idempotency_key": uuid.uuid4().hex,
+    }
 
 
 def accept_form(scene) -> dict:

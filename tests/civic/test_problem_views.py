@@ -62,6 +62,7 @@ def test_report_triage_close_confirm_through_the_pages(
             "spot": "2单元",
             "building": "",
             "photos": (io.BytesIO(jpeg()), "light.jpg"),
+            "idempotency_key": "first-report",
         },
         content_type="multipart/form-data",
     )
@@ -102,7 +103,8 @@ def test_a_deadline_in_the_past_is_refused_with_400_and_nothing_changes(
     yesterday = (local_today() - timedelta(days=1)).isoformat()
     answer = staff.post(f"/problems/{problem.id}/accept", {"holder": "office", "due_on": yesterday})
     assert answer.status_code == 400
-    assert "past" in answer.get_data(as_text=True) or "过去" in answer.get_data(as_text=True)
+    page = answer.get_data(as_text=True)
+    assert "cannot be in the past" in page or "不能早于今天" in page
     db.session.expire_all()
     assert problem.status == ProblemStatus.REPORTED
 
@@ -111,10 +113,17 @@ def test_a_file_that_is_not_a_photo_is_refused_and_nothing_is_written(app, elder
     me = Person(app, elder)
     answer = me.post(
         f"/problems/new?category=road&compound={place.id}",
-        {"description": "路面塌了", "urgency": "urgent", "photos": (io.BytesIO(b"%PDF"), "x.jpg")},
+        {
+            "description": "路面塌了",
+            "urgency": "urgent",
+            "photos": (io.BytesIO(b"%PDF"), "x.jpg"),
+            "idempotency_key": "not-a-photo",
+        },
         content_type="multipart/form-data",
     )
     assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    assert "This file is not a photo" in page or "这个文件不是照片" in page
     assert _count(Problem) == 0 and _count(ProblemPhoto) == 0
 
 
@@ -137,3 +146,13 @@ def test_photos_and_pages_are_not_found_for_a_neighbour(app, elder, make_member,
     neighbour = Person(app, make_member("邻居李"))
     assert neighbour.get(f"/problems/{problem.id}").status_code == 404
     assert neighbour.get(f"/problems/{problem.id}/photos/{problem.photos[0].id}").status_code == 404
+
+
+def test_the_same_report_sent_twice_is_reported_once(app, elder, place):
+    me = Person(app, elder)
+    url = f"/problems/new?category=hygiene&compound={place.id}"
+    form = {"description": "垃圾没人清", "urgency": "soon", "idempotency_key": "k" * 32}
+    assert me.post(url, form).status_code == 302
+    again = me.post(url, form)
+    assert again.status_code == 409
+    assert _count(Problem) == 1
