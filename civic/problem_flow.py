@@ -503,3 +503,30 @@ def works_on_problems(actor: User) -> bool:
     """Whether ``actor`` has a work list: a coordinator, a street admin, or staff of an
     organisation."""
     return actor.is_coordinator or bool(organisations_of(actor))
+
+
+@dataclass(frozen=True)
+class MergedInto:
+    """What a merged problem's page shows of the one it is followed with (who reported
+    that one is not shown; its page is linked only for who may see it whole)."""
+
+    id: int
+    status: str
+    holder: str | None
+    due_on: date | None
+    visible: bool
+
+
+def merged_into(actor: User, problem: Problem) -> MergedInto | None:
+    """Where the problem ``problem`` was merged into stands, for ``actor`` (None if not
+    merged)."""
+    if problem.merged_into_id is None:
+        return None
+    target = db.session.get(Problem, problem.merged_into_id)
+    return MergedInto(
+        id=target.id,
+        status=target.status,
+        holder=holder_name(target) if target.triaged_at else None,
+        due_on=target.due_on,
+        visible=access.may_see(actor, target),
+    )

@@ -26,11 +26,20 @@ def _link(problem: Problem) -> str:
 
 
 def tell_reporter(problem: Problem, kind: str, **params) -> None:
-    """Notify the reporter (and family who entered it for them) of a step."""
+    """Notify the reporter (and family who entered it for them) of a step, and the
+    reporters of the same problem merged into this one (they follow it here)."""
     people: list[User] = [problem.reporter]
     entered_by = problem.entered_by
     if entered_by.id != problem.reporter_id and not coordinates(entered_by, problem.reporter):
         people.append(entered_by)
+    if kind != "problem_merged":
+        merged_reporters = db.session.scalars(
+            db.select(User)
+            .join(Problem, Problem.reporter_id == User.id)
+            .where(Problem.merged_into_id == problem.id)
+            .order_by(User.id)
+        )
+        people += [m for m in merged_reporters if m.id not in {p.id for p in people}]
     for person in people:
         notify(
             person,

@@ -189,6 +189,7 @@ def show(problem_id: int):
         steps_open=flow.steps_open_to(me, problem),
         holder=flow.holder_name(problem) if problem.triaged_at else None,
         overdue=flow.is_overdue(problem),
+        same=flow.merged_into(me, problem),
     )
 
 

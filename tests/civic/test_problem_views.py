@@ -156,3 +156,18 @@ def test_the_same_report_sent_twice_is_reported_once(app, elder, place):
     again = me.post(url, form)
     assert again.status_code == 409
     assert _count(Problem) == 1
+
+
+def test_a_merged_report_shows_where_the_same_problem_stands_but_not_who_reported_it(
+    app, elder, make_member, coordinator, place
+):
+    from civic.problem_flow import merge_problem
+
+    first = a_problem(elder, place)
+    neighbour = make_member("邻居李")
+    second = a_problem(neighbour, place)
+    merge_problem(by=coordinator, problem_id=second.id, into_id=first.id)
+    page = Person(app, neighbour).get(f"/problems/{second.id}").get_data(as_text=True)
+    assert 'data-testid="merged-status"' in page
+    assert elder.display_name not in page
+    assert f'href="/problems/{first.id}"' not in page

@@ -19,6 +19,7 @@ from civic.problem_flow import (
     decline_problem,
     local_today,
     merge_problem,
+    merged_into,
     reopen_problem,
     work_list,
 )
@@ -234,6 +235,12 @@ def test_merging_moves_the_reporter_and_me_toos_to_the_other_problem(
     assert _kinds(neighbour)[-1] == "problem_merged"
     with pytest.raises(Conflict):
         merge_problem(by=coordinator, problem_id=first.id, into_id=second.id)
+    # the neighbour follows the first problem from their own report: where it stands, and
+    # its notices, but not who reported it
+    followed = merged_into(neighbour, second)
+    assert (followed.id, followed.status, followed.visible) == (first.id, "reported", False)
+    accept_problem(by=coordinator, problem_id=first.id, holder=COMMUNITY_OFFICE, due_on=_soon())
+    assert _kinds(neighbour)[-1] == "problem_accepted"
     with pytest.raises(InvalidInput):
         merge_problem(by=coordinator, problem_id=first.id, into_id=first.id)
 
