@@ -145,7 +145,8 @@ def new():
                 compound_id=compound.id,
                 description=form.description.data,
                 urgency=form.urgency.data,
-                building_id=as_id(form.building.data) if form.building.data else None,
+                # a building that cannot be one is refused by the service, never ignored
+                building_id=(as_id(form.building.data) or 0) if form.building.data else None,
                 spot=form.spot.data or "",
             ),
             photos=_photos(form.photos),

@@ -96,7 +96,8 @@ def report_problem(
     compound = compound_of_community(reporter, report.compound_id)
     building = None
     if report.building_id is not None:
-        building = db.session.get(Building, report.building_id)
+        building_id = report.building_id
+        building = db.session.get(Building, building_id) if 0 < building_id <= MAX_ID else None
         if building is None or building.compound_id != compound.id:
             raise NotFound(_l("Choose a building of that compound."))
     problem = Problem(

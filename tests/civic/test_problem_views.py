@@ -171,3 +171,67 @@ def test_a_merged_report_shows_where_the_same_problem_stands_but_not_who_reporte
     assert 'data-testid="merged-status"' in page
     assert elder.display_name not in page
     assert f'href="/problems/{first.id}"' not in page
+
+
+@pytest.mark.parametrize(
+    ("step", "form"),
+    [
+        ("accept", {}),
+        ("accept", {"holder": "office", "due_on": "9999-12-31"}),
+        ("accept", {"holder": "office", "due_on": "not a day"}),
+        ("accept", {"holder": "99999999999999", "due_on": "2099-01-01"}),
+        ("accept", {"holder": "abc", "due_on": (local_today()).isoformat()}),
+        ("decline", {"reason": ""}),
+        ("decline", {"reason": "长" * 5000}),
+        ("merge", {"into": "99999999999999999999"}),
+        ("merge", {"into": "-1"}),
+        ("merge", {}),
+    ],
+)
+def test_bad_triage_forms_get_a_clear_4xx_and_change_nothing(
+    app, elder, coordinator, place, step, form
+):
+    problem = a_problem(elder, place)
+    answer = Person(app, coordinator).post(f"/problems/{problem.id}/{step}", form)
+    assert 400 <= answer.status_code < 500
+    assert 'class="message message--error"' in answer.get_data(as_text=True) or (
+        "field__error" in answer.get_data(as_text=True)
+    )
+    db.session.expire_all()
+    assert problem.status == ProblemStatus.REPORTED
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {},
+        {"description": "", "urgency": "soon", "idempotency_key": "a"},
+        {"description": "长" * 5000, "urgency": "soon", "idempotency_key": "b"},
+        {"description": "灯坏了", "urgency": "tomorrow", "idempotency_key": "c"},
+        {
+            "description": "灯坏了",
+            "urgency": "soon",
+            "building": "99999999999",
+            "idempotency_key": "d",
+        },
+        {"description": "灯坏了", "urgency": "soon", "spot": "长" * 500, "idempotency_key": "e"},
+    ],
+)
+def test_bad_reports_get_a_clear_4xx_and_write_nothing(app, elder, place, form):
+    answer = Person(app, elder).post(f"/problems/new?category=lighting&compound={place.id}", form)
+    assert 400 <= answer.status_code < 500
+    assert _count(Problem) == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "category=lighting&compound=99999999999999999",
+        "category=lighting&compound=abc",
+        "category=weather&compound=1",
+        "for=99999999999999",
+    ],
+)
+def test_odd_report_links_are_not_errors(app, elder, place, query):
+    answer = Person(app, elder).get(f"/problems/new?{query}")
+    assert answer.status_code in (200, 404)
