@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Protocol
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 # 32 hex characters and a known extension: the only shape a key ever has.
 KEY_SHAPE = re.compile(r"^[0-9a-f]{32}\.(jpg|png|webp)$")
@@ -94,3 +96,31 @@ class DiskPhotoStore:
 def photo_store() -> PhotoStore:
     """The store the app is configured with (PHOTO_DIR on disk)."""
     return DiskPhotoStore(current_app.config["PHOTO_DIR"])
+
+
+# --- photos of a transaction that never commits ------------------------------------------------
+
+PENDING = "photo_store_pending"  # the session's info: keys saved in its open transaction
+
+
+def save_with(session: Session, data: bytes, *, extension: str) -> str:
+    """Save a photo for a row ``session`` is about to write: if the transaction ends
+    without committing (a refusal, an error), the photo is deleted again, so no file is
+    left that no row names. Returns the key."""
+    store = photo_store()
+    key = store.save(data, extension=extension)
+    session.info.setdefault(PENDING, []).append((store, key))
+    return key
+
+
+@event.listens_for(Session, "after_commit")
+def _kept(session: Session) -> None:
+    session.info.pop(PENDING, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _not_kept(session: Session, transaction) -> None:
+    if transaction.parent is not None or transaction.nested:
+        return  # a savepoint: the outer transaction decides
+    for store, key in session.info.pop(PENDING, []):
+        store.delete(key)

@@ -13,15 +13,15 @@ from civic.problem_models import Problem, ProblemPhoto
 from community.models import User
 from extensions import db
 from photo_cleaning import clean_photo
-from photo_store import PhotoMissing, content_type, photo_store
+from photo_store import PhotoMissing, content_type, photo_store, save_with
 
 MAX_PHOTOS = 4
 
 
 def attach_photos(problem: Problem, photos: Iterable[bytes], *, stage: str, by: User) -> None:
     """Clean each photo and keep it for ``problem`` (all of them or none: every photo is
-    checked before one is stored, and a stored photo whose transaction fails stays
-    unreferenced, never half a record).
+    checked before one is stored, and the files of a transaction that does not commit
+    are deleted again).
 
     Raises photo_cleaning.PhotoRefused, InvalidInput (more than 4).
     """
@@ -29,9 +29,8 @@ def attach_photos(problem: Problem, photos: Iterable[bytes], *, stage: str, by: 
     if len(photos) > MAX_PHOTOS:
         raise InvalidInput(_l("At most 4 photos."))
     cleaned = [clean_photo(data) for data in photos]
-    store = photo_store()
     for photo in cleaned:
-        key = store.save(photo.data, extension=photo.extension)
+        key = save_with(db.session(), photo.data, extension=photo.extension)
         db.session.add(
             ProblemPhoto(
                 problem_id=problem.id,

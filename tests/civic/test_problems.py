@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -355,3 +356,16 @@ def test_a_closure_waits_on_the_reporters_home_and_their_familys(
     assert waiting(manager) == []
     confirm_fixed(by=elder, problem_id=problem.id, rating=5)
     assert waiting(elder) == []
+
+
+def test_the_photos_of_a_report_that_is_not_committed_are_deleted(app, elder, place):
+    folder = Path(app.config["PHOTO_DIR"])
+    db.session.commit()  # the scene
+    a_problem(elder, place, photos=[jpeg(), jpeg()])
+    assert len(list(folder.iterdir())) == 2
+    db.session.rollback()  # the request failed after the photos were stored
+    assert list(folder.iterdir()) == []
+    a_problem(elder, place, photos=[jpeg()])
+    db.session.commit()
+    db.session.rollback()
+    assert len(list(folder.iterdir())) == 1
