@@ -97,6 +97,12 @@ def new():
     """Report a problem: first its kind and compound (and for whom), then, after any
     likely duplicates are offered with "我也遇到了", what is wrong and photos."""
     me = _me()
+    named = request.args.get("who", "").strip()
+    if named and me.is_coordinator:
+        # a coordinator or grid worker names the resident they report for: go on as for them
+        reporter = problems.reporter_named(me, named)
+        values = {k: v for k, v in request.args.items() if k not in ("who", "for")}
+        return redirect(url_for("problems.new", **values, **{"for": reporter.id}))
     reporter = problems.reporter_for(me, query_id("for"))
     category = request.args.get("category", "")
     compound_id = query_id("compound")
@@ -110,6 +116,7 @@ def new():
             places=places,
             chosen_category=category,
             incomplete="category" in request.args or "compound" in request.args,
+            names_residents=me.is_coordinator,
         )
     compound = problems.compound_of_community(reporter, compound_id)
     form = ReportForm()

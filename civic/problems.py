@@ -31,8 +31,9 @@ from civic.problem_notices import tell_reporter
 from civic.problem_photos import MAX_PHOTOS, attach_photos
 from community import audit
 from community.audit import Action
+from community.errors import MemberNotFound
 from community.models import User
-from community.reach import coordinates, linked_elders
+from community.reach import coordinates, find_in_street, linked_elders
 from extensions import db
 from idempotency import add_once
 from input_guard import MAX_ID
@@ -283,6 +284,19 @@ def reporter_for(actor: User, member_id: int | None) -> User:
     member = db.session.get(User, member_id) if 0 < member_id <= MAX_ID else None
     if member is None or not member.is_active_member or not access.acts_for(actor, member):
         raise NotFound()
+    return member
+
+
+def reporter_named(actor: User, text: str) -> User:
+    """The resident a coordinator (or grid worker) names by phone number, username or
+    member number, to report for them. Raises NotFound for nobody of the street, or
+    someone ``actor`` does not act for."""
+    try:
+        member = find_in_street(actor, text)
+    except MemberNotFound as missing:
+        raise NotFound(missing.message) from None
+    if not access.acts_for(actor, member):
+        raise NotFound(_l("You cannot report for this member."))
     return member
 
 

@@ -235,3 +235,13 @@ def test_bad_reports_get_a_clear_4xx_and_write_nothing(app, elder, place, form):
 def test_odd_report_links_are_not_errors(app, elder, place, query):
     answer = Person(app, elder).get(f"/problems/new?{query}")
     assert answer.status_code in (200, 404)
+
+
+def test_a_coordinator_names_the_resident_they_report_for(app, elder, coordinator, place):
+    staff = Person(app, coordinator)
+    step = staff.get(f"/problems/new?who={elder.phone}&category=road&compound={place.id}")
+    assert step.status_code == 302
+    assert f"for={elder.id}" in step.headers["Location"]
+    page = staff.get(step.headers["Location"]).get_data(as_text=True)
+    assert elder.display_name in page
+    assert staff.get("/problems/new?who=13000000000").status_code == 404
