@@ -32,7 +32,7 @@ class ReportForm(FlaskForm):
         _l("Where exactly? (optional)"), validators=[Optional(), Length(max=MAX_SPOT)]
     )
     description = TextAreaField(
-        _l("What is wrong?"),
+        _l("What is the problem?"),
         validators=[
             DataRequired(_l("Say in a few words what is wrong.")),
             Length(max=MAX_DESCRIPTION),

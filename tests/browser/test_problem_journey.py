@@ -76,7 +76,7 @@ def test_elder_reports_coordinator_hands_over_company_closes_elder_confirms(
     main.get_by_label(t("Lights"), exact=True).check()
     main.get_by_label("桂花新村", exact=True).check()
     go(resident, "main", "button", t("Next"))
-    main.get_by_label(t("What is wrong?"), exact=True).fill(WORDS)
+    main.get_by_label(t("What is the problem?"), exact=True).fill(WORDS)
     main.get_by_label(t("Where exactly? (optional)"), exact=True).fill("2单元楼道")
     main.get_by_label(t("Soon: within a week"), exact=True).check()
     main.get_by_label(t("Photos (up to 4, optional)")).set_input_files(
