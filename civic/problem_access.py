@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, exists, or_, select
 
 from civic.errors import NotFound
 from civic.organisation_models import OrganisationStaff
-from civic.problem_models import Problem
+from civic.problem_models import ACCEPTED_STATUSES, Problem
 from community.models import User
 from community.reach import (
     community_condition,
@@ -52,7 +52,7 @@ def is_holder_staff(actor: User, problem: Problem) -> bool:
     """Whether ``actor`` works for the party holding the problem: the organisation named,
     or (the community office) the community's coordinators."""
     if problem.organisation_id is None:
-        return problem.triaged_at is not None and triages(actor, problem)
+        return problem.was_accepted and triages(actor, problem)
     return bool(
         db.session.scalar(
             select(
@@ -109,7 +109,7 @@ def held_condition(actor: User) -> ColumnElement[bool]:
     organisations = select(OrganisationStaff.organisation_id).where(
         OrganisationStaff.member_id == actor.id
     )
-    office = Problem.organisation_id.is_(None) & Problem.triaged_at.is_not(None)
+    office = Problem.organisation_id.is_(None) & Problem.status.in_(ACCEPTED_STATUSES)
     return or_(
         Problem.organisation_id.in_(organisations),
         office & community_condition(actor, Problem.community_id),

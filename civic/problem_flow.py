@@ -526,7 +526,7 @@ def merged_into(actor: User, problem: Problem) -> MergedInto | None:
     return MergedInto(
         id=target.id,
         status=target.status,
-        holder=holder_name(target) if target.triaged_at else None,
+        holder=holder_name(target) if target.was_accepted else None,
         due_on=target.due_on,
         visible=access.may_see(actor, target),
     )

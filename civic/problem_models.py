@@ -61,6 +61,8 @@ OPEN_STATUSES = (
 )
 # Held by a party and due by a deadline.
 HELD_STATUSES = (ProblemStatus.ACCEPTED, ProblemStatus.IN_PROGRESS)
+# Accepted at some point: a party holds it, or held it until it was fixed.
+ACCEPTED_STATUSES = (*HELD_STATUSES, ProblemStatus.CLOSED, ProblemStatus.CONFIRMED)
 
 
 class Problem(db.Model):
@@ -128,6 +130,10 @@ class Problem(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def was_accepted(self) -> bool:
+        return self.status in ACCEPTED_STATUSES
 
     @property
     def on_behalf(self) -> bool:

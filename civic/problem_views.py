@@ -195,7 +195,7 @@ def show(problem_id: int):
         "civic/problems/show.html",
         problem=problem,
         steps_open=flow.steps_open_to(me, problem),
-        holder=flow.holder_name(problem) if problem.triaged_at else None,
+        holder=flow.holder_name(problem) if problem.was_accepted else None,
         overdue=flow.is_overdue(problem),
         same=flow.merged_into(me, problem),
     )

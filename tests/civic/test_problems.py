@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from civic.problem_access import is_holder_staff
 from civic.problem_flow import (
     AUTO_CONFIRM_DAYS,
     COMMUNITY_OFFICE,
@@ -215,6 +216,8 @@ def test_declined_with_a_reason_the_reporter_reads(elder, coordinator, place):
     assert problem.status == ProblemStatus.DECLINED
     assert _kinds(elder)[-1] == "problem_declined"
     assert _audited("problem_declined") == 1
+    assert not is_holder_staff(coordinator, problem)  # nobody holds what was declined
+    assert work_list(coordinator).held == []
     with pytest.raises(Conflict):
         accept_problem(
             by=coordinator, problem_id=problem.id, holder=COMMUNITY_OFFICE, due_on=_soon()
