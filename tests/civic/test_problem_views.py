@@ -245,3 +245,8 @@ def test_a_coordinator_names_the_resident_they_report_for(app, elder, coordinato
     page = staff.get(step.headers["Location"]).get_data(as_text=True)
     assert elder.display_name in page
     assert staff.get("/problems/new?who=13000000000").status_code == 404
+
+
+def test_the_companys_staff_land_on_their_work_list(app, manager, company, elder):
+    assert Person(app, manager).get("/").headers["Location"].endswith("/problems/work")
+    assert "/problems/work" not in (Person(app, elder).get("/").headers.get("Location") or "")
