@@ -17,16 +17,9 @@ from community.models import FamilyLink, User
 
 ITEMS_PER_SOURCE = 20
 
-# The order of kinds within one person's list: what cannot wait comes first (other
-# packages add theirs with register_waiting_kind).
-KIND_ORDER = {
-    "visit_today": 0,
-    "help_to_approve": 1,
-    "asked_to_help": 1,
-    "visit_to_confirm": 2,
-    "service_to_confirm": 3,
-    "booking_to_rate": 4,
-}
+# The order of kinds within one person's list, what cannot wait first: each package
+# places its own kinds (register_waiting_kind); a kind not placed comes last.
+KIND_ORDER: dict[str, int] = {}
 
 
 @dataclass(frozen=True)

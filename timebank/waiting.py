@@ -30,9 +30,9 @@ from community.reach import active_elder_links
 from community.waiting_items import (  # noqa: F401  (named here for the marketplace)
     _SOURCES,
     ITEMS_PER_SOURCE,
-    KIND_ORDER,
     WaitingItem,
     WaitingScope,
+    register_waiting_kind,
     register_waiting_source,
 )
 from extensions import db
@@ -266,7 +266,14 @@ def visits_today(scope: WaitingScope) -> list[WaitingItem]:
 
 
 def connect_waiting_sources() -> None:
-    """Register the time bank's own sources (idempotent)."""
+    """Register the time bank's own sources and where their kinds go (idempotent)."""
+    for kind, rank in (
+        ("visit_today", 0),
+        ("help_to_approve", 1),
+        ("asked_to_help", 1),
+        ("visit_to_confirm", 2),
+    ):
+        register_waiting_kind(kind, rank)
     register_waiting_source("timebank.visits_to_confirm", visits_to_confirm)
     register_waiting_source("timebank.help_to_approve", help_to_approve)
     register_waiting_source("timebank.visits_today", visits_today)
