@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from PIL import Image, ImageDraw
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from civic import problem_flow as flow
 from civic.organisation_models import Organisation, OrganisationKind
@@ -26,6 +26,7 @@ from civic.places import organisations_serving
 from civic.problem_models import Problem, ProblemStatus, ProblemStep, StepKind
 from civic.problems import NewProblem, me_too, report_problem
 from community.models import User, utcnow
+from community.notification_models import Notification
 from extensions import db
 from seed.civic import DemoPlaces
 from seed.demo import DemoStreet
@@ -97,6 +98,9 @@ def _back_in_time(problem: Problem, reported: datetime) -> None:
     db.session.flush()
     for step in problem.steps:  # in Python: SQLite cannot subtract from a stored time
         step.created_at -= shift
+    notices = select(Notification).where(Notification.link == f"/problems/{problem.id}")
+    for notice in db.session.scalars(notices):
+        notice.created_at -= shift
 
 
 def _closed_lately(problem: Problem, rng: random.Random) -> None:
