@@ -15,6 +15,9 @@ import input_guard
 import storage
 from civic.consultation_views import bp as consultations_bp
 from civic.contact_day_views import bp as contact_days_bp
+from civic.problem_labels import register_filters as register_civic_filters
+from civic.problem_views import bp as problems_bp
+from civic.problem_waiting import connect_problem_waiting
 from civic.vote_cli import civic_cli
 from community import (  # noqa: F401  (audit tables for Alembic; routes on the community blueprint)
     account_admin_views,
@@ -191,6 +194,7 @@ def register_extensions(app: Flask) -> None:
     connect_waiting_sources()
     connect_home_rules()
     connect_waiting_items()
+    connect_problem_waiting()
     connect_booking_reminders()
     login_manager.login_view = "community.login"
     login_manager.login_message = None  # the login page says why on its own
@@ -217,6 +221,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(plans_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(consultations_bp)
+    app.register_blueprint(problems_bp)
     for marketplace_bp in (
         catalogue_bp,
         provider_dashboard_bp,
@@ -260,6 +265,7 @@ def register_request_boundary(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     register_filters(app)
     register_marketplace_filters(app)
+    register_civic_filters(app)
     register_page_frame(app)
 
     @app.context_processor

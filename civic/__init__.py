@@ -18,3 +18,9 @@ from civic.organisation_models import (  # noqa: F401  (tables for Alembic)
     OrganisationStaff,
 )
 from civic.place_models import Building, Compound, Home, HomeOwner  # noqa: F401
+from civic.problem_models import (  # noqa: F401
+    Problem,
+    ProblemPhoto,
+    ProblemStep,
+    ProblemSupport,
+)

@@ -65,6 +65,11 @@ class Action(StrEnum):
     VOTING_STARTED = "voting_started"
     VOTING_CLOSED = "voting_closed"
     PAPER_BALLOT_RECORDED = "paper_ballot_recorded"
+    PROBLEM_ACCEPTED = "problem_accepted"
+    PROBLEM_DECLINED = "problem_declined"
+    PROBLEM_MERGED = "problem_merged"
+    PROBLEM_ANSWERED = "problem_answered"
+    PROBLEM_CLOSED = "problem_closed"
 
 
 def _json(value: dict | None) -> str:

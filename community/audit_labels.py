@@ -53,6 +53,11 @@ ACTION_LABELS = {
     Action.VOTING_STARTED: _l("Opened a vote"),
     Action.VOTING_CLOSED: _l("Closed a vote"),
     Action.PAPER_BALLOT_RECORDED: _l("Recorded a paper ballot for a voter"),
+    Action.PROBLEM_ACCEPTED: _l("Accepted a reported problem"),
+    Action.PROBLEM_DECLINED: _l("Declined a reported problem"),
+    Action.PROBLEM_MERGED: _l("Merged a reported problem into another"),
+    Action.PROBLEM_ANSWERED: _l("Answered a problem and started work"),
+    Action.PROBLEM_CLOSED: _l("Closed a problem as dealt with"),
 }
 
 # "kind:id" targets: the kind in words
@@ -69,6 +74,7 @@ TARGET_LABELS = {
     "family_link": _l("Family link"),
     "group_session": _l("Group activity"),
     "member": _l("Member"),
+    "problem": _l("Reported problem"),
     "provider": _l("Service provider"),
     "record": _l("Visit record"),
     "review": _l("Review"),
@@ -127,8 +133,11 @@ FIELD_LABELS = {
     "held_on": _l("Date"),
     "place": _l("Place"),
     "outcome": _l("Outcome"),
-    "due_on": _l("Answer due by"),
     "topics": _l("Topics"),
+    "holder": _l("Who deals with it"),
+    "due_on": _l("Deadline"),
+    "into": _l("Merged into"),
+    "note": _l("Note"),
     "licence_number": _l("Licence number read on the licence"),
     "licence_seen": _l("Licence seen"),
     "health_certificates_seen": _l("Staff health certificates seen"),
@@ -167,6 +176,9 @@ DONE_FOR_MEMBER_LABELS = {
     "dispute": _l("Raised a dispute"),
     "rate": _l("Rated a service"),
     "large_text_set": _l("Changed the text size"),
+    "problem_reported": _l("Reported a problem"),
+    "problem_confirmed": _l("Confirmed a problem fixed"),
+    "problem_reopened": _l("Said a problem is not fixed"),
 }
 
 # a coordinator's decision on a provider's application ("decision")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from community.landing import register_home
 from community.models import User, utcnow
+from community.waiting_items import register_waiting_kind
 from extensions import db
 from marketplace.access import RESIDENT_SIDE
 from marketplace.booking_models import Booking
@@ -115,5 +116,7 @@ def bookings_waiting(scope: WaitingScope) -> list[WaitingItem]:
 def connect_waiting_items() -> None:
     """Add the bookings to members' waiting lists and land providers on their dashboard
     (idempotent)."""
+    register_waiting_kind("service_to_confirm", 3)
+    register_waiting_kind("booking_to_rate", 4)
     register_waiting_source("marketplace.bookings", bookings_waiting)
     register_home("provider_dashboard.index", runs_a_provider, rank=PROVIDER_HOME_RANK)

@@ -13,6 +13,7 @@ from community.models import Street, User
 from extensions import db
 from seed.civic import seed_places
 from seed.civic_contact_days import seed_contact_days
+from seed.civic_problems import seed_problems
 from seed.civic_votes import seed_consultations
 from seed.demo import DEMO_PASSWORD, DemoLogin, build_street
 from seed.history import play_history
@@ -54,6 +55,7 @@ def seed_demo(seed: int = 2026) -> tuple[list[DemoLogin], dict[str, int]]:
     places = seed_places(street, rng)
     contact_day_count = seed_contact_days(street, places, now.date())
     consultations = seed_consultations(street, now.date())
+    problems = seed_problems(street, places, rng)
     counts = {
         "communities": len(street.communities),
         "members": db.session.scalar(select(func.count(User.id))),
@@ -72,6 +74,7 @@ def seed_demo(seed: int = 2026) -> tuple[list[DemoLogin], dict[str, int]]:
         "homes": len(places.homes),
         "contact days": contact_day_count,
         "consultations": len(consultations),
+        "problems reported": len(problems.problems),
     }
     return street.logins + market_logins + places.logins, counts
 

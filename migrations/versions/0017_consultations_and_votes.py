@@ -1,7 +1,7 @@
 """Consultations (议事会) and votes: proposals, their discussion, the council, and ballots.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-07
 
 - civic_council_members: residents a coordinator named to the community's council
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -33,9 +33,10 @@ HIDDEN_WORDS = "这条评论骂人被隐藏"
 
 
 def _building(scene) -> Building:
-    """3幢 of 桂花新村 in community A: the elder's home and the volunteer's."""
+    """3幢 of 桂花公寓 in community A: the elder's home and the volunteer's (a compound of
+    its own: other packages' scenes build 桂花新村)."""
     people = scene.people
-    compound = Compound(community_id=people["coordinator"].community_id, name="桂花新村")
+    compound = Compound(community_id=people["coordinator"].community_id, name="桂花公寓")
     building = Building(compound=compound, name="3幢")
     homes = [
         Home(building=building, unit="101", area_dm2=8000),
