@@ -35,7 +35,7 @@ class ScheduleForm(FlaskForm):
 
 
 class SignUpForm(FlaskForm):
-    resident = SelectField(_l("Who raises it"), coerce=int, validate_choice=False)
+    resident = SelectField(_l("Who raises it"), validate_choice=False)
     # a coordinator signs a resident up by phone number, login or member number
     who = StringField(_l("Resident"), validators=[Optional(), Length(max=60)])
     topic = TextAreaField(
@@ -59,7 +59,10 @@ class TopicOutcomeForm(FlaskForm):
         validators=[DataRequired(_l("Write the answer or what was agreed.")), Length(max=5000)],
         render_kw={"rows": 5},
     )
-    organisation = SelectField(_l("Who is responsible"), coerce=int, validate_choice=False)
+    # handed on: the problem it becomes, who holds it and by when
+    category = SelectField(_l("What kind of problem"), validate_choice=False)
+    compound = SelectField(_l("Where"), validate_choice=False)
+    holder = SelectField(_l("Who is responsible"), validate_choice=False)
     due_on = DateField(_l("Answer due by"), validators=[Optional(), CALENDAR_DAY])
 
 

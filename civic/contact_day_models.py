@@ -11,6 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic.organisation_models import Organisation
+from civic.problem_models import Problem
 from community.models import Community, User, utcnow
 from extensions import db
 
@@ -94,6 +95,8 @@ class ContactDayTopic(db.Model):
         ForeignKey("civic_organisations.id")
     )
     due_on: Mapped[date | None]
+    # Followed: the tracked problem the meeting turned the topic into (督办).
+    problem_id: Mapped[int | None] = mapped_column(ForeignKey("civic_problems.id"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -102,3 +105,4 @@ class ContactDayTopic(db.Model):
     resident: Mapped[User] = relationship(foreign_keys=[resident_id])
     signed_up_by: Mapped[User] = relationship(foreign_keys=[signed_up_by_id])
     responsible_organisation: Mapped[Organisation | None] = relationship()
+    problem: Mapped[Problem | None] = relationship()

@@ -22,12 +22,15 @@ from civic.contact_day_forms import (
 )
 from civic.contact_day_models import ContactDay, TopicOutcome
 from civic.errors import InvalidInput, NotAllowed
+from civic.places import community_compounds
+from civic.problem_flow import COMMUNITY_OFFICE
+from civic.problem_labels import CATEGORY_LABELS
 from community.models import Community, User
 from community.reach import find_in_street
 from errors import DomainError
 from extensions import db
 from form_limits import local_today
-from input_guard import query_id
+from input_guard import as_id, query_id
 from views_common import commit, form_errors, refuse
 
 bp = Blueprint("contact_days", __name__, url_prefix="/civic/contact-days")
@@ -161,9 +164,10 @@ def _resident_named(day: ContactDay, form: SignUpForm) -> User:
     if form.who.data and contact_days.may_run(_me(), day.community):
         return find_in_street(_me(), form.who.data)
     chosen = {choice.value for choice in form.resident.choices or []}
-    if form.resident.data not in chosen:
+    resident_id = as_id(form.resident.data)
+    if resident_id not in chosen:
         raise NotAllowed(_("Choose who raises the topic."))
-    return db.session.get(User, form.resident.data)
+    return db.session.get(User, resident_id)
 
 
 @bp.post("/<int:contact_day_id>/topics/<int:topic_id>/withdraw")
@@ -182,8 +186,14 @@ def withdraw(contact_day_id: int, topic_id: int):
 
 def _outcome_form(day: ContactDay) -> TopicOutcomeForm:
     form = TopicOutcomeForm()
-    form.organisation.choices = [SelectChoice(0, _("The community office"))] + [
-        SelectChoice(o.id, o.name) for o in contact_days.organisations_to_invite(day.community)
+    form.category.choices = [
+        SelectChoice(code, str(name)) for code, name in CATEGORY_LABELS.items()
+    ]
+    form.compound.choices = [
+        SelectChoice(c.id, c.name) for c in community_compounds(day.community_id)
+    ]
+    form.holder.choices = [SelectChoice(COMMUNITY_OFFICE, _("The community office"))] + [
+        SelectChoice(str(o.id), o.name) for o in contact_days.organisations_to_invite(day.community)
     ]
     return form
 
@@ -212,8 +222,6 @@ def record_topic(contact_day_id: int, topic_id: int):
     elif topic.outcome != TopicOutcome.WAITING:
         form.outcome.data = topic.outcome
         form.answer.data = topic.answer
-        form.organisation.data = topic.responsible_organisation_id or 0
-        form.due_on.data = topic.due_on
     page = render_template("civic/contact_days/topic.html", day=day, topic=topic, form=form)
     return page, status
 
@@ -224,11 +232,16 @@ def _save_outcome(topic, form: TopicOutcomeForm) -> None:
         return
     if form.due_on.data is None:
         raise InvalidInput(_("Enter the date by which it must be answered."))
+    compound_id = as_id(form.compound.data)
+    if compound_id is None:
+        raise InvalidInput(_("Choose where the problem is."))
     contact_days.hand_over(
         by=_me(),
         topic=topic,
         agreed=form.answer.data,
-        organisation_id=form.organisation.data or None,
+        category=form.category.data or "",
+        compound_id=compound_id,
+        holder=form.holder.data or "",
         due_on=form.due_on.data,
     )
 

@@ -24,6 +24,9 @@ from civic.contact_day_models import (
 )
 from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from civic.organisation_models import Organisation
+from civic.problem_flow import accept_problem, chosen_holder
+from civic.problem_models import Problem
+from civic.problems import MAX_DESCRIPTION, NewProblem, compound_of_community, report_problem
 from community import audit
 from community.audit import Action
 from community.models import Community, User, utcnow
@@ -39,9 +42,8 @@ from extensions import db
 from form_limits import DateWindow, local_today, years
 from input_guard import MAX_ID
 
-# A contact day is set from today up to a year ahead; a topic's deadline likewise.
+# A contact day is set from today up to a year ahead.
 SCHEDULE_WINDOW = DateWindow(past=timedelta(0), ahead=years(1))
-DUE_WINDOW = DateWindow(past=timedelta(0), ahead=years(1))
 MAX_TOPIC = 500
 MAX_GUESTS = 20
 MAX_SUMMARY = 5000
@@ -264,10 +266,13 @@ def _check_heard(day: ContactDay) -> None:
 
 def answer_on_the_spot(*, by: User, topic: ContactDayTopic, answer: str) -> None:
     """Record that the meeting answered the topic (flushes; the resident is told).
-    Raises NotAllowed, InvalidInput for no answer, Conflict before the day or if cancelled."""
+    Raises NotAllowed, InvalidInput for no answer, Conflict before the day, if cancelled
+    or once the topic is followed as a problem."""
     day = topic.contact_day
     _check_runs(by, day.community)
     _check_heard(day)
+    if topic.problem_id is not None:
+        raise Conflict(_l("This topic is followed as a problem already."))
     answer = answer.strip()
     if not answer:
         raise InvalidInput(_l("Write the answer given."))
@@ -286,29 +291,39 @@ def hand_over(
     by: User,
     topic: ContactDayTopic,
     agreed: str,
-    organisation_id: int | None,
+    category: str,
+    compound_id: int,
+    holder: str,
     due_on: date,
-) -> None:
-    """Record that the topic goes to a responsible party (an organisation of the street,
-    or the community office when ``organisation_id`` is None) by ``due_on`` (flushes; the
-    resident is told). Raises NotAllowed, InvalidInput for a deadline outside the next
-    year or an organisation of another street, Conflict before the day or if cancelled."""
+) -> Problem:
+    """Turn the topic into a tracked problem (督办), flushing: reported on its resident's
+    behalf as ``category`` at ``compound_id`` (a compound of their community), and
+    accepted with ``holder`` (the community office, "office", or the id of an
+    organisation serving that compound) to answer by ``due_on``. The problem's own
+    notices tell the resident; its page follows it to the end.
+
+    Raises NotAllowed, Conflict (before the day, cancelled, or followed already), and what
+    reporting and accepting a problem raise (NotFound for another community's compound,
+    InvalidInput for a deadline in the past or a holder not serving the compound)."""
     day = topic.contact_day
     _check_runs(by, day.community)
     _check_heard(day)
-    refusal = DUE_WINDOW.refusal(due_on)
-    if refusal is not None:
-        raise InvalidInput(refusal)
-    organisation = _organisations(day.community, [organisation_id])[0] if organisation_id else None
-    _record(by, topic, TopicOutcome.FOLLOWED, agreed.strip()[:MAX_SUMMARY], organisation, due_on)
-    notify(
-        topic.resident,
-        "contact_day_followed",
-        link=f"/civic/contact-days/{day.id}",
-        topic=topic.topic[:60],
-        party=organisation.name if organisation else day.community.name,
-        day=due_on.isoformat(),
+    if topic.problem_id is not None:
+        raise Conflict(_l("This topic is followed as a problem already."))
+    # checked before anything is written, so that a refusal leaves no problem behind
+    chosen_holder(compound_of_community(topic.resident, compound_id), holder, due_on)
+    agreed = agreed.strip()[:MAX_SUMMARY]
+    report = NewProblem(
+        category=category,
+        compound_id=compound_id,
+        description="\n".join(part for part in (topic.topic, agreed) if part)[:MAX_DESCRIPTION],
     )
+    problem = report_problem(by=by, reporter=topic.resident, report=report)
+    problem = accept_problem(by=by, problem_id=problem.id, holder=holder, due_on=due_on)
+    _record(by, topic, TopicOutcome.FOLLOWED, agreed, problem.organisation, due_on)
+    topic.problem_id = problem.id
+    db.session.flush()
+    return problem
 
 
 def _record(by, topic, outcome, answer, organisation, due_on) -> None:

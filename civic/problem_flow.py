@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from civic import problem_access as access
 from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from civic.organisation_models import Organisation
+from civic.place_models import Compound
 from civic.places import organisations_of, organisations_serving
 from civic.problem_models import (
     HELD_STATUSES,
@@ -107,6 +108,26 @@ def holder_choices(problem: Problem) -> list[Organisation]:
     return organisations_serving(problem.compound)
 
 
+def chosen_holder(compound: Compound, holder: str, due_on: date) -> Organisation | None:
+    """The organisation ``holder`` names for a problem at ``compound`` (None for the
+    community office, "office"), checked with the deadline ``due_on``.
+
+    Raises InvalidInput for a deadline in the past or beyond a year, or a holder that
+    does not serve the compound."""
+    today = local_today()
+    if due_on < today:
+        raise InvalidInput(_l("The deadline cannot be in the past."))
+    if due_on > today + timedelta(days=LATEST_DEADLINE_DAYS):
+        raise InvalidInput(_l("The deadline must be within a year."))
+    if holder == COMMUNITY_OFFICE:
+        return None
+    chosen = int(holder) if holder.isdigit() and len(holder) < 11 else 0
+    organisation = next((o for o in organisations_serving(compound) if o.id == chosen), None)
+    if organisation is None:
+        raise InvalidInput(_l("Choose who will deal with it from the list."))
+    return organisation
+
+
 def accept_problem(*, by: User, problem_id: int, holder: str, due_on: date) -> Problem:
     """Accept a reported (or reopened) problem: name who holds it, the community office
     (``holder`` "office") or an organisation serving its compound (its id), and the
@@ -119,17 +140,7 @@ def accept_problem(*, by: User, problem_id: int, holder: str, due_on: date) -> P
     problem = _locked(problem.id)
     if problem.status != ProblemStatus.REPORTED:
         raise Conflict(_l("This problem was already dealt with by someone else."))
-    today = local_today()
-    if due_on < today:
-        raise InvalidInput(_l("The deadline cannot be in the past."))
-    if due_on > today + timedelta(days=LATEST_DEADLINE_DAYS):
-        raise InvalidInput(_l("The deadline must be within a year."))
-    organisation = None
-    if holder != COMMUNITY_OFFICE:
-        chosen = int(holder) if holder.isdigit() and len(holder) < 11 else 0
-        organisation = next((o for o in holder_choices(problem) if o.id == chosen), None)
-        if organisation is None:
-            raise InvalidInput(_l("Choose who will deal with it from the list."))
+    organisation = chosen_holder(problem.compound, holder, due_on)
     problem.status = ProblemStatus.ACCEPTED
     problem.organisation = organisation
     problem.due_on = due_on
@@ -526,7 +537,7 @@ def merged_into(actor: User, problem: Problem) -> MergedInto | None:
     return MergedInto(
         id=target.id,
         status=target.status,
-        holder=holder_name(target) if target.was_accepted else None,
+        holder=holder_name(target) if target.triaged_at else None,
         due_on=target.due_on,
         visible=access.may_see(actor, target),
     )

@@ -91,9 +91,6 @@ MESSAGES = {
     "contact_day_answered": _l(
         "Your topic “%(topic)s” was answered at the contact day: %(answer)s"
     ),
-    "contact_day_followed": _l(
-        "Your topic “%(topic)s” was handed to %(party)s, to be answered by %(day)s."
-    ),
     "contact_day_cancelled": _l("The contact day of %(day)s is cancelled: %(reason)s"),
 }
 KINDS = frozenset(MESSAGES)

@@ -9,7 +9,7 @@ Create Date: 2026-12-07
 - civic_contact_day_organisations: the organisations asked to attend.
 - civic_contact_day_topics: one sign-up per resident per day: the topic, who signed
   them up, and what the meeting did (answered on the spot, or handed to an
-  organisation or the community office with a deadline).
+  organisation or the community office with a deadline, as a tracked problem).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -66,12 +66,14 @@ def upgrade():
     sa.Column('answer', sa.Text(), nullable=False),
     sa.Column('responsible_organisation_id', sa.Integer(), nullable=True),
     sa.Column('due_on', sa.Date(), nullable=True),
+    sa.Column('problem_id', sa.Integer(), nullable=True),
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
     sa.Column('recorded_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("outcome IN ('waiting', 'answered', 'followed')", name=op.f('ck_civic_contact_day_topics_outcome_known')),
     sa.CheckConstraint("topic <> ''", name=op.f('ck_civic_contact_day_topics_topic_given')),
     sa.ForeignKeyConstraint(['contact_day_id'], ['civic_contact_days.id'], name=op.f('fk_civic_contact_day_topics_contact_day_id_civic_contact_days')),
+    sa.ForeignKeyConstraint(['problem_id'], ['civic_problems.id'], name=op.f('fk_civic_contact_day_topics_problem_id_civic_problems')),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_civic_contact_day_topics_recorded_by_id_users')),
     sa.ForeignKeyConstraint(['resident_id'], ['users.id'], name=op.f('fk_civic_contact_day_topics_resident_id_users')),
     sa.ForeignKeyConstraint(['responsible_organisation_id'], ['civic_organisations.id'], name=op.f('fk_civic_contact_day_topics_responsible_organisation_id_civic_organisations')),

@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from civic import contact_days
 from civic.contact_day_models import ContactDayStatus, ContactDayTopic, TopicOutcome
 from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from civic.organisation_models import Organisation, OrganisationKind
+from civic.organisation_models import Organisation, OrganisationCompound, OrganisationKind
+from civic.place_models import Compound
+from civic.problem_models import Problem, ProblemStatus
 from community.audit_models import AuditEntry
 from community.models import Role
 from community.notification_models import Notification
@@ -25,6 +27,17 @@ def company(street) -> Organisation:
     db.session.add(org)
     db.session.flush()
     return org
+
+
+@pytest.fixture
+def compound(community, company) -> Compound:
+    """桂花新村 in the community, served by the company."""
+    found = Compound(community_id=community.id, name="桂花新村")
+    db.session.add(found)
+    db.session.flush()
+    db.session.add(OrganisationCompound(organisation_id=company.id, compound_id=found.id))
+    db.session.flush()
+    return found
 
 
 @pytest.fixture
@@ -143,7 +156,7 @@ def test_a_coordinator_signs_an_elder_up_on_their_behalf(day, coordinator, elder
 
 
 def test_the_meeting_answers_or_hands_over_each_topic_and_tells_the_resident(
-    day, coordinator, elder, volunteer, company
+    day, coordinator, elder, volunteer, company, compound
 ):
     asked = contact_days.sign_up(by=elder, contact_day=day, resident=elder, topic="楼道灯")
     light = contact_days.sign_up(by=volunteer, contact_day=day, resident=volunteer, topic="路灯")
@@ -155,27 +168,33 @@ def test_the_meeting_answers_or_hands_over_each_topic_and_tells_the_resident(
     with pytest.raises(InvalidInput):
         contact_days.answer_on_the_spot(by=coordinator, topic=asked, answer="  ")
     contact_days.answer_on_the_spot(by=coordinator, topic=asked, answer="物业明天来换灯泡")
+    hand_over = {
+        "by": coordinator,
+        "topic": light,
+        "agreed": "城管科查看",
+        "category": "lighting",
+        "compound_id": compound.id,
+        "holder": str(company.id),
+    }
     with pytest.raises(InvalidInput):  # a deadline in the past
-        contact_days.hand_over(
-            by=coordinator,
-            topic=light,
-            agreed="",
-            organisation_id=company.id,
-            due_on=local_today() - timedelta(days=1),
-        )
+        contact_days.hand_over(**hand_over, due_on=local_today() - timedelta(days=1))
+    assert db.session.scalar(select(func.count(Problem.id))) == 0  # nothing half-written
     with pytest.raises(Conflict):  # a topic still unheard keeps the record open
         contact_days.mark_held(by=coordinator, contact_day=day, summary="")
-    contact_days.hand_over(
-        by=coordinator,
-        topic=light,
-        agreed="城管科查看",
-        organisation_id=company.id,
-        due_on=local_today() + timedelta(days=14),
-    )
+    problem = contact_days.hand_over(**hand_over, due_on=local_today() + timedelta(days=14))
     assert (asked.outcome, light.outcome) == (TopicOutcome.ANSWERED, TopicOutcome.FOLLOWED)
-    assert light.responsible_organisation == company
+    assert light.responsible_organisation == company and light.problem_id == problem.id
+    # a tracked problem on the volunteer's behalf, held by the company with the deadline
+    assert (problem.reporter_id, problem.entered_by_id) == (volunteer.id, coordinator.id)
+    assert (problem.status, problem.organisation_id) == (ProblemStatus.ACCEPTED, company.id)
+    assert problem.due_on == local_today() + timedelta(days=14)
+    assert problem.description == "路灯\n城管科查看"
     assert _notices(elder, "contact_day_answered") == 1
-    assert _notices(volunteer, "contact_day_followed") == 1
+    assert _notices(volunteer, "problem_accepted") == 1
+    with pytest.raises(Conflict):  # followed already: its problem's page follows it
+        contact_days.hand_over(**hand_over, due_on=local_today() + timedelta(days=3))
+    with pytest.raises(Conflict):
+        contact_days.answer_on_the_spot(by=coordinator, topic=light, answer="x")
     contact_days.mark_held(by=coordinator, contact_day=day, summary="到会 12 人")
     assert day.status == ContactDayStatus.HELD
     with pytest.raises(Conflict):

@@ -91,6 +91,11 @@ def test_handing_over_without_a_deadline_is_refused(client, coordinator, elder, 
         path, data={"outcome": "followed", "answer": "城管科查看", "csrf_token": token}
     )
     assert response.status_code == 400
+    far = {"compound": str(2**31 + 5), "due_on": local_today().isoformat(), "holder": "office"}
+    response = client.post(
+        path, data={"outcome": "followed", "answer": "x", "csrf_token": token, **far}
+    )
+    assert response.status_code == 400
     db.session.refresh(topic)
     assert topic.outcome == "waiting"
     past = (local_today() - timedelta(days=1)).isoformat()
