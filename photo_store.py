@@ -2,7 +2,9 @@
 and ``delete(key)``, so that a package storing photos never knows where they live.
 
 The embedded default keeps them on disk, one file per photo under PHOTO_DIR
-(instance/photos outside production; production must set it). A key is a random
+(instance/photos outside production). With PHOTO_S3_BUCKET set they are kept as
+objects in S3-compatible storage instead (AWS, MinIO, a cloud's OSS with an S3
+endpoint: PHOTO_S3_ENDPOINT_URL), through boto3 and its usual credentials. A key is a random
 hex name with the photo's extension: never a path the uploader chose, so a key read
 back from the database can never leave the folder.
 """
@@ -93,9 +95,52 @@ class DiskPhotoStore:
         (self.folder / _checked(key)).unlink(missing_ok=True)
 
 
+class S3PhotoStore:
+    """Photos as objects in one bucket of S3-compatible storage, under a key prefix."""
+
+    def __init__(self, client, bucket: str, prefix: str = "photos/") -> None:
+        self.client, self.bucket, self.prefix = client, bucket, prefix
+
+    def save(self, data: bytes, *, extension: str) -> str:
+        """Put ``data`` under a new key and return the key (an upload is whole or absent)."""
+        key = new_key(extension)
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=self.prefix + key,
+            Body=data,
+            ContentType=content_type(key),
+        )
+        return key
+
+    def open(self, key: str) -> bytes:
+        """The photo's bytes. Raises PhotoMissing."""
+        try:
+            found = self.client.get_object(Bucket=self.bucket, Key=self.prefix + _checked(key))
+        except self.client.exceptions.NoSuchKey as missing:
+            raise PhotoMissing(key) from missing
+        return found["Body"].read()
+
+    def delete(self, key: str) -> None:
+        """Remove the photo if it is there (deleting twice is no error)."""
+        self.client.delete_object(Bucket=self.bucket, Key=self.prefix + _checked(key))
+
+
+def _s3_client(config):
+    import boto3  # only where object storage is configured
+
+    return boto3.client("s3", endpoint_url=config["PHOTO_S3_ENDPOINT_URL"] or None)
+
+
 def photo_store() -> PhotoStore:
-    """The store the app is configured with (PHOTO_DIR on disk)."""
-    return DiskPhotoStore(current_app.config["PHOTO_DIR"])
+    """The store the app is configured with: the bucket PHOTO_S3_BUCKET names, else the
+    folder PHOTO_DIR. The S3 client is made once per app (it is thread-safe)."""
+    config = current_app.config
+    if not config.get("PHOTO_S3_BUCKET"):
+        return DiskPhotoStore(config["PHOTO_DIR"])
+    client = current_app.extensions.get("photo_s3_client")
+    if client is None:
+        client = current_app.extensions["photo_s3_client"] = _s3_client(config)
+    return S3PhotoStore(client, config["PHOTO_S3_BUCKET"], config["PHOTO_S3_PREFIX"])
 
 
 # --- photos of a transaction that never commits ------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageFile
 
 from photo_cleaning import MAX_BYTES, PhotoRefused, clean_photo
-from photo_store import DiskPhotoStore, PhotoMissing, content_type
+from photo_store import DiskPhotoStore, PhotoMissing, S3PhotoStore, content_type, photo_store
 
 GPS = 0x8825  # the EXIF tag of the GPS block
 MAKE = 0x010F
@@ -117,3 +117,48 @@ def test_the_disk_store_saves_opens_and_deletes(tmp_path):
 def test_a_key_the_store_did_not_make_is_missing(tmp_path, key):
     with pytest.raises(PhotoMissing):
         DiskPhotoStore(tmp_path).open(key)
+
+
+# --- the same store in S3-compatible object storage (moto's server on 127.0.0.1) --------------
+
+
+@pytest.fixture
+def s3_server(monkeypatch):
+    """A real S3-compatible HTTP server (moto) on a free local port, stopped after."""
+    from moto.server import ThreadedMotoServer
+
+    from tests.servers import free_port
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "linli-test",
+        "AWS_SECRET_ACCESS_KEY": "linli-test-secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+def test_with_a_bucket_configured_photos_are_kept_in_object_storage(app, s3_server, tmp_path):
+    import boto3
+
+    boto3.client("s3", endpoint_url=s3_server).create_bucket(Bucket="linli-photos")
+    app.config.update(PHOTO_S3_BUCKET="linli-photos", PHOTO_S3_ENDPOINT_URL=s3_server)
+    with app.app_context():
+        store = photo_store()
+        assert isinstance(store, S3PhotoStore)
+        photo = clean_photo(_jpeg())
+        key = store.save(photo.data, extension=photo.extension)
+        assert store.open(key) == photo.data
+        assert not list((tmp_path / "photos").glob("*"))  # nothing on disk
+        listed = boto3.client("s3", endpoint_url=s3_server).list_objects_v2(Bucket="linli-photos")
+        assert [o["Key"] for o in listed["Contents"]] == [f"photos/{key}"]
+        store.delete(key)
+        store.delete(key)  # twice is no error
+        with pytest.raises(PhotoMissing):
+            store.open(key)
+        with pytest.raises(PhotoMissing):
+            store.open("../../etc/passwd")
