@@ -56,7 +56,7 @@ class Action(StrEnum):
     CONTACT_DAY_SCHEDULED = "contact_day_scheduled"
     CONTACT_DAY_TOPIC_RECORDED = "contact_day_topic_recorded"
     CONTACT_DAY_HELD = "contact_day_held"
-    CONTACT_DAY_CANCELLED = "contact_day_cancelled"
+    CONTACT_DAY_CANCELLED = "contact_day_called_off"
     CONSULTATION_OPENED = "consultation_opened"
     CONSULTATION_COMMENT_HIDDEN = "consultation_comment_hidden"
     CONSULTATION_COMMENT_SHOWN = "consultation_comment_shown"
