@@ -23,7 +23,7 @@ COPY . .
 # volume both mount in compose.yaml; a new named volume takes this owner).
 RUN pybabel compile -q -d translations \
     && useradd --system --uid 10001 --home-dir /app linli \
-    && install -d -o linli -g linli /var/lib/linli/exports
+    && install -d -o linli -g linli /var/lib/linli/exports /var/lib/linli/photos
 
 USER linli
 # Production by default: the app refuses to start without its settings (README).
@@ -31,7 +31,8 @@ USER linli
 ENV LINLI_ENV=production \
     GUNICORN_BIND=0.0.0.0:8000 \
     PROMETHEUS_MULTIPROC_DIR=/run/prometheus \
-    EXPORT_DIR=/var/lib/linli/exports
+    EXPORT_DIR=/var/lib/linli/exports \
+    PHOTO_DIR=/var/lib/linli/photos
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s \
     CMD python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"

@@ -14,9 +14,15 @@ import civic  # noqa: F401  (civic's tables for Alembic)
 import input_guard
 import storage
 from civic.compound_admin_views import bp as compounds_bp
+from civic.consultation_views import bp as consultations_bp
+from civic.contact_day_views import bp as contact_days_bp
 from civic.organisation_admin_views import bp as organisations_bp
+from civic.problem_labels import register_filters as register_civic_filters
+from civic.problem_views import bp as problems_bp
+from civic.problem_waiting import connect_problem_waiting
 from civic.repair_formatting import register_repair_filters
 from civic.repair_views import bp as repairs_bp
+from civic.vote_cli import civic_cli
 from community import (  # noqa: F401  (audit tables for Alembic; routes on the community blueprint)
     account_admin_views,
     audit_models,
@@ -192,6 +198,7 @@ def register_extensions(app: Flask) -> None:
     connect_waiting_sources()
     connect_home_rules()
     connect_waiting_items()
+    connect_problem_waiting()
     connect_booking_reminders()
     login_manager.login_view = "community.login"
     login_manager.login_message = None  # the login page says why on its own
@@ -205,6 +212,7 @@ def register_blueprints(app: Flask) -> None:
     readyz = app.view_functions["readiness.readyz"]
     app.view_functions["readiness.readyz"] = app.extensions["talisman"](force_https=False)(readyz)
     app.register_blueprint(community_bp)
+    app.register_blueprint(contact_days_bp)
     app.register_blueprint(timebank_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(admin_bp)
@@ -216,6 +224,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(visits_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(groups_bp)
+    app.register_blueprint(consultations_bp)
+    app.register_blueprint(problems_bp)
     for marketplace_bp in (
         catalogue_bp,
         provider_dashboard_bp,
@@ -262,6 +272,7 @@ def register_request_boundary(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     register_filters(app)
     register_marketplace_filters(app)
+    register_civic_filters(app)
     register_repair_filters(app)
     register_page_frame(app)
 
@@ -314,3 +325,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(marketplace_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(civic_cli)

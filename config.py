@@ -273,6 +273,18 @@ class Config:
     EXPORT_STALL_MINUTES: int = _int("EXPORT_STALL_MINUTES", 5)
     EXPORT_MAX_ATTEMPTS: int = _int("EXPORT_MAX_ATTEMPTS", 3)
 
+    # --- photos (photo_store.py) -------------------------------------------------------
+    # The folder residents' photos are kept in (one folder every web server sees). None:
+    # instance/photos outside production; production must set it.
+    PHOTO_DIR: str | None = _text("PHOTO_DIR", None)
+    # Keep photos in S3-compatible object storage instead (a bucket every web server and
+    # host reaches); credentials come the usual boto3 way (AWS_ACCESS_KEY_ID…).
+    PHOTO_S3_BUCKET: str | None = _text("PHOTO_S3_BUCKET", None)
+    # The storage's address when it is not AWS (MinIO, a cloud's S3-compatible endpoint).
+    PHOTO_S3_ENDPOINT_URL: str | None = _text("PHOTO_S3_ENDPOINT_URL", None)
+    # Where in the bucket the photos go.
+    PHOTO_S3_PREFIX: str = _text("PHOTO_S3_PREFIX", "photos/")
+
 
 # Read by prometheus_client itself (not through Config): several gunicorn workers
 # then share their counts through files in this directory (gunicorn.conf.py).
@@ -319,6 +331,8 @@ def follow_environment(config: dict) -> None:
         config["LOG_FORMAT"] = "json" if production else "text"
     if config["EXPORT_DIR"] is None and not production:
         config["EXPORT_DIR"] = str(INSTANCE_DIR / "exports")
+    if config["PHOTO_DIR"] is None and not production:
+        config["PHOTO_DIR"] = str(INSTANCE_DIR / "photos")
 
 
 class ProductionRefused(RuntimeError):
@@ -345,6 +359,8 @@ def production_problems(config: dict) -> list[str]:
         problems.append(f"PUBLIC_BASE_URL is not a whole address (https://…): {public!r}")
     if not config.get("EXPORT_DIR"):
         problems.append("EXPORT_DIR is not set (the worker writes big exports there)")
+    if not config.get("PHOTO_DIR") and not config.get("PHOTO_S3_BUCKET"):
+        problems.append("PHOTO_DIR is not set (residents' photos are kept there)")
     if config.get("RATELIMIT_ENABLED", True) and not config.get("REDIS_URL"):
         # sign-in limits kept in each worker's memory would multiply with the workers
         problems.append("REDIS_URL is not set (the sign-in limits need one store)")

@@ -9,7 +9,8 @@
   runs (PostgreSQL cannot store NUL; no one types the rest).
 - A body over MAX_CONTENT_LENGTH is refused with 413 (werkzeug raises it while
   reading, without reading the rest); a view may set a lower limit of its own
-  with ``raw_body`` (Stripe's webhook: 1 MB).
+  with ``raw_body`` (Stripe's webhook: 1 MB), and a view taking photos a higher one
+  with ``uploads``.
 """
 
 from __future__ import annotations
@@ -94,6 +95,17 @@ def raw_body(max_bytes: int) -> Callable:
     return mark
 
 
+def uploads(max_bytes: int) -> Callable:
+    """Mark a view that takes files (photos): its body may be up to ``max_bytes``, more
+    than MAX_CONTENT_LENGTH allows other forms (413 beyond). Its text is checked as any."""
+
+    def mark(view: Callable) -> Callable:
+        view.upload_max_bytes = max_bytes
+        return view
+
+    return mark
+
+
 def _json_strings() -> Iterator[str]:
     """Every string in the request's JSON body, keys included (none if it is not JSON)."""
     try:
@@ -133,7 +145,7 @@ def check_request() -> None:
     Raises UnreadableInput (400); werkzeug raises RequestEntityTooLarge (413).
     """
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    limit = getattr(view, "raw_body_max_bytes", None)
+    limit = getattr(view, "raw_body_max_bytes", None) or getattr(view, "upload_max_bytes", None)
     if limit is not None:
         request.max_content_length = limit
     if any(UNREADABLE.search(text) for text in _submitted_text(view)):

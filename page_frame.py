@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from community.current_member import unread_messages
 from community.models import Role
+from views_common import link_pattern
 
 # Private-use characters: no translation, URL or token contains them.
 CSRF_MARK = "\ue000csrf\ue000"
@@ -85,5 +86,6 @@ def register_page_frame(app: Flask) -> None:
     """Make ``site_header`` and ``site_footer`` available to every template, and answer
     /favicon.ico (without it every page's visit logs a 404)."""
     app.add_template_global(site_header)
+    app.add_template_global(link_pattern)
     app.add_template_global(site_footer)
     app.add_url_rule("/favicon.ico", endpoint="favicon", view_func=favicon, methods=["GET"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlsplit
 
-from flask import flash, render_template, request
+from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 
 from errors import DomainError
@@ -88,3 +88,14 @@ def refuse(error: DomainError) -> int:
     db.session.rollback()
     flash(str(error.message), "error")
     return error.http_status
+
+
+# A number no route's id ever takes (INTEGER's largest), to mark where the id goes.
+_ID_SLOT = str(2**31 - 1)
+
+
+def link_pattern(endpoint: str, key: str, **values) -> str:
+    """The link to ``endpoint`` with its ``key`` left open as ``{}``, for a list to
+    fill in with ``.format(id)`` on each row: one ``url_for`` (some 10 µs) per list
+    instead of one per row."""
+    return url_for(endpoint, **{key: _ID_SLOT}, **values).replace(_ID_SLOT, "{}", 1)

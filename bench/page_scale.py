@@ -1,11 +1,12 @@
-"""(g) Pages against the ledger's history: p50 and p95 of the statement, the
-coordinator's figures, the street admin's figures and the desk, at 10k and at 1M
-transfers, with the ratio of the p95s (goal ≤ 1.5×), on SQLite and, when
-TEST_DATABASE_URL is set, PostgreSQL.
+"""(g) Pages against the street's history: p50 and p95 of the statement, the
+coordinator's figures, the street admin's figures, the desk, the member's home, my
+bookings, /market/, a provider's page and its dashboard, at 10k and at 1M transfers,
+with the ratio of the p95s (goal ≤ 1.5×), on SQLite and, when TEST_DATABASE_URL is
+set, PostgreSQL.
 
-Each street is seeded once with `seed-demo --scale N` (20 transfers a member,
-and the visit behind each service) and kept: under instance/bench/ on SQLite,
-as linli_bench_pages_<N> on PostgreSQL. Requests go through the Flask test
+Each street is seeded once with `seed-demo --scale N` (20 transfers a member, the
+visit behind each service, and bookings and reviews in proportion) and kept: under
+instance/bench/ on SQLite, as linli_bench_market_<N> on PostgreSQL. Requests go through the Flask test
 client in this process, signed in, so the time is the app's own (session,
 member, queries, template) without a server in front. The statement is a page
 in the middle of the busiest account that signs in.
@@ -32,6 +33,8 @@ from sqlalchemy.engine import make_url
 from bench.databases import BENCH_DIR, MIGRATIONS, bench_app
 from community.models import Role, User
 from extensions import db
+from marketplace.booking_models import Booking
+from marketplace.models import Provider
 from seed.demo import DEMO_PASSWORD
 from seed.scale import TRANSFERS_PER_MEMBER, seed_scale
 from timebank.models import Account, Transfer
@@ -51,12 +54,12 @@ class Timing:
 
 
 def _sqlite_url(members: int) -> str:
-    return f"sqlite:///{BENCH_DIR / f'pages-{members}.sqlite3'}"
+    return f"sqlite:///{BENCH_DIR / f'market-{members}.sqlite3'}"
 
 
 def _postgres_url(test_url: str, members: int) -> str:
     server = make_url(test_url)
-    name = f"linli_bench_pages_{members}"
+    name = f"linli_bench_market_{members}"
     admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         if not connection.scalar(
@@ -129,6 +132,29 @@ def _busiest_account() -> tuple[User, list[int]]:
     return db.session.get(User, db.session.get(Account, account_id).user_id), ids
 
 
+def _busiest_provider() -> tuple[Provider, User]:
+    """The provider with the most bookings, and its owner."""
+    provider_id = db.session.scalar(
+        select(Booking.provider_id)
+        .group_by(Booking.provider_id)
+        .order_by(func.count().desc(), Booking.provider_id)
+        .limit(1)
+    )
+    provider = db.session.get(Provider, provider_id)
+    return provider, db.session.get(User, provider.owner_id)
+
+
+def _busiest_booker() -> User:
+    """The resident with the most bookings."""
+    resident_id = db.session.scalar(
+        select(Booking.resident_id)
+        .group_by(Booking.resident_id)
+        .order_by(func.count().desc(), Booking.resident_id)
+        .limit(1)
+    )
+    return db.session.get(User, resident_id)
+
+
 def _signed_in(app, login: str):
     """A test client signed in as ``login`` (outside any app context: each request has its own
     ``g``, as under a server)."""
@@ -176,6 +202,15 @@ def measure(url: str, requests: int) -> dict[str, Timing]:
             ("coordinator's figures", coordinator.login_name, "/reports/figures"),
             ("street admin's figures", admin.login_name, "/reports/figures"),
             ("desk", coordinator.login_name, "/desk/"),
+            ("dashboard (home)", member.login_name, "/"),
+        ]
+        provider, owner = _busiest_provider()
+        booker = _busiest_booker()
+        pages += [
+            ("my bookings", booker.login_name, "/bookings/"),
+            ("/market/ (member)", booker.login_name, "/market/"),
+            ("provider page", booker.login_name, f"/market/providers/{provider.id}"),
+            ("provider dashboard", owner.login_name, "/provider/dashboard/"),
         ]
         db.session.remove()
     timings = {name: _time(_signed_in(app, login), path, requests) for name, login, path in pages}

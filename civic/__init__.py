@@ -7,10 +7,21 @@ are the ground every civic feature stands on: ``place_models`` and
 ``organisation_models``.
 """
 
+from civic.contact_day_models import (  # noqa: F401  (tables for Alembic)
+    ContactDay,
+    ContactDayOrganisation,
+    ContactDayTopic,
+)
 from civic.organisation_models import (  # noqa: F401  (tables for Alembic)
     Organisation,
     OrganisationCompound,
     OrganisationStaff,
 )
 from civic.place_models import Building, Compound, Home, HomeOwner  # noqa: F401
-from civic.repair_models import Repair  # noqa: F401, E402
+from civic.problem_models import (  # noqa: F401
+    Problem,
+    ProblemPhoto,
+    ProblemStep,
+    ProblemSupport,
+)
+from civic.repair_models import Repair, RepairPhoto  # noqa: F401, E402

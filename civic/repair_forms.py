@@ -11,6 +11,7 @@ from wtforms import (
     DateField,
     HiddenField,
     IntegerField,
+    MultipleFileField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -22,6 +23,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from civic.errors import InvalidInput
 from form_limits import CALENDAR_DAY, yuan_field
+
+PHOTO_ACCEPT = {"accept": "image/jpeg,image/png,image/webp", "multiple": True}
 
 
 def yuan_to_fen(amount: Decimal | None) -> int | None:
@@ -52,6 +55,7 @@ class RepairForm(FlaskForm):
     )
     start = TimeField(_l("Home from"), validators=[DataRequired(_l("Enter a time."))])
     end = TimeField(_l("Home until"), validators=[DataRequired(_l("Enter a time."))])
+    photos = MultipleFileField(_l("Photos (up to 4, optional)"), render_kw=PHOTO_ACCEPT)
     idempotency_key = HiddenField(validators=[DataRequired(), Length(max=80)])
 
 
@@ -107,6 +111,7 @@ class VisitForm(FlaskForm):
         _l("What was done?"), validators=[DataRequired(_l("Say what was done.")), Length(max=1000)]
     )
     paid_on_site = BooleanField(_l("The resident paid on site"))
+    photos = MultipleFileField(_l("Photos of the work (up to 4, optional)"), render_kw=PHOTO_ACCEPT)
 
 
 RATINGS = [SelectChoice(str(n), "★" * n + f" {n}") for n in range(5, 0, -1)]

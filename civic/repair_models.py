@@ -89,6 +89,9 @@ class Repair(db.Model):
     resident: Mapped[User] = relationship(foreign_keys=[resident_id])
     entered_by: Mapped[User] = relationship(foreign_keys=[entered_by_id])
     worker: Mapped[User | None] = relationship(foreign_keys=[worker_id])
+    photos: Mapped[list[RepairPhoto]] = relationship(
+        back_populates="repair", order_by="RepairPhoto.id"
+    )
 
     @property
     def is_free(self) -> bool:
@@ -98,3 +101,22 @@ class Repair(db.Model):
     def waits_for_price(self) -> bool:
         """A price is asked and the resident has not accepted it yet."""
         return self.price_fen is not None and self.price_accepted_at is None
+
+
+class RepairPhoto(db.Model):
+    """A cleaned photo of a repair (the resident's, with the request; the worker's, of
+    the work), kept in the photo store under ``key``."""
+
+    __tablename__ = "civic_repair_photos"
+    __table_args__ = (CheckConstraint("stage IN ('request', 'visit')", name="stage_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    repair_id: Mapped[int] = mapped_column(ForeignKey("civic_repairs.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(8))
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    repair: Mapped[Repair] = relationship(back_populates="photos")

@@ -8,6 +8,7 @@ managers assigning the same repair at once give one assignment and one Conflict.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -24,6 +25,7 @@ from civic.repair_access import (
     role_for,
 )
 from civic.repair_models import Repair, RepairStatus
+from civic.repair_photos import attach_photos
 from community import audit
 from community.audit import Action
 from community.models import User, utcnow
@@ -182,12 +184,14 @@ def accept_price(repair: Repair, *, by: User, price_fen: int) -> None:
     _acted_for(by, repair, "repair_price_accepted")
 
 
-def record_visit(repair: Repair, *, by: User, work_done: str, paid_on_site: bool) -> None:
+def record_visit(
+    repair: Repair, *, by: User, work_done: str, paid_on_site: bool, photos: Iterable[bytes] = ()
+) -> None:
     """The worker sent (or a manager for them) records the visit and what was done;
     for a priced repair, whether it was paid on site. Tells the resident to confirm.
 
-    Raises NotAllowed (not the worker), InvalidInput (no words), Conflict (not
-    assigned, or the price not yet accepted).
+    Raises NotAllowed (not the worker), InvalidInput (no words, more than 4 photos),
+    PhotoRefused, Conflict (not assigned, or the price not yet accepted).
     """
     require_worker(by, repair)
     work_done = work_done.strip()
@@ -203,6 +207,7 @@ def record_visit(repair: Repair, *, by: User, work_done: str, paid_on_site: bool
         work_done=work_done[:1000],
         paid_on_site=bool(paid_on_site and repair.price_fen is not None),
     )
+    attach_photos(repair, photos, stage="visit", by=by)
     notices.visited(repair)
     audit.record(
         Action.REPAIR_VISITED,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 from decimal import Decimal
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
@@ -26,13 +26,17 @@ from civic.repair_forms import (
     yuan_to_fen,
 )
 from civic.repair_models import Repair
+from civic.repair_photos import MAX_PHOTOS, photo_for
 from community.models import User
 from errors import DomainError
 from extensions import db
-from input_guard import as_id, query_id
+from input_guard import as_id, query_id, uploads
 from views_common import commit, form_errors, new_idempotency_key, refuse
 
 bp = Blueprint("repairs", __name__, url_prefix="/civic/repairs")
+
+# Four photos of at most 10 MB each, and the form around them.
+UPLOAD_MAX_BYTES = MAX_PHOTOS * 10 * 1024 * 1024 + 1024 * 1024
 
 
 @bp.before_request
@@ -77,7 +81,13 @@ def _render_new(form: RepairForm, resident: User, status: int = 200):
     return page, status
 
 
+def _photos(field) -> list[bytes]:
+    """The bytes of each file chosen in ``field`` (an empty choice sends none)."""
+    return [upload.read() for upload in (field.data or []) if upload and upload.filename]
+
+
 @bp.route("/new", methods=["GET", "POST"])
+@uploads(UPLOAD_MAX_BYTES)
 def new():
     """Ask for a repair: for oneself, or (``?for=<member id>``) for someone one may book for."""
     me = _me()
@@ -106,6 +116,7 @@ def new():
             start=form.start.data,
             end=form.end.data,
             idempotency_key=form.idempotency_key.data,
+            photos=_photos(form.photos),
         )
     except DomainError as error:
         return _render_new(form, resident, refuse(error))
@@ -243,12 +254,17 @@ def accept_price(repair_id: int):
 
 
 @bp.post("/<int:repair_id>/visit")
+@uploads(UPLOAD_MAX_BYTES)
 def visit(repair_id: int):
     """The worker records the visit and what was done."""
 
     def act(repair: Repair, form: VisitForm) -> None:
         repair_steps.record_visit(
-            repair, by=_me(), work_done=form.work_done.data, paid_on_site=form.paid_on_site.data
+            repair,
+            by=_me(),
+            work_done=form.work_done.data,
+            paid_on_site=form.paid_on_site.data,
+            photos=_photos(form.photos),
         )
 
     return _step(
@@ -292,3 +308,14 @@ def not_fixed(repair_id: int):
         act,
         _("The organisation is told it is not fixed and will send someone again."),
     )
+
+
+@bp.get("/<int:repair_id>/photos/<int:photo_id>")
+def photo(repair_id: int, photo_id: int):
+    """A photo of the repair, to whoever sees the repair (else 404)."""
+    data, content_type = photo_for(_me(), repair_id, photo_id)
+    response = Response(data, mimetype=content_type)
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response

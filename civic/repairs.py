@@ -7,6 +7,7 @@ self-management group linked to it before the street's department.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -21,6 +22,7 @@ from civic.places import community_compounds, homes_owned, organisations_of, org
 from civic.repair_access import organisation_condition, resident_side_condition
 from civic.repair_clock import local_today, to_utc
 from civic.repair_models import Repair, RepairStatus
+from civic.repair_photos import attach_photos
 from community import audit
 from community.audit import Action
 from community.models import User, utcnow
@@ -128,13 +130,14 @@ def send_repair(
     start: time,
     end: time,
     idempotency_key: str,
+    photos: Iterable[bytes] = (),
 ) -> Repair:
     """Send a repair request for ``resident`` (``by``: themself, family who may book for
     them, or their coordinator, recorded as entered on their behalf) to the
     organisation serving the compound, and tell its managers.
 
-    Raises NotAllowed (not theirs to send), InvalidInput (place, words, window),
-    Conflict (this form was sent already).
+    Raises NotAllowed (not theirs to send), InvalidInput (place, words, window, more
+    than 4 photos), PhotoRefused (not an image, too large), Conflict (sent already).
     """
     if not reaches(by, resident, "may_book"):
         raise NotAllowed()
@@ -162,6 +165,7 @@ def send_repair(
         idempotency_key=idempotency_key,
     )
     add_once(repair, _already_sent)
+    attach_photos(repair, photos, stage="request", by=by)
     notices.received(repair)
     if by.id != resident.id and coordinates(by, resident):
         audit.record(

@@ -102,6 +102,8 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint("role IN ('member', 'coordinator', 'street_admin')", name="role"),
         Index("uq_users_email", "email", unique=True),
+        # the desk's newest members of a community, read without scanning all of them
+        Index("ix_users_community_created", "community_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -62,8 +62,36 @@ MESSAGES = {
         "The card could not be charged for %(item)s, %(when)s, so the booking is cancelled. "
         "Please book again and pay another way."
     ),
+    # civic's problems (civic/problem_notices.py)
+    "problem_received": _l("Your report was received: %(problem_category)s at %(place)s."),
+    "problem_accepted": _l(
+        "Your report (%(problem_category)s at %(place)s) was accepted: %(holder)s will deal with it by %(day)s."
+    ),
+    "problem_declined": _l(
+        "Your report (%(problem_category)s at %(place)s) was not taken up: %(reason)s"
+    ),
+    "problem_merged": _l(
+        "Your report (%(problem_category)s at %(place)s) is the same as one already reported; it is followed there."
+    ),
+    "problem_answered": _l(
+        "%(holder)s is working on your report (%(problem_category)s at %(place)s): %(note)s"
+    ),
+    "problem_closed": _l(
+        "%(holder)s says your report is dealt with (%(problem_category)s at %(place)s). Please confirm it, or say it is not fixed."
+    ),
+    "problem_assigned": _l(
+        "A problem was given to %(holder)s: %(problem_category)s at %(place)s, by %(day)s."
+    ),
+    "problem_reopened": _l(
+        "A problem is not fixed, says its reporter: %(problem_category)s at %(place)s: %(reason)s"
+    ),
     "provider_verified": _l("%(provider)s is checked: residents can now find and book it."),
     "provider_stopped": _l("%(provider)s is not shown to residents: %(reason)s"),
+    # civic's contact days (civic/contact_days.py)
+    "contact_day_answered": _l(
+        "Your topic “%(topic)s” was answered at the contact day: %(answer)s"
+    ),
+    "contact_day_cancelled": _l("The contact day of %(day)s is cancelled: %(reason)s"),
     # civic: repair requests (civic/repair_notices.py)
     "repair_received": _l("A new repair request for %(place)s: %(what)s. Please send someone."),
     "repair_assigned": _l("%(worker)s will come to repair %(place)s on %(when)s."),

@@ -16,7 +16,7 @@ templates never decide reach themselves.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, false, or_, select
 from sqlalchemy.orm import joinedload
 
 from community.errors import MemberNotFound
@@ -168,6 +168,56 @@ def community_condition(actor: User, community_id_column) -> ColumnElement[bool]
     return community_id_column.in_(communities)
 
 
+# --- the same rules for statements built once --------------------------------------------
+
+# The communities a member coordinates, with the member left as bind parameters (see
+# reach_params): a coordinator's own community, or every community of a street admin's
+# street; none for a member (a comparison with NULL is never true).
+COORDINATED_COMMUNITY_IDS = select(Community.id).where(
+    or_(
+        Community.id == bindparam("coordinated_community_id"),
+        Community.street_id == bindparam("coordinated_street_id"),
+    )
+)
+COORDINATED_MEMBER_IDS = select(User.id).where(User.community_id.in_(COORDINATED_COMMUNITY_IDS))
+
+
+def reach_params(actor: User) -> dict[str, int | None]:
+    """The bind values for statements built once with COORDINATED_COMMUNITY_IDS or
+    member_condition_param: who ``actor`` is and what they coordinate."""
+    community_id = street_id = None
+    if actor.role == Role.STREET_ADMIN:
+        street_id = street_id_of(actor)
+    elif actor.role == Role.COORDINATOR:
+        community_id = actor.community_id
+    return {
+        "actor_id": actor.id,
+        "coordinated_community_id": community_id,
+        "coordinated_street_id": street_id,
+    }
+
+
+def member_condition_param(member_id_column, permission: str) -> ColumnElement[bool]:
+    """``member_condition`` for a statement built once, with the actor left as bind
+    parameters (reach_params): the member is the actor, an elder whose active link grants
+    ``permission``, or a member of a community the actor coordinates.
+
+    Raises ValueError for an unknown permission."""
+    if permission not in FAMILY_PERMISSIONS:
+        raise ValueError(permission)
+    return or_(
+        member_id_column == bindparam("actor_id"),
+        member_id_column.in_(
+            select(FamilyLink.elder_id).where(
+                FamilyLink.relative_id == bindparam("actor_id"),
+                FamilyLink.status == LinkStatus.ACTIVE,
+                getattr(FamilyLink, permission).is_(True),
+            )
+        ),
+        member_id_column.in_(COORDINATED_MEMBER_IDS),
+    )
+
+
 # --- family -----------------------------------------------------------------------------
 
 
@@ -210,9 +260,23 @@ def _links_granting(relative: User, permission: str) -> tuple:
 
 
 def family_elder_ids(relative: User, permission: str) -> set[int]:
-    """The ids of the elders ``relative`` may act for with ``permission`` (one query)."""
-    granting = _links_granting(relative, permission)
-    return set(db.session.scalars(select(FamilyLink.elder_id).where(*granting)))
+    """The ids of the elders ``relative`` may act for with ``permission`` (one query).
+
+    Raises ValueError for an unknown permission."""
+    if permission not in FAMILY_PERMISSIONS:
+        raise ValueError(permission)
+    return set(db.session.scalars(_ELDER_IDS[permission], {"relative_id": relative.id}))
+
+
+# Built once, one per permission: many pages ask it for the member reading them.
+_ELDER_IDS = {
+    permission: select(FamilyLink.elder_id).where(
+        FamilyLink.relative_id == bindparam("relative_id"),
+        FamilyLink.status == LinkStatus.ACTIVE,
+        getattr(FamilyLink, permission).is_(True),
+    )
+    for permission in FAMILY_PERMISSIONS
+}
 
 
 def linked_elders(relative: User, permission: str) -> list[User]:
@@ -231,14 +295,19 @@ def linked_elders(relative: User, permission: str) -> list[User]:
 def active_elder_links(relative: User) -> list[FamilyLink]:
     """The active links by which ``relative`` acts for an elder, each with its elder and what
     the elder consented to (one query; oldest link first)."""
-    return list(
-        db.session.scalars(
-            select(FamilyLink)
-            .where(FamilyLink.relative_id == relative.id, FamilyLink.status == LinkStatus.ACTIVE)
-            .order_by(FamilyLink.id)
-            .options(joinedload(FamilyLink.elder))
-        )
+    return list(db.session.scalars(_ACTIVE_ELDER_LINKS, {"relative_id": relative.id}))
+
+
+# Built once: every member's home asks it.
+_ACTIVE_ELDER_LINKS = (
+    select(FamilyLink)
+    .where(
+        FamilyLink.relative_id == bindparam("relative_id"),
+        FamilyLink.status == LinkStatus.ACTIVE,
     )
+    .order_by(FamilyLink.id)
+    .options(joinedload(FamilyLink.elder))
+)
 
 
 # --- the rule ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from community import audit
@@ -15,7 +15,14 @@ from community.audit import Action
 from community.errors import InvalidMember, MemberNotFound, NotPermitted, PossibleDuplicate
 from community.models import Community, FamilyLink, LinkStatus, Role, User, normalise_phone, utcnow
 from community.passwords import check_new_password
-from community.reach import coordinated_members, coordinates, coordinates_community, same_street
+from community.reach import (
+    COORDINATED_COMMUNITY_IDS,
+    coordinated_members,
+    coordinates,
+    coordinates_community,
+    reach_params,
+    same_street,
+)
 from community.signals import community_founded, member_joined
 from extensions import db
 
@@ -33,8 +40,18 @@ def _members_coordinated_by(actor: User) -> Select:
 def new_members(actor: User, *, since: datetime, limit: int = 50) -> list[User]:
     """Members who joined the communities ``actor`` coordinates since ``since`` (UTC), newest first,
     for a coordinator to check. Raises NotPermitted."""
-    statement = _members_coordinated_by(actor).where(User.created_at >= since)
-    return list(db.session.scalars(statement.order_by(User.created_at.desc()).limit(limit)))
+    _members_coordinated_by(actor)  # refuses a member
+    params = {**reach_params(actor), "since": since, "limit": limit}
+    return list(db.session.scalars(_NEW_MEMBERS, params))
+
+
+# Built once: the desk shows it on every request.
+_NEW_MEMBERS = (
+    select(User)
+    .where(User.community_id.in_(COORDINATED_COMMUNITY_IDS), User.created_at >= bindparam("since"))
+    .order_by(User.created_at.desc())
+    .limit(bindparam("limit"))
+)
 
 
 def search_members(actor: User, query: str, limit: int = 50) -> list[User]:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 import procrastinate
 from flask import Flask
 
+from civic.problem_flow import confirm_unanswered_closures
 from community.notifications import queue_weekly_digest
 from community.outbox import send_one, send_outbox
 from extensions import db
@@ -47,6 +48,8 @@ PERIODIC: dict[str, tuple[str, Callable[[], object]]] = {
     "marketplace_charge_due": ("10 * * * *", charge_due_cards),
     "marketplace_card_steps": ("*/2 * * * *", card_steps.finish_stale_steps),
     "reports_exports_sweep": ("* * * * *", sweep_exports),  # lost or stalled exports, old files
+    # a problem said to be fixed that its reporter left unanswered for 7 days counts as fixed
+    "civic_auto_confirm": ("20 * * * *", confirm_unanswered_closures),
 }
 
 

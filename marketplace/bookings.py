@@ -14,14 +14,14 @@ from math import ceil
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from community import audit
 from community.audit import Action
 from community.models import User, utcnow
-from community.reach import member_condition
+from community.reach import family_elder_ids, member_condition
 from extensions import db
 from marketplace import notices, subsidies
 from marketplace.access import (
@@ -411,29 +411,55 @@ def bookings_of(actor: User, *, now: datetime | None = None) -> tuple[list[Booki
     A relative whose link no longer allows booking no longer sees what they booked.
     """
     now = now or utcnow()
-    mine = or_(
-        Booking.resident_id == actor.id,
-        and_(
-            Booking.booked_by_id == actor.id,
-            member_condition(actor, Booking.resident_id, RESIDENT_SIDE),
-        ),
-    )
-    shown = (selectinload(Booking.provider), selectinload(Booking.resident))
-    upcoming = list(
-        db.session.scalars(
-            select(Booking)
-            .where(mine, Booking.starts_at >= now, Booking.status.in_(OCCUPYING))
-            .options(*shown)
-            .order_by(Booking.starts_at, Booking.id)
+    if actor.is_coordinator:
+        # a coordinator's reach is their community (or street): built for them each time
+        upcoming, earlier = _lists_of(
+            or_(
+                Booking.resident_id == actor.id,
+                and_(
+                    Booking.booked_by_id == actor.id,
+                    member_condition(actor, Booking.resident_id, RESIDENT_SIDE),
+                ),
+            )
         )
+        params = {"now": now}
+    else:
+        upcoming, earlier = _MEMBERS_LISTS
+        elders = family_elder_ids(actor, RESIDENT_SIDE)
+        params = {"actor_id": actor.id, "elder_ids": [actor.id, *elders], "now": now}
+    return (
+        list(db.session.scalars(upcoming, params)),
+        list(db.session.scalars(earlier, params)),
     )
-    earlier = list(
-        db.session.scalars(
-            select(Booking)
-            .where(mine, or_(Booking.starts_at < now, Booking.status.not_in(OCCUPYING)))
-            .options(*shown)
-            .order_by(Booking.starts_at.desc(), Booking.id.desc())
-            .limit(100)
-        )
+
+
+def _lists_of(mine) -> tuple[Select, Select]:
+    """The statements of the coming and the earlier bookings that ``mine`` selects."""
+    shown = (joinedload(Booking.provider), joinedload(Booking.resident))
+    upcoming = (
+        select(Booking)
+        .where(mine, Booking.starts_at >= bindparam("now"), Booking.status.in_(OCCUPYING))
+        .options(*shown)
+        .order_by(Booking.starts_at, Booking.id)
+    )
+    earlier = (
+        select(Booking)
+        .where(mine, or_(Booking.starts_at < bindparam("now"), Booking.status.not_in(OCCUPYING)))
+        .options(*shown)
+        .order_by(Booking.starts_at.desc(), Booking.id.desc())
+        .limit(100)
     )
     return upcoming, earlier
+
+
+# A member's (or a relative's) lists, built once: the resident is the member, or one of
+# the elders whose link lets them book and for whom they made the booking.
+_MEMBERS_LISTS = _lists_of(
+    or_(
+        Booking.resident_id == bindparam("actor_id"),
+        and_(
+            Booking.booked_by_id == bindparam("actor_id"),
+            Booking.resident_id.in_(bindparam("elder_ids", expanding=True)),
+        ),
+    )
+)

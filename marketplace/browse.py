@@ -112,7 +112,17 @@ def bayesian_score(rating_sum: int, rating_count: int, mean: float) -> float:
 
 def mean_rating() -> float:
     """``m`` for one provider's page (the browse query computes it inline)."""
-    return float(db.session.scalar(select(mean_rating_expression())) or 0.0)
+    return float(db.session.scalar(_MEAN_RATING) or 0.0)
+
+
+# Built once: each provider's page asks both (a statement made anew costs more to
+# build and look up in SQLAlchemy's cache than these take to run).
+_MEAN_RATING = select(mean_rating_expression())
+_STARS = (
+    select(Review.stars, func.count())
+    .where(Review.provider_id == bindparam("provider_id"), Review.is_hidden.is_(False))
+    .group_by(Review.stars)
+)
 
 
 def _cheapest():
@@ -347,13 +357,7 @@ def shown_contact_phone(provider: Provider, viewer: User | None) -> str | None:
 
 def rating_summary(provider: Provider) -> RatingSummary:
     """The provider page's rating block (hidden reviews count nowhere)."""
-    counts = dict(
-        db.session.execute(
-            select(Review.stars, func.count())
-            .where(Review.provider_id == provider.id, Review.is_hidden.is_(False))
-            .group_by(Review.stars)
-        ).all()
-    )
+    counts = dict(db.session.execute(_STARS, {"provider_id": provider.id}).all())
     count, total = provider.rating_count, provider.rating_sum
     return RatingSummary(
         score=bayesian_score(total, count, mean_rating()),

@@ -18,6 +18,7 @@ from werkzeug.routing import BuildError
 from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from charts import Bar, bar_chart
 from community.models import Community, User
 from extensions import db
 from form_limits import CALENDAR_DAY, yuan_field
@@ -31,7 +32,6 @@ from marketplace.models import MealMenu, Provider, ServiceCategory, ServiceItem,
 from marketplace.moderation import moderated_review_ids
 from marketplace.review_forms import ActionForm
 from marketplace.reviews import provider_reviews, shown_provider
-from timebank.charts import Bar, bar_chart
 from timebank.formatting import format_minutes
 from translated_labels import join_list
 

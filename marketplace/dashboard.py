@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from community.csv_export import csv_chunks
@@ -44,26 +44,46 @@ def _waiting_first(bookings: list[Booking]) -> list[Booking]:
     return sorted(bookings, key=lambda b: (b.status != BookingStatus.REQUESTED, b.starts_at, b.id))
 
 
-def _with_people():
-    return (
-        joinedload(Booking.resident),
-        joinedload(Booking.booked_by),
-        joinedload(Booking.item),
-        joinedload(Booking.provider),
+_WITH_PEOPLE = (
+    joinedload(Booking.resident),
+    joinedload(Booking.booked_by),
+    joinedload(Booking.item),
+    joinedload(Booking.provider),
+)
+# Built once, like every statement of this page (it is the provider's home): a statement
+# made anew on each request costs more to build and look up in SQLAlchemy's cache than
+# it takes to run.
+_TODAYS = (
+    select(Booking)
+    .options(*_WITH_PEOPLE)
+    .where(
+        Booking.provider_id == bindparam("provider_id"),
+        Booking.starts_at >= bindparam("start"),
+        Booking.starts_at < bindparam("end"),
+        Booking.status != BookingStatus.PENDING_PAYMENT,
     )
+)
+_UPCOMING = (
+    select(Booking)
+    .options(*_WITH_PEOPLE)
+    .where(
+        Booking.provider_id == bindparam("provider_id"),
+        Booking.starts_at >= bindparam("start"),
+        Booking.starts_at < bindparam("end"),
+        Booking.status.in_(UPCOMING_STATUSES),
+    )
+)
 
 
 def todays_bookings(provider: Provider, today: date) -> list[Booking]:
     """Bookings starting today (Shanghai), in any status but pending payment; waiting first."""
     found = db.session.scalars(
-        select(Booking)
-        .options(*_with_people())
-        .where(
-            Booking.provider_id == provider.id,
-            Booking.starts_at >= _start_of(today),
-            Booking.starts_at < _start_of(today + timedelta(days=1)),
-            Booking.status != BookingStatus.PENDING_PAYMENT,
-        )
+        _TODAYS,
+        {
+            "provider_id": provider.id,
+            "start": _start_of(today),
+            "end": _start_of(today + timedelta(days=1)),
+        },
     ).all()
     return _waiting_first(list(found))
 
@@ -72,14 +92,12 @@ def upcoming_bookings(provider: Provider, today: date, days: int = 30) -> list[B
     """Requested or accepted bookings from tomorrow for ``days`` days; waiting first."""
     tomorrow = today + timedelta(days=1)
     found = db.session.scalars(
-        select(Booking)
-        .options(*_with_people())
-        .where(
-            Booking.provider_id == provider.id,
-            Booking.starts_at >= _start_of(tomorrow),
-            Booking.starts_at < _start_of(tomorrow + timedelta(days=days)),
-            Booking.status.in_(UPCOMING_STATUSES),
-        )
+        _UPCOMING,
+        {
+            "provider_id": provider.id,
+            "start": _start_of(tomorrow),
+            "end": _start_of(tomorrow + timedelta(days=days)),
+        },
     ).all()
     return _waiting_first(list(found))
 
@@ -116,54 +134,61 @@ class Earnings:
         return sum(r.minutes for r in self.rows)
 
 
-def earnings(provider: Provider, since: date | None = None) -> Earnings:
-    """Completed bookings (completed on ``since`` or later, Shanghai), by payment method.
+_DONE_AT = func.coalesce(Booking.completed_at, Booking.starts_at)
+_IN_MONTH = bindparam("month_start") <= _DONE_AT
+_HOURS = Booking.payment_method == PaymentMethod.HOURS
+# Since the start and this month, by payment method, in one pass over the provider's
+# completed bookings.
+_EARNINGS = (
+    select(
+        Booking.payment_method,
+        func.count(Booking.id),
+        func.coalesce(func.sum(Booking.total_fen), 0),
+        func.coalesce(func.sum(Booking.subsidy_fen), 0),
+        func.coalesce(func.sum(Booking.total_minutes).filter(_HOURS), 0),
+        func.count(Booking.id).filter(_IN_MONTH),
+        func.coalesce(func.sum(Booking.total_fen).filter(_IN_MONTH), 0),
+        func.coalesce(func.sum(Booking.subsidy_fen).filter(_IN_MONTH), 0),
+        func.coalesce(func.sum(Booking.total_minutes).filter(_HOURS & _IN_MONTH), 0),
+    )
+    .where(
+        Booking.provider_id == bindparam("provider_id"),
+        Booking.status == BookingStatus.COMPLETED,
+    )
+    .group_by(Booking.payment_method)
+    .order_by(Booking.payment_method)
+)
+
+
+def earnings_to_date(provider: Provider, today: date) -> tuple[Earnings, Earnings]:
+    """Completed bookings by payment method: (this month (Shanghai), since the start).
 
     Yuan totals include the subsidy part; hours are the minutes of bookings paid in hours.
     """
-    hours_minutes = func.sum(Booking.total_minutes).filter(
-        Booking.payment_method == PaymentMethod.HOURS
+    month, all_time = [], []
+    rows = db.session.execute(
+        _EARNINGS, {"provider_id": provider.id, "month_start": _start_of(month_start(today))}
     )
-    query = (
-        select(
-            Booking.payment_method,
-            func.count(Booking.id),
-            func.coalesce(func.sum(Booking.total_fen), 0),
-            func.coalesce(func.sum(Booking.subsidy_fen), 0),
-            func.coalesce(hours_minutes, 0),
-        )
-        .where(Booking.provider_id == provider.id, Booking.status == BookingStatus.COMPLETED)
-        .group_by(Booking.payment_method)
-        .order_by(Booking.payment_method)
-    )
-    if since is not None:
-        query = query.where(
-            func.coalesce(Booking.completed_at, Booking.starts_at) >= _start_of(since)
-        )
-    return Earnings(
-        [
-            EarningsRow(method, int(count), int(total), int(subsidy), int(minutes))
-            for method, count, total, subsidy, minutes in db.session.execute(query)
-        ]
-    )
+    for method, *figures in rows:
+        count, total, subsidy, minutes, m_count, m_total, m_subsidy, m_minutes = map(int, figures)
+        all_time.append(EarningsRow(method, count, total, subsidy, minutes))
+        if m_count:
+            month.append(EarningsRow(method, m_count, m_total, m_subsidy, m_minutes))
+    return Earnings(month), Earnings(all_time)
 
 
-def month_earnings(provider: Provider, today: date) -> Earnings:
-    """Completed bookings of ``today``'s month (Shanghai)."""
-    return earnings(provider, since=month_start(today))
+_LATEST_REVIEWS = (
+    select(Review)
+    .options(joinedload(Review.author))
+    .where(Review.provider_id == bindparam("provider_id"), Review.is_hidden.is_(False))
+    .order_by(Review.created_at.desc(), Review.id.desc())
+    .limit(bindparam("limit"))
+)
 
 
 def latest_reviews(provider: Provider, limit: int = REVIEWS_SHOWN) -> list[Review]:
     """The provider's newest reviews that are not hidden, with their authors."""
-    return list(
-        db.session.scalars(
-            select(Review)
-            .options(joinedload(Review.author))
-            .where(Review.provider_id == provider.id, Review.is_hidden.is_(False))
-            .order_by(Review.created_at.desc(), Review.id.desc())
-            .limit(limit)
-        )
-    )
+    return list(db.session.scalars(_LATEST_REVIEWS, {"provider_id": provider.id, "limit": limit}))
 
 
 def _yuan(fen: int) -> Decimal:

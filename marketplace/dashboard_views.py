@@ -29,6 +29,7 @@ def index():
     today = local_today()
     todays = dashboard.todays_bookings(provider, today)
     upcoming = dashboard.upcoming_bookings(provider, today)
+    month, all_time = dashboard.earnings_to_date(provider, today)
     return render_template(
         "marketplace/dashboard/index.html",
         provider=provider,
@@ -36,8 +37,8 @@ def index():
         todays=todays,
         upcoming=upcoming,
         actions=actions_for_each(todays + upcoming, current_user._get_current_object()),
-        month=dashboard.month_earnings(provider, today),
-        all_time=dashboard.earnings(provider),
+        month=month,
+        all_time=all_time,
         reviews=dashboard.latest_reviews(provider),
     )
 

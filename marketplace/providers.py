@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from community import audit
@@ -153,12 +153,16 @@ def apply_provider(
 
 def current_provider(owner: User) -> Provider | None:
     """The provider ``owner`` runs that was not rejected, if any."""
-    return db.session.scalar(
-        select(Provider)
-        .where(Provider.owner_id == owner.id, Provider.status != S.REJECTED)
-        .order_by(Provider.id.desc())
-        .limit(1)
-    )
+    return db.session.scalar(_CURRENT_PROVIDER, {"owner_id": owner.id})
+
+
+# Built once: the provider's pages each ask it on every request.
+_CURRENT_PROVIDER = (
+    select(Provider)
+    .where(Provider.owner_id == bindparam("owner_id"), Provider.status != S.REJECTED)
+    .order_by(Provider.id.desc())
+    .limit(1)
+)
 
 
 def latest_provider(owner: User) -> Provider | None:

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -274,11 +274,22 @@ def provider_reviews(provider_id: int, *, page: int = 1, per_page: int = 20) -> 
     """One page of a provider's reviews, newest first (hidden ones included; the page masks them)."""
     return list(
         db.session.scalars(
-            select(Review)
-            .where(Review.provider_id == provider_id)
-            .order_by(Review.created_at.desc(), Review.id.desc())
-            .limit(per_page + 1)
-            .offset((max(page, 1) - 1) * per_page)
-            .options(joinedload(Review.author))  # the page names each author
+            _PAGE_OF_REVIEWS,
+            {
+                "provider_id": provider_id,
+                "limit": per_page + 1,
+                "offset": (max(page, 1) - 1) * per_page,
+            },
         )
     )
+
+
+# Built once: every provider page reads it.
+_PAGE_OF_REVIEWS = (
+    select(Review)
+    .where(Review.provider_id == bindparam("provider_id"))
+    .order_by(Review.created_at.desc(), Review.id.desc())
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+    .options(joinedload(Review.author))  # the page names each author
+)

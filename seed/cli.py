@@ -12,7 +12,10 @@ from sqlalchemy import func, select
 from community.models import Street, User, utcnow
 from extensions import db
 from seed.civic import seed_places
+from seed.civic_contact_days import seed_contact_days
+from seed.civic_problems import seed_problems
 from seed.civic_repairs import seed_repairs
+from seed.civic_votes import seed_consultations
 from seed.demo import DEMO_PASSWORD, DemoLogin, build_street
 from seed.history import play_history
 from seed.marketplace import seed_marketplace
@@ -51,6 +54,9 @@ def seed_demo(seed: int = 2026) -> tuple[list[DemoLogin], dict[str, int]]:
     tally = play_history(street, rng, now)
     market_logins, market_counts = seed_marketplace(street, now)
     places = seed_places(street, rng)
+    contact_day_count = seed_contact_days(street, places, now.date())
+    consultations = seed_consultations(street, now.date())
+    problems = seed_problems(street, places, rng)
     repairs = seed_repairs(street, places, utcnow())
     counts = {
         "communities": len(street.communities),
@@ -68,6 +74,9 @@ def seed_demo(seed: int = 2026) -> tuple[list[DemoLogin], dict[str, int]]:
         **market_counts,
         "compounds": len(places.compounds),
         "homes": len(places.homes),
+        "contact days": contact_day_count,
+        "consultations": len(consultations),
+        "problems reported": len(problems.problems),
         "repairs": repairs,
     }
     return street.logins + market_logins + places.logins, counts

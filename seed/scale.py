@@ -27,6 +27,7 @@ from community.services import create_member, found_community
 from extensions import db
 from seed.demo import DEMO_PASSWORD, STREET_NAME
 from seed.people import birth_date, full_name
+from seed.scale_market import seed_scale_market
 from timebank import summaries
 from timebank.accounts import community_account
 from timebank.chain import transfer_digest
@@ -364,7 +365,7 @@ def _insert_tuples(connection: Connection, table, columns: tuple[str, ...], rows
 def _bump_sequences(connection: Connection) -> None:
     if connection.dialect.name != "postgresql":
         return
-    for table in ("users", "accounts", "transfers"):
+    for table in ("users", "accounts", "transfers", "bookings", "reviews"):
         connection.execute(
             text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -457,6 +458,8 @@ def seed_scale(members: int, *, seed: int = 2026, progress: bool = False) -> dic
         ],
     )
     summaries.rebuild(connection)
+    _bump_sequences(connection)  # the providers' accounts are opened through the ORM
+    market = seed_scale_market(rng, communities)
     _bump_sequences(connection)
     if sqlite:
         connection.exec_driver_sql("PRAGMA cache_size = -2000")
@@ -467,4 +470,5 @@ def seed_scale(members: int, *, seed: int = 2026, progress: bool = False) -> dic
         "accounts": connection.scalar(select(func.count(_accounts.c.id))),
         "transfers": transfers,
         "visits": connection.scalar(select(func.count(_visits.c.id))),
+        **market,
     }

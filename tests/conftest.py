@@ -200,7 +200,13 @@ def _fresh_request_globals(sender, **extra) -> None:
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    app = create_app({**_config(database_url), "EXPORT_DIR": str(tmp_path / "exports")})
+    app = create_app(
+        {
+            **_config(database_url),
+            "EXPORT_DIR": str(tmp_path / "exports"),
+            "PHOTO_DIR": str(tmp_path / "photos"),
+        }
+    )
     request_started.connect(_fresh_request_globals, app)
     with app.app_context():
         yield app

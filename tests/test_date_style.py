@@ -78,3 +78,11 @@ def test_booking_and_visit_pages_use_the_one_helper():
         if template.parent.name == "reports":  # named styles there read the house style too
             continue
         assert not own_way.search(template.read_text()), template
+
+
+def test_the_wall_clock_pages_convert_to_is_flask_babels(app):
+    """timebank.formatting converts instants to the communities' zone itself; it must be
+    the zone Flask-Babel's own filters use."""
+    from timebank.clock import LOCAL_ZONE
+
+    assert app.config["BABEL_DEFAULT_TIMEZONE"] == LOCAL_ZONE.key

@@ -25,6 +25,7 @@ PRODUCTION = {
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "PUBLIC_BASE_URL": "https://linli.example",
     "EXPORT_DIR": "/var/lib/linli/exports",
+    "PHOTO_DIR": "/var/lib/linli/photos",
 }
 HTTPS = "https://linli.example"
 HEX_ID = re.compile(r"[0-9a-f]{32}")

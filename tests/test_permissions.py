@@ -22,7 +22,10 @@ import re
 import pytest
 from werkzeug.routing import IntegerConverter
 
+from tests.civic import permission_rows as civic_rows
+from tests.civic import permission_rows_contact_days as contact_day_rows
 from tests.civic import permission_rows_repairs as repair_rows
+from tests.civic import permission_rows_votes as civic_vote_rows
 from tests.community import permission_rows as community_rows
 from tests.conftest import csrf_token
 from tests.marketplace import permission_rows as marketplace_rows
@@ -44,7 +47,15 @@ from tests.timebank import permission_rows as timebank_rows
 
 pytestmark = pytest.mark.views
 
-PACKAGES = (timebank_rows, marketplace_rows, community_rows, repair_rows)
+PACKAGES = (
+    timebank_rows,
+    marketplace_rows,
+    community_rows,
+    civic_rows,
+    contact_day_rows,
+    civic_vote_rows,
+    repair_rows,
+)
 BUILDERS = merged(COMMON_BUILDERS, *(package.BUILDERS for package in PACKAGES))
 ROWS: list[Row] = [row for package in PACKAGES for row in package.ROWS]
 
@@ -64,9 +75,14 @@ MAIN = re.compile(r'<main id="main"[^>]*>(.*?)</main>', re.S)
 TAG = re.compile(r"<[^>]+>")
 
 
+def _words(response) -> str:
+    """The response as text (a photo's bytes too, read as far as they decode)."""
+    return response.get_data().decode("utf-8", errors="replace")
+
+
 def _gist(response) -> str:
     """The words of a page's main part (a failure's message, short)."""
-    page = response.get_data(as_text=True)
+    page = _words(response)
     found = MAIN.search(page)
     words = " ".join(TAG.sub(" ", found.group(1) if found else page).split())
     return f"{response.status_code} {response.headers.get('Location', '')} {words[:300]}"
@@ -133,7 +149,7 @@ def test_what_each_person_may_see_and_is_refused(app, cast, scene, who, subtests
             assert status == row.expected[who], f"{row.label} as {who}: {_gist(response)}"
             assert changed == [], f"{row.label} as {who} changed {changed}"
             hidden = _hidden_from(who, scene, row, refused=status in REFUSED)
-            shown = _shown(response.get_data(as_text=True), hidden, data)
+            shown = _shown(_words(response), hidden, data)
             assert shown == [], f"{row.label} as {who} shows {shown}"
             if status in REFUSED and row.method == POST and who in OUTSIDE_THE_ELDERS_SIDE:
                 before = _an_empty_form_is_refused_alike(person, row, url, who, hidden, tables)
@@ -150,7 +166,7 @@ def _an_empty_form_is_refused_alike(person, row, url, who, hidden, tables) -> di
     after = snapshot(tables)
     assert response.status_code == row.expected[who], f"empty {row.label} as {who}"
     assert changed_tables(before, after) == [], f"empty {row.label} as {who} changed"
-    shown = _shown(response.get_data(as_text=True), hidden, {})
+    shown = _shown(_words(response), hidden, {})
     assert shown == [], f"empty {row.label} as {who} shows {shown}"
     return after
 
@@ -306,6 +322,10 @@ QUERY_IDS = {
     ("subsidies.report_csv", GET, "community"),
     ("admin.audit", GET, "community"),
     ("admin.audit_csv", GET, "community"),
+    ("problems.new", GET, "for"),
+    ("problems.new", POST, "for"),
+    ("problems.new", GET, "compound"),
+    ("problems.new", POST, "compound"),
 }
 
 

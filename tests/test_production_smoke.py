@@ -113,6 +113,7 @@ def test_the_production_shape_serves_sweeps_and_mails(
             "REDIS_URL": redis_url,
             "PUBLIC_BASE_URL": PUBLIC,
             "EXPORT_DIR": str(tmp_path / "exports"),
+            "PHOTO_DIR": str(tmp_path / "photos"),
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": str(smtp_port),
             "TRUSTED_PROXIES": "1",

@@ -13,7 +13,7 @@ from community.models import Community, FamilyLink, LinkStatus, Role, Street, Us
 from community.services import create_member
 from community.sign_in import authenticate
 from extensions import db
-from marketplace.booking_models import SubsidyRule
+from marketplace.booking_models import Booking, BookingStatus, SubsidyRule
 from marketplace.models import MealMenu, Provider, ProviderCheck, ProviderStatus
 from marketplace.provider_checks import needs_checks
 from marketplace.review_models import Review, ReviewReport
@@ -149,6 +149,16 @@ def test_scale_seeds_members_and_a_ledger_that_verifies(app):
     kinds = set(db.session.scalars(select(Transfer.kind)))
     assert {TransferKind.SERVICE, TransferKind.GIFT, TransferKind.GRANT} <= kinds
     assert verify_ledger(db.session) == []
+    # the marketplace in proportion: bookings for two in five members, reviews on most
+    # of those done, and each provider's rating totals equal to its reviews
+    residents = _count(select(User.id).where(User.role == Role.MEMBER, User.phone.is_not(None)))
+    assert _count(select(Booking.id)) == int(residents * 0.4) > 0
+    done = _count(select(Booking.id).where(Booking.status == BookingStatus.COMPLETED))
+    assert 0 < _count(select(Review.id)) <= done
+    for provider in db.session.scalars(select(Provider)):
+        stars = db.session.scalars(select(Review.stars).where(Review.provider_id == provider.id))
+        stars = list(stars)
+        assert (provider.rating_count, provider.rating_sum) == (len(stars), sum(stars))
 
     # The app carries on after the bulk rows: new members and transfers get fresh ids.
     admin = authenticate("canglang.admin", DEMO_PASSWORD)

@@ -31,6 +31,7 @@ GOOD = {
     "REDIS_URL": REDIS,
     "PUBLIC_BASE_URL": PUBLIC,
     "EXPORT_DIR": "/var/lib/linli/exports",
+    "PHOTO_DIR": "/var/lib/linli/photos",
 }
 REFUSED = "Linli will not start in production: "
 
@@ -48,6 +49,7 @@ REFUSED = "Linli will not start in production: "
         ),
         ({"PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL is not set"),
         ({"EXPORT_DIR": None}, "EXPORT_DIR is not set (the worker writes big exports there)"),
+        ({"PHOTO_DIR": None}, "PHOTO_DIR is not set (residents' photos are kept there)"),
         (
             {"PUBLIC_BASE_URL": "linli.example.cn"},
             "PUBLIC_BASE_URL is not a whole address (https://…): 'linli.example.cn'",

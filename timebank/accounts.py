@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, text
 
 from community.models import Community, User
 from community.signals import community_founded, member_joined, policy_changing
@@ -72,16 +72,19 @@ def community_account(community_id: int, kind: str) -> Account:
     return account
 
 
+# The kinds written out as the partial index uq_accounts_community_system has them: with
+# bound values SQLite cannot use that index and reads every account of the community.
+_POOLS = select(Account).where(
+    Account.community_id == bindparam("community_id"),
+    text("accounts.kind IN ('fund', 'guarantee')"),
+)
+
+
 def pool_accounts(community_id: int) -> tuple[Account, Account]:
     """The community's fund and guarantee accounts, in one query. Raises NotFound."""
     found = {
         account.kind: account
-        for account in db.session.scalars(
-            select(Account).where(
-                Account.community_id == community_id,
-                Account.kind.in_((AccountKind.FUND, AccountKind.GUARANTEE)),
-            )
-        )
+        for account in db.session.scalars(_POOLS, {"community_id": community_id})
     }
     for kind in (AccountKind.FUND, AccountKind.GUARANTEE):
         if kind not in found:

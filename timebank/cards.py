@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from community import audit
 from community.audit import Action
 from community.models import User, utcnow
-from community.reach import coordinated_member_ids, coordinates
+from community.reach import COORDINATED_COMMUNITY_IDS, coordinates, reach_params
 from extensions import db
 from timebank.clock import local_today
 from timebank.errors import AlreadySettled, NotAllowed, NotFound, TimebankError
@@ -262,20 +262,23 @@ def revoke_card(card: ConfirmationCard, *, by: User) -> ConfirmationCard:
 def cards_running_low(actor: User) -> list[tuple[User, int]]:
     """Elders ``actor`` coordinates whose card in use has LOW_CODES boxes left or fewer,
     with how many, fewest first (for the desk: print them a new card)."""
-    left = func.count(CardCode.id).filter(CardCode.asked_for_record_id.is_(None))
-    rows = db.session.execute(
-        select(User, left)
-        .join(ConfirmationCard, ConfirmationCard.elder_id == User.id)
-        .join(CardCode, CardCode.card_id == ConfirmationCard.id)
-        .where(
-            ConfirmationCard.revoked_at.is_(None),
-            User.id.in_(coordinated_member_ids(actor)),
-        )
-        .group_by(User.id)
-        .having(left <= LOW_CODES)
-        .order_by(left, User.display_name)
-    )
+    rows = db.session.execute(_RUNNING_LOW, reach_params(actor))
     return [(elder, count) for elder, count in rows]
+
+
+_CODES_LEFT = func.count(CardCode.id).filter(CardCode.asked_for_record_id.is_(None))
+# Built once: the desk shows it on every request. Read from the cards in use, each joined
+# to its elder (not from every member of the community, which grows with it).
+_RUNNING_LOW = (
+    select(User, _CODES_LEFT)
+    .select_from(ConfirmationCard)
+    .join(User, User.id == ConfirmationCard.elder_id)
+    .join(CardCode, CardCode.card_id == ConfirmationCard.id)
+    .where(ConfirmationCard.revoked_at.is_(None), User.community_id.in_(COORDINATED_COMMUNITY_IDS))
+    .group_by(User.id)
+    .having(_CODES_LEFT <= LOW_CODES)
+    .order_by(_CODES_LEFT, User.display_name)
+)
 
 
 # --- the volunteer enters the elder's code -------------------------------------------------

@@ -8,14 +8,14 @@ from functools import lru_cache
 
 from babel import Locale, dates
 from flask import Flask
-from flask_babel import format_datetime, format_number, get_locale, to_user_timezone
+from flask_babel import format_datetime, format_number, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from community.audit_labels import register_status_labels
 from community.notifications import register_param_formatter
 from timebank.categories import category_label
-from timebank.clock import local_today
+from timebank.clock import LOCAL_ZONE, local_today
 from translated_labels import join_list, label
 
 TRANSFER_KIND_LABELS = {
@@ -104,8 +104,12 @@ def _clock_text(at: time, locale: Locale | None) -> str:
 
 
 def _local(value: datetime) -> datetime:
-    """A stored instant (naive UTC) as the reader's wall clock (Flask-Babel's zone)."""
-    return to_user_timezone(value)
+    """A stored instant (naive UTC) as the reader's wall clock: the communities' zone,
+    which is Flask-Babel's (BABEL_DEFAULT_TIMEZONE; readers choose no other). Converted
+    here directly: Flask-Babel's to_user_timezone looks the zone up through the request
+    on every call, some 20 times a page."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(LOCAL_ZONE)
 
 
 def format_date(value: date | datetime | None, pattern: str | None = None) -> str:

@@ -25,10 +25,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from charts import Bar, Series, bar_chart, stacked_bar_chart
 from community.reach import find_in_street
 from community.services import member_for
 from timebank.categories import category_label
-from timebank.charts import Bar, Series, bar_chart, stacked_bar_chart
 from timebank.clock import local_today
 from timebank.figures import BAND_LABELS, Figures, figures_for, figures_scope, first_of_month
 from timebank.formatting import format_minutes

@@ -17,10 +17,12 @@ from sqlalchemy.orm import joinedload
 from community.models import User
 from community.reach import (
     CONTACT_PERMISSIONS,
+    COORDINATED_COMMUNITY_IDS,
     coordinated_member_ids,
     coordinates,
     may_see_contact,
-    member_condition,
+    member_condition_param,
+    reach_params,
     reaches_any,
 )
 from extensions import db
@@ -81,18 +83,21 @@ def visits_awaiting(actor: User, limit: int = 100) -> list[ServiceRecord]:
     """Pending visits ``actor`` may answer: their own, linked elders' (family allowed to
     confirm), or (coordinators) those to their community's people. Never their own visits
     as a volunteer."""
-    statement = (
-        select(ServiceRecord)
-        .where(
-            ServiceRecord.status == RecordStatus.PENDING,
-            ServiceRecord.volunteer_id != actor.id,
-            member_condition(actor, ServiceRecord.recipient_id, "may_confirm"),
-        )
-        .order_by(ServiceRecord.service_date, ServiceRecord.id)
-        .limit(limit)
-        .options(*WITH_PEOPLE)
+    return list(db.session.scalars(_AWAITING, {**reach_params(actor), "limit": limit}))
+
+
+# Built once (the desk and the confirmations page read it on every request).
+_AWAITING = (
+    select(ServiceRecord)
+    .where(
+        ServiceRecord.status == RecordStatus.PENDING,
+        ServiceRecord.volunteer_id != bindparam("actor_id"),
+        member_condition_param(ServiceRecord.recipient_id, "may_confirm"),
     )
-    return list(db.session.scalars(statement))
+    .order_by(ServiceRecord.service_date, ServiceRecord.id)
+    .limit(bindparam("limit"))
+    .options(*WITH_PEOPLE)
+)
 
 
 def pending_visits_to(member: User, *, by: User) -> list[ServiceRecord]:
@@ -133,12 +138,19 @@ def count_disputes(actor: User) -> int:
     """How many visits to the people ``actor`` coordinates are disputed. Raises NotAllowed."""
     if not actor.is_coordinator:
         raise NotAllowed()
-    return db.session.scalar(
-        select(func.count(ServiceRecord.id)).where(
-            ServiceRecord.status == RecordStatus.DISPUTED,
-            ServiceRecord.recipient_id.in_(coordinated_member_ids(actor)),
-        )
+    return db.session.scalar(_DISPUTES_COUNTED, reach_params(actor))
+
+
+# Read from the few disputed visits, each joined to its elder (not from every member of
+# the community, which grows with it).
+_DISPUTES_COUNTED = (
+    select(func.count(ServiceRecord.id))
+    .join(User, User.id == ServiceRecord.recipient_id)
+    .where(
+        ServiceRecord.status == RecordStatus.DISPUTED,
+        User.community_id.in_(COORDINATED_COMMUNITY_IDS),
     )
+)
 
 
 # Built once (every volunteer's dashboard reads it): see timebank.accounts.

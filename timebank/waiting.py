@@ -14,17 +14,27 @@ plain line and one button; its words are lazy, translated when the page shows th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
-from community.models import FamilyLink, User
+from community.models import User
 from community.reach import active_elder_links
+
+# The item, the scope and the sources live in community so that packages the time bank
+# does not know (civic) add to the list too; named here for those built on the time bank.
+from community.waiting_items import (  # noqa: F401  (named here for the marketplace)
+    _SOURCES,
+    ITEMS_PER_SOURCE,
+    WaitingItem,
+    WaitingScope,
+    register_waiting_kind,
+    register_waiting_source,
+)
 from extensions import db
 from timebank.aid_models import AidRequest, RequestStatus
 from timebank.categories import category_label
@@ -32,61 +42,6 @@ from timebank.clock import local_today
 from timebank.formatting import format_clock, format_date, format_minutes
 from timebank.models import RecordStatus, ServiceRecord
 from timebank.visit_models import Visit, VisitStatus
-
-ITEMS_PER_SOURCE = 20
-
-# The order of kinds within one person's list: what cannot wait comes first.
-KIND_ORDER = {
-    "visit_today": 0,
-    "help_to_approve": 1,
-    "asked_to_help": 1,
-    "visit_to_confirm": 2,
-    "service_to_confirm": 3,
-    "booking_to_rate": 4,
-}
-
-
-@dataclass(frozen=True)
-class WaitingItem:
-    """One thing waiting for a member: a line, one button and where it leads.
-
-    ``member_id`` is whose it is (the viewer, or an elder they act for). ``text``,
-    ``button`` and ``tag`` are lazy strings; the page builds the link from
-    ``endpoint``, ``values`` and ``anchor``.
-    """
-
-    kind: str
-    member_id: int
-    text: object
-    button: object
-    endpoint: str
-    values: Mapping[str, object] = field(default_factory=dict)
-    anchor: str | None = None
-    tag: object | None = None
-    day: date | None = None
-
-    @property
-    def sort_key(self) -> tuple:
-        # the lists are sorted stably: within a kind and a day, the order each source read
-        return (KIND_ORDER.get(self.kind, 9), self.day or date.max)
-
-
-@dataclass(frozen=True)
-class WaitingScope:
-    """Whose items a list gathers: the viewer, and the elders they act for (their links)."""
-
-    viewer: User
-    links: tuple[FamilyLink, ...]
-    today: date
-
-    def member_ids(self, permission: str) -> list[int]:
-        """The viewer and the elders whose link grants ``permission`` (may_book, may_confirm)."""
-        return [self.viewer.id] + [
-            link.elder_id for link in self.links if getattr(link, permission)
-        ]
-
-    def is_viewer(self, member_id: int) -> bool:
-        return member_id == self.viewer.id
 
 
 @dataclass
@@ -96,19 +51,6 @@ class WaitingGroup:
     member: User
     is_viewer: bool
     items: list[WaitingItem]
-
-
-WaitingSource = Callable[[WaitingScope], Iterable[WaitingItem]]
-_SOURCES: dict[str, WaitingSource] = {}
-
-
-def register_waiting_source(name: str, source: WaitingSource) -> None:
-    """Add ``source``'s items to every member's waiting list (idempotent: one per name).
-
-    A source reads its items for all of ``scope``'s members in a constant number of
-    queries, scoped by ``scope.member_ids(permission)``.
-    """
-    _SOURCES[name] = source
 
 
 def _lazy(func, *args) -> LazyString:
@@ -150,20 +92,63 @@ def waiting_for(viewer: User, *, today: date | None = None) -> list[WaitingGroup
 
 # --- the time bank's own sources ----------------------------------------------------------
 
+# Built once (every member's home runs each of them): a statement made anew on each
+# request costs more to build and look up in SQLAlchemy's cache than it takes to run.
+_TO_CONFIRM = (
+    select(ServiceRecord)
+    .where(
+        ServiceRecord.status == RecordStatus.PENDING,
+        ServiceRecord.recipient_id.in_(bindparam("member_ids", expanding=True)),
+        ServiceRecord.volunteer_id != bindparam("viewer_id"),
+    )
+    .order_by(ServiceRecord.service_date, ServiceRecord.id)
+    .limit(ITEMS_PER_SOURCE)
+    .options(joinedload(ServiceRecord.volunteer), joinedload(ServiceRecord.recipient))
+)
+_TO_APPROVE = (
+    select(AidRequest)
+    .where(
+        AidRequest.status == RequestStatus.TAKEN,
+        or_(
+            and_(
+                AidRequest.offer_id.is_(None),
+                AidRequest.requester_id.in_(bindparam("member_ids", expanding=True)),
+                AidRequest.volunteer_id != bindparam("viewer_id"),
+            ),
+            and_(
+                AidRequest.offer_id.is_not(None),
+                AidRequest.volunteer_id == bindparam("viewer_id"),
+            ),
+        ),
+    )
+    .order_by(AidRequest.needed_on, AidRequest.id)
+    .limit(ITEMS_PER_SOURCE)
+    .options(joinedload(AidRequest.volunteer), joinedload(AidRequest.requester))
+)
+_TODAY = (
+    select(Visit)
+    .where(
+        Visit.volunteer_id == bindparam("volunteer_id"),
+        or_(
+            Visit.status == VisitStatus.IN_PROGRESS,
+            and_(
+                Visit.status == VisitStatus.SCHEDULED,
+                Visit.scheduled_date == bindparam("today"),
+            ),
+        ),
+    )
+    .order_by(Visit.scheduled_time, Visit.id)
+    .limit(ITEMS_PER_SOURCE)
+    .options(joinedload(Visit.recipient))
+)
+
 
 def visits_to_confirm(scope: WaitingScope) -> list[WaitingItem]:
     """Logged visits to the viewer (or an elder whose link lets them confirm) waiting for an
     answer; never the viewer's own visits as a volunteer."""
     records = db.session.scalars(
-        select(ServiceRecord)
-        .where(
-            ServiceRecord.status == RecordStatus.PENDING,
-            ServiceRecord.recipient_id.in_(scope.member_ids("may_confirm")),
-            ServiceRecord.volunteer_id != scope.viewer.id,
-        )
-        .order_by(ServiceRecord.service_date, ServiceRecord.id)
-        .limit(ITEMS_PER_SOURCE)
-        .options(joinedload(ServiceRecord.volunteer), joinedload(ServiceRecord.recipient))
+        _TO_CONFIRM,
+        {"member_ids": scope.member_ids("may_confirm"), "viewer_id": scope.viewer.id},
     )
     items = []
     for record in records:
@@ -204,24 +189,8 @@ def help_to_approve(scope: WaitingScope) -> list[WaitingItem]:
     whose link lets them book), and requests a resident asked the viewer, as a volunteer,
     to do (an offer asked for: the volunteer agrees)."""
     requests = db.session.scalars(
-        select(AidRequest)
-        .where(
-            AidRequest.status == RequestStatus.TAKEN,
-            or_(
-                and_(
-                    AidRequest.offer_id.is_(None),
-                    AidRequest.requester_id.in_(scope.member_ids("may_book")),
-                    AidRequest.volunteer_id != scope.viewer.id,
-                ),
-                and_(
-                    AidRequest.offer_id.is_not(None),
-                    AidRequest.volunteer_id == scope.viewer.id,
-                ),
-            ),
-        )
-        .order_by(AidRequest.needed_on, AidRequest.id)
-        .limit(ITEMS_PER_SOURCE)
-        .options(joinedload(AidRequest.volunteer), joinedload(AidRequest.requester))
+        _TO_APPROVE,
+        {"member_ids": scope.member_ids("may_book"), "viewer_id": scope.viewer.id},
     )
     items = []
     for request in requests:
@@ -280,19 +249,7 @@ def visits_today(scope: WaitingScope) -> list[WaitingItem]:
     """A volunteer's visits planned for today, or under way."""
     if not scope.viewer.is_volunteer:
         return []
-    visits = db.session.scalars(
-        select(Visit)
-        .where(
-            Visit.volunteer_id == scope.viewer.id,
-            or_(
-                Visit.status == VisitStatus.IN_PROGRESS,
-                and_(Visit.status == VisitStatus.SCHEDULED, Visit.scheduled_date == scope.today),
-            ),
-        )
-        .order_by(Visit.scheduled_time, Visit.id)
-        .limit(ITEMS_PER_SOURCE)
-        .options(joinedload(Visit.recipient))
-    )
+    visits = db.session.scalars(_TODAY, {"volunteer_id": scope.viewer.id, "today": scope.today})
     items = []
     for visit in visits:
         facts = {"name": visit.recipient.display_name, "category": category_text(visit.category)}
@@ -324,7 +281,14 @@ def visits_today(scope: WaitingScope) -> list[WaitingItem]:
 
 
 def connect_waiting_sources() -> None:
-    """Register the time bank's own sources (idempotent)."""
+    """Register the time bank's own sources and where their kinds go (idempotent)."""
+    for kind, rank in (
+        ("visit_today", 0),
+        ("help_to_approve", 1),
+        ("asked_to_help", 1),
+        ("visit_to_confirm", 2),
+    ):
+        register_waiting_kind(kind, rank)
     register_waiting_source("timebank.visits_to_confirm", visits_to_confirm)
     register_waiting_source("timebank.help_to_approve", help_to_approve)
     register_waiting_source("timebank.visits_today", visits_today)

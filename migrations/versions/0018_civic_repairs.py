@@ -1,7 +1,7 @@
 """Repair requests (报修) to the organisation serving a compound.
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0020
 Create Date: 2026-12-07
 
 - civic_repairs: one request by (or for) a resident, for their home or a shared part
@@ -10,6 +10,8 @@ Create Date: 2026-12-07
   property fee) and when the resident accepted it, what the worker did, and the
   resident's confirmation and rating (1-5), and the form's idempotency key
   (a request sent twice at once is kept once). Times are naive UTC.
+- civic_repair_photos: the cleaned photos of a repair, the resident's with the request
+  and the worker's of the work, each a key in the photo store (photo_store.py).
 """
 
 import sqlalchemy as sa
@@ -17,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0018"
-down_revision = "0015"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
@@ -123,8 +125,41 @@ def upgrade():
             "ix_civic_repairs_worker_appointment", ["worker_id", "appointment_at"], unique=False
         )
 
+    op.create_table(
+        "civic_repair_photos",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("repair_id", sa.Integer(), nullable=False),
+        sa.Column("stage", sa.String(length=8), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("added_by_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.CheckConstraint(
+            "stage IN ('request', 'visit')", name=op.f("ck_civic_repair_photos_stage_known")
+        ),
+        sa.ForeignKeyConstraint(
+            ["added_by_id"], ["users.id"], name=op.f("fk_civic_repair_photos_added_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["repair_id"],
+            ["civic_repairs.id"],
+            name=op.f("fk_civic_repair_photos_repair_id_civic_repairs"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_civic_repair_photos")),
+        sa.UniqueConstraint("key", name=op.f("uq_civic_repair_photos_key")),
+    )
+    with op.batch_alter_table("civic_repair_photos", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_civic_repair_photos_repair_id"), ["repair_id"], unique=False
+        )
+
 
 def downgrade():
+    with op.batch_alter_table("civic_repair_photos", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_civic_repair_photos_repair_id"))
+
+    op.drop_table("civic_repair_photos")
     with op.batch_alter_table("civic_repairs", schema=None) as batch_op:
         batch_op.drop_index("ix_civic_repairs_worker_appointment")
         batch_op.drop_index(batch_op.f("ix_civic_repairs_resident_id"))

@@ -1,5 +1,5 @@
 """A repair (报修) in a real browser at 360 px, large text for the elder: she asks for a
-repair of her kitchen tap; the property manager sends 吴师傅 with an appointment; 吴师傅
+repair of her kitchen tap, with a photo; the property manager sends 吴师傅 with an appointment; 吴师傅
 finds the job first on his phone, with a button to call her, and records what he did;
 she confirms it is fixed and rates it 5. Every page passes axe-core (WCAG 2.2 AA)."""
 
@@ -22,6 +22,7 @@ from tests.browser.support import (
     text_in,
     toggle_elder_mode,
 )
+from tests.civic.problem_scene import jpeg
 from tests.civic.repair_support import make_property, send_for, tomorrow
 
 pytestmark = pytest.mark.browser
@@ -42,7 +43,7 @@ def press(page, name: str) -> None:
 
 
 def test_elder_asks_manager_sends_wu_worker_records_elder_confirms(
-    new_page, app, elder, make_member
+    new_page, app, elder, make_member, tmp_path
 ):
     place = make_property(elder, make_member)
     commit_for_server()
@@ -62,6 +63,9 @@ def test_elder_asks_manager_sends_wu_worker_records_elder_confirms(
         she.get_by_role("link", name=t("Ask for a repair"), exact=True).click()
     assert_accessible(she)
     she.get_by_label(t("What needs repairing?"), exact=True).fill("厨房水龙头一直滴水")
+    tap = tmp_path / "tap.jpg"
+    tap.write_bytes(jpeg(800, 600))
+    she.get_by_label(t("Photos (up to 4, optional)"), exact=True).set_input_files(tap)
     she.get_by_label(t("Which day is someone home?"), exact=True).fill(tomorrow().isoformat())
     she.get_by_label(t("Home from"), exact=True).fill("09:00")
     she.get_by_label(t("Home until"), exact=True).fill("12:00")
@@ -76,6 +80,8 @@ def test_elder_asks_manager_sends_wu_worker_records_elder_confirms(
     with manager.expect_navigation():
         manager.get_by_test_id("organisation-work").get_by_role("link").first.click()
     assert_accessible(manager)
+    photo = manager.get_by_test_id("repair-photos").get_by_role("img")
+    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
     manager.get_by_label(t("Worker"), exact=True).select_option(label="吴师傅")
     manager.get_by_label(t("Day of the visit"), exact=True).fill(tomorrow().isoformat())
     manager.get_by_label(t("Time of the visit"), exact=True).fill("10:00")

@@ -1,7 +1,7 @@
 """Repairs' and property organisations' rows of the permission table
 (tests/test_permissions.py).
 
-The scene: 桂花新村 in community A, the elder's home in it, and 桂花新村物业 serving it,
+The scene: 桂花公寓 in community A, the elder's home in it, and 桂花公寓物业 serving it,
 with its manager 周建国 and worker 吴师傅 (tests/civic/repair_support.py); the elder's
 repairs in each state (sent, assigned, priced, visited); a compound of community B for
 the street admin to give the company. Compounds and homes are kept by A's coordinator
@@ -20,11 +20,15 @@ import uuid
 from collections.abc import Callable
 from datetime import time, timedelta
 
+from sqlalchemy import select
+
 from civic import repair_steps
 from civic.organisation_models import OrganisationStaff
 from civic.place_models import Compound
 from civic.repair_clock import to_utc
+from civic.repair_models import RepairPhoto
 from extensions import db
+from tests.civic.problem_scene import jpeg
 from tests.permission_table import PEOPLE, get, only, post
 
 from .repair_support import make_property, send_for, tomorrow
@@ -46,7 +50,9 @@ EVERY_STAFF = {
 def _place(scene):
     """The elder's compound, home and company (built once per scene)."""
     if "_property" not in scene.__dict__:
-        scene.__dict__["_property"] = make_property(scene.people["elder"], scene.make_member)
+        # 桂花公寓: the problems' scene has 桂花新村 in the same community
+        elder = scene.people["elder"]
+        scene.__dict__["_property"] = make_property(elder, scene.make_member, name="桂花公寓")
     return scene.__dict__["_property"]
 
 
@@ -65,6 +71,10 @@ def _repair(scene, *, until: str = "sent", price_fen: int | None = None):
     if until == "visited":
         repair_steps.record_visit(repair, by=place.worker, work_done="换了阀芯", paid_on_site=False)
     return repair
+
+
+def _photo_of(repair_id: int):
+    return db.session.scalars(select(RepairPhoto).where(RepairPhoto.repair_id == repair_id)).one()
 
 
 def _b_compound(scene):
@@ -91,6 +101,10 @@ BUILDERS: dict[str, Callable] = {
     "assigned_repair": lambda scene: _repair(scene, until="assigned"),
     "priced_repair": lambda scene: _repair(scene, until="assigned", price_fen=12000),
     "visited_repair": lambda scene: _repair(scene, until="visited"),
+    "photo_repair": lambda scene: send_for(
+        scene.people["elder"], _place(scene).home, photos=[jpeg(64, 48)]
+    ),
+    "repair_photo": lambda scene: _photo_of(scene["photo_repair"]),
 }
 
 
@@ -163,6 +177,7 @@ ROWS = [
     get("/civic/repairs/new?for={elder}", side(RESIDENT_SIDE, 200)),
     post("/civic/repairs/new?for={elder}", side(RESIDENT_SIDE, 302), repair_form),
     get(REPAIR, side(RESIDENT_SIDE, 200)),
+    get("/civic/repairs/{photo_repair}/photos/{repair_photo}", side(RESIDENT_SIDE, 200)),
     post(REPAIR + "/assign", side(set(), 302), assign_form),
     post(REPAIR + "/price", side(set(), 302), price_form),
     post(

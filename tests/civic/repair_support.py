@@ -67,7 +67,14 @@ def tomorrow():
     return local_today() + timedelta(days=1)
 
 
-def send_for(resident: User, home: Home, *, by: User | None = None, what: str = "水龙头滴水"):
+def send_for(
+    resident: User,
+    home: Home,
+    *,
+    by: User | None = None,
+    what: str = "水龙头滴水",
+    photos: list[bytes] = (),
+):
     """A repair of ``resident``'s home, home tomorrow 9:00-12:00."""
     return send_repair(
         resident,
@@ -79,4 +86,5 @@ def send_for(resident: User, home: Home, *, by: User | None = None, what: str = 
         start=time(9),
         end=time(12),
         idempotency_key=uuid.uuid4().hex,
+        photos=photos,
     )

@@ -15,11 +15,14 @@ from civic.place_models import Compound
 from civic.repair_access import repair_for
 from civic.repair_clock import to_utc
 from civic.repair_models import RepairStatus
+from civic.repair_photos import photo_for
 from civic.repairs import organisation_work, repairs_for_residents, send_repair, todays_jobs
 from community.audit_models import AuditEntry
 from community.models import utcnow
 from community.notification_models import Notification
 from extensions import db
+from photo_cleaning import PhotoRefused
+from tests.civic.problem_scene import jpeg
 
 from .repair_support import make_property, send_for, tomorrow
 
@@ -309,3 +312,24 @@ def test_a_coordinator_confirming_for_her_is_audited_family_is_not(
         steps.confirm(repair, by=by, rating=5)
         assert repair.confirmed_by_id == by.id
     assert _audited("acted_for") == 1
+
+
+def test_photos_are_cleaned_kept_and_shown_only_to_those_who_see_the_repair(
+    english, place, elder, volunteer
+):
+    repair = send_for(elder, place.home, photos=[jpeg(3000, 2000)])
+    [photo] = repair.photos
+    assert max(photo.width, photo.height) < 3000  # resized
+    data, content_type = photo_for(place.worker, repair.id, photo.id)
+    assert content_type.startswith("image/") and data
+    with pytest.raises(NotFound):
+        photo_for(volunteer, repair.id, photo.id)
+    with pytest.raises(PhotoRefused):
+        send_for(elder, place.home, photos=[b"not an image at all"])
+    with pytest.raises(InvalidInput, match="At most 4"):
+        send_for(elder, place.home, photos=[jpeg(64, 48)] * 5)
+    steps.assign(repair, by=place.manager, worker=place.worker, appointment_at=_at(10))
+    steps.record_visit(
+        repair, by=place.worker, work_done="换好了", paid_on_site=False, photos=[jpeg(64, 48)]
+    )
+    assert [p.stage for p in repair.photos] == ["request", "visit"]

@@ -89,7 +89,7 @@ def test_earnings_by_payment_method_this_month_and_all_time(
     )
     db.session.flush()
 
-    month = dashboard.month_earnings(provider, today)
+    month, all_time = dashboard.earnings_to_date(provider, today)
     rows = {r.payment_method: (r.count, r.total_fen, r.subsidy_fen, r.minutes) for r in month.rows}
     assert rows == {
         "card": (1, 8000, 0, 0),
@@ -97,15 +97,15 @@ def test_earnings_by_payment_method_this_month_and_all_time(
         "on_site": (1, 8000, 500, 0),
     }
     assert (month.count, month.total_fen, month.subsidy_fen, month.minutes) == (3, 24000, 500, 120)
-    all_time = dashboard.earnings(provider)
     assert (all_time.count, all_time.total_fen) == (4, 32000)
     on_site = next(r for r in all_time.rows if r.payment_method == "on_site")
     assert on_site.count == 2
 
 
 def test_no_earnings_yet(provider, today):
-    assert dashboard.month_earnings(provider, today).rows == []
-    assert dashboard.earnings(provider).total_fen == 0
+    month, all_time = dashboard.earnings_to_date(provider, today)
+    assert month.rows == []
+    assert all_time.total_fen == 0
 
 
 def _review(booking, author, stars, *, hidden=False, at=None):

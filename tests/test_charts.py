@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from timebank.charts import PALETTE, Bar, Series, bar_chart, stacked_bar_chart
+from charts import PALETTE, Bar, Series, bar_chart, stacked_bar_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 
