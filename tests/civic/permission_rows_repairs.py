@@ -1,7 +1,7 @@
 """Repairs' and property organisations' rows of the permission table
 (tests/test_permissions.py).
 
-The scene: 桂花公寓 in community A, the elder's home in it, and 桂花公寓物业 serving it,
+The scene: 桂花东村 in community A, the elder's home in it, and 桂花东村物业 serving it,
 with its manager 周建国 and worker 吴师傅 (tests/civic/repair_support.py); the elder's
 repairs in each state (sent, assigned, priced, visited); a compound of community B for
 the street admin to give the company. Compounds and homes are kept by A's coordinator
@@ -50,9 +50,9 @@ EVERY_STAFF = {
 def _place(scene):
     """The elder's compound, home and company (built once per scene)."""
     if "_property" not in scene.__dict__:
-        # 桂花公寓: the problems' scene has 桂花新村 in the same community
+        # 桂花东村: the problems' and the votes' scenes have 桂花新村 and 桂花公寓 there
         elder = scene.people["elder"]
-        scene.__dict__["_property"] = make_property(elder, scene.make_member, name="桂花公寓")
+        scene.__dict__["_property"] = make_property(elder, scene.make_member, name="桂花东村")
     return scene.__dict__["_property"]
 
 
