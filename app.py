@@ -16,6 +16,7 @@ import storage
 from civic.compound_admin_views import bp as compounds_bp
 from civic.consultation_views import bp as consultations_bp
 from civic.contact_day_views import bp as contact_days_bp
+from civic.figure_views import bp as civic_figures_bp
 from civic.organisation_admin_views import bp as organisations_bp
 from civic.problem_labels import register_filters as register_civic_filters
 from civic.problem_views import bp as problems_bp
@@ -213,6 +214,7 @@ def register_blueprints(app: Flask) -> None:
     app.view_functions["readiness.readyz"] = app.extensions["talisman"](force_https=False)(readyz)
     app.register_blueprint(community_bp)
     app.register_blueprint(contact_days_bp)
+    app.register_blueprint(civic_figures_bp)
     app.register_blueprint(timebank_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(admin_bp)

@@ -24,6 +24,7 @@ from werkzeug.routing import IntegerConverter
 
 from tests.civic import permission_rows as civic_rows
 from tests.civic import permission_rows_contact_days as contact_day_rows
+from tests.civic import permission_rows_figures as civic_figure_rows
 from tests.civic import permission_rows_repairs as repair_rows
 from tests.civic import permission_rows_votes as civic_vote_rows
 from tests.community import permission_rows as community_rows
@@ -55,6 +56,7 @@ PACKAGES = (
     contact_day_rows,
     civic_vote_rows,
     repair_rows,
+    civic_figure_rows,
 )
 BUILDERS = merged(COMMON_BUILDERS, *(package.BUILDERS for package in PACKAGES))
 ROWS: list[Row] = [row for package in PACKAGES for row in package.ROWS]

@@ -8,26 +8,11 @@ CSRF protection checks that post's token).
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length
 
-from form_limits import PERIOD
+from period_form import PeriodForm
 from timebank.reports import REPORT_LABELS
-
-
-class PeriodForm(FlaskForm):
-    """A period of local days; either end may be left empty for its default."""
-
-    class Meta:
-        csrf = False
-
-    start = DateField(_l("From"), validators=[Optional(), PERIOD])
-    end = DateField(_l("To"), validators=[Optional(), PERIOD])
-
-    def validate_end(self, field) -> None:
-        if field.data and self.start.data and field.data < self.start.data:
-            raise ValidationError(_l("The “to” date must not be before the “from” date."))
 
 
 class ExportForm(PeriodForm):

@@ -1,6 +1,6 @@
 """Repair requests (报修) to the organisation serving a compound.
 
-Revision ID: 0018
+Revision ID: 0021
 Revises: 0020
 Create Date: 2026-12-07
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0018"
+revision = "0021"
 down_revision = "0020"
 branch_labels = None
 depends_on = None
