@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlsplit
 
-from flask import flash, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 
+from community.models import Community
 from errors import DomainError
 from extensions import db
+from input_guard import query_id
 
 
 def http_error_message(status: int) -> str:
@@ -99,3 +101,16 @@ def link_pattern(endpoint: str, key: str, **values) -> str:
     fill in with ``.format(id)`` on each row: one ``url_for`` (some 10 µs) per list
     instead of one per row."""
     return url_for(endpoint, **{key: _ID_SLOT}, **values).replace(_ID_SLOT, "{}", 1)
+
+
+def community_from_query(member) -> Community:
+    """The signed-in ``member``'s community, or ``?community=<id>`` (a street admin's
+    choice). 404 for a community that does not exist; whether ``member`` may act there
+    is the service's to say."""
+    community_id = query_id("community")
+    if community_id is None:
+        return member.community
+    community = db.session.get(Community, community_id)
+    if community is None:
+        abort(404)
+    return community

@@ -7,7 +7,7 @@ service's refusal is flashed and answered with the error's 4xx status.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
@@ -30,8 +30,8 @@ from community.reach import find_in_street
 from errors import DomainError
 from extensions import db
 from form_limits import local_today
-from input_guard import as_id, query_id
-from views_common import commit, form_errors, refuse
+from input_guard import as_id
+from views_common import commit, community_from_query, form_errors, refuse
 
 bp = Blueprint("contact_days", __name__, url_prefix="/civic/contact-days")
 
@@ -44,17 +44,6 @@ def signed_in_only() -> None:
 
 def _me() -> User:
     return current_user._get_current_object()
-
-
-def _community_from_query() -> Community:
-    """The signed-in member's community, or ``?community=<id>`` (a street admin's choice)."""
-    community_id = query_id("community")
-    if community_id is None:
-        return _me().community
-    community = db.session.get(Community, community_id)
-    if community is None:
-        abort(404)
-    return community
 
 
 @bp.get("/")
@@ -80,7 +69,7 @@ def _schedule_form(community: Community) -> ScheduleForm:
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     """A coordinator schedules a contact day for their community."""
-    community = _community_from_query()
+    community = community_from_query(_me())
     if not contact_days.may_run(_me(), community):
         raise NotAllowed()
     form = _schedule_form(community)

@@ -5,17 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask_babel import lazy_gettext as _l
-
 from civic import problem_access as access
-from civic.errors import InvalidInput, NotFound
+from civic.errors import NotFound
+from civic.photos import photo_bytes, store_photos
 from civic.problem_models import Problem, ProblemPhoto
 from community.models import User
 from extensions import db
-from photo_cleaning import clean_photo
-from photo_store import PhotoMissing, content_type, photo_store, save_with
-
-MAX_PHOTOS = 4
 
 
 def attach_photos(problem: Problem, photos: Iterable[bytes], *, stage: str, by: User) -> None:
@@ -25,19 +20,14 @@ def attach_photos(problem: Problem, photos: Iterable[bytes], *, stage: str, by: 
 
     Raises photo_cleaning.PhotoRefused, InvalidInput (more than 4).
     """
-    photos = [data for data in photos if data]
-    if len(photos) > MAX_PHOTOS:
-        raise InvalidInput(_l("At most 4 photos."))
-    cleaned = [clean_photo(data) for data in photos]
-    for photo in cleaned:
-        key = save_with(db.session(), photo.data, extension=photo.extension)
+    for stored in store_photos(photos):
         db.session.add(
             ProblemPhoto(
                 problem_id=problem.id,
                 stage=stage,
-                key=key,
-                width=photo.width,
-                height=photo.height,
+                key=stored.key,
+                width=stored.width,
+                height=stored.height,
                 added_by_id=by.id,
             )
         )
@@ -53,7 +43,4 @@ def photo_for(actor: User, problem_id: int, photo_id: int) -> tuple[bytes, str]:
     photo = db.session.get(ProblemPhoto, photo_id)
     if photo is None or photo.problem_id != problem.id:
         raise NotFound()
-    try:
-        return photo_store().open(photo.key), content_type(photo.key)
-    except PhotoMissing:
-        raise NotFound() from None
+    return photo_bytes(photo.key)

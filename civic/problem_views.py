@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 
 from civic import problem_flow as flow
 from civic import problems
+from civic.photos import UPLOAD_MAX_BYTES, uploaded
 from civic.problem_forms import (
     AcceptForm,
     AnswerForm,
@@ -26,16 +27,13 @@ from civic.problem_forms import (
 )
 from civic.problem_labels import CATEGORY_LABELS
 from civic.problem_models import Problem, ProblemCategory
-from civic.problem_photos import MAX_PHOTOS, photo_for
+from civic.problem_photos import photo_for
 from community.models import User
 from errors import DomainError
 from input_guard import as_id, query_id, uploads
 from views_common import commit, form_errors, new_idempotency_key, refuse
 
 bp = Blueprint("problems", __name__, url_prefix="/problems")
-
-# Four photos of at most 10 MB each, and the form around them.
-UPLOAD_MAX_BYTES = MAX_PHOTOS * 10 * 1024 * 1024 + 1024 * 1024
 
 
 @bp.before_request
@@ -50,11 +48,6 @@ def _me() -> User:
 
 def _show(problem_id: int) -> Response:
     return redirect(url_for("problems.show", problem_id=problem_id))
-
-
-def _photos(field) -> list[bytes]:
-    """The bytes of each file chosen in ``field`` (an empty choice sends none)."""
-    return [upload.read() for upload in (field.data or []) if upload and upload.filename]
 
 
 # --- the resident's pages ---------------------------------------------------------------------
@@ -156,7 +149,7 @@ def new():
                 building_id=(as_id(form.building.data) or 0) if form.building.data else None,
                 spot=form.spot.data or "",
             ),
-            photos=_photos(form.photos),
+            photos=uploaded(form.photos),
             idempotency_key=form.idempotency_key.data,
         )
     except DomainError as error:
@@ -333,7 +326,7 @@ def close(problem_id: int):
         return render_template(template, problem=problem, form=form), 400
     try:
         flow.close_problem(
-            by=me, problem_id=problem_id, note=form.note.data, photos=_photos(form.photos)
+            by=me, problem_id=problem_id, note=form.note.data, photos=uploaded(form.photos)
         )
     except DomainError as error:
         status = refuse(error)

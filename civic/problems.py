@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from civic import problem_access as access
 from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from civic.photos import MAX_PHOTOS
 from civic.place_models import Building, Compound
 from civic.problem_models import (
     OPEN_STATUSES,
@@ -28,7 +29,7 @@ from civic.problem_models import (
     Urgency,
 )
 from civic.problem_notices import tell_reporter
-from civic.problem_photos import MAX_PHOTOS, attach_photos
+from civic.problem_photos import attach_photos
 from community import audit
 from community.audit import Action
 from community.errors import MemberNotFound

@@ -5,18 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask_babel import lazy_gettext as _l
-
-from civic.errors import InvalidInput, NotFound
+from civic.errors import NotFound
+from civic.photos import photo_bytes, store_photos
 from civic.repair_access import repair_for
 from civic.repair_models import Repair, RepairPhoto
 from community.models import User
 from extensions import db
 from input_guard import MAX_ID
-from photo_cleaning import clean_photo
-from photo_store import PhotoMissing, content_type, photo_store, save_with
-
-MAX_PHOTOS = 4
 
 
 def attach_photos(repair: Repair, photos: Iterable[bytes], *, stage: str, by: User) -> None:
@@ -26,19 +21,14 @@ def attach_photos(repair: Repair, photos: Iterable[bytes], *, stage: str, by: Us
 
     Raises photo_cleaning.PhotoRefused, InvalidInput (more than 4).
     """
-    photos = [data for data in photos if data]
-    if len(photos) > MAX_PHOTOS:
-        raise InvalidInput(_l("At most 4 photos."))
-    cleaned = [clean_photo(data) for data in photos]
-    for photo in cleaned:
-        key = save_with(db.session(), photo.data, extension=photo.extension)
+    for stored in store_photos(photos):
         db.session.add(
             RepairPhoto(
                 repair_id=repair.id,
                 stage=stage,
-                key=key,
-                width=photo.width,
-                height=photo.height,
+                key=stored.key,
+                width=stored.width,
+                height=stored.height,
                 added_by_id=by.id,
             )
         )
@@ -54,7 +44,4 @@ def photo_for(actor: User, repair_id: int, photo_id: int) -> tuple[bytes, str]:
     photo = db.session.get(RepairPhoto, photo_id) if 0 < photo_id <= MAX_ID else None
     if photo is None or photo.repair_id != repair.id:
         raise NotFound()
-    try:
-        return photo_store().open(photo.key), content_type(photo.key)
-    except PhotoMissing:
-        raise NotFound() from None
+    return photo_bytes(photo.key)

@@ -13,6 +13,7 @@ from wtforms import SelectChoice
 
 from civic import repair_steps, repairs
 from civic.errors import InvalidInput
+from civic.photos import UPLOAD_MAX_BYTES, uploaded
 from civic.repair_access import repair_for, resident_phone_for
 from civic.repair_clock import local_today, to_local, to_utc
 from civic.repair_forms import (
@@ -26,7 +27,7 @@ from civic.repair_forms import (
     yuan_to_fen,
 )
 from civic.repair_models import Repair
-from civic.repair_photos import MAX_PHOTOS, photo_for
+from civic.repair_photos import photo_for
 from community.models import User
 from errors import DomainError
 from extensions import db
@@ -34,9 +35,6 @@ from input_guard import as_id, query_id, uploads
 from views_common import commit, form_errors, new_idempotency_key, refuse
 
 bp = Blueprint("repairs", __name__, url_prefix="/civic/repairs")
-
-# Four photos of at most 10 MB each, and the form around them.
-UPLOAD_MAX_BYTES = MAX_PHOTOS * 10 * 1024 * 1024 + 1024 * 1024
 
 
 @bp.before_request
@@ -81,11 +79,6 @@ def _render_new(form: RepairForm, resident: User, status: int = 200):
     return page, status
 
 
-def _photos(field) -> list[bytes]:
-    """The bytes of each file chosen in ``field`` (an empty choice sends none)."""
-    return [upload.read() for upload in (field.data or []) if upload and upload.filename]
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @uploads(UPLOAD_MAX_BYTES)
 def new():
@@ -116,7 +109,7 @@ def new():
             start=form.start.data,
             end=form.end.data,
             idempotency_key=form.idempotency_key.data,
-            photos=_photos(form.photos),
+            photos=uploaded(form.photos),
         )
     except DomainError as error:
         return _render_new(form, resident, refuse(error))
@@ -264,7 +257,7 @@ def visit(repair_id: int):
             by=_me(),
             work_done=form.work_done.data,
             paid_on_site=form.paid_on_site.data,
-            photos=_photos(form.photos),
+            photos=uploaded(form.photos),
         )
 
     return _step(

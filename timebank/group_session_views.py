@@ -7,35 +7,22 @@ service's refusal is shown on the form again with the error's 4xx status.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from community.models import Community, User
 from errors import DomainError
-from extensions import db
-from input_guard import query_id
 from timebank import group_sessions
 from timebank.clock import local_today
 from timebank.group_session_forms import GroupSessionForm
-from views_common import commit, new_idempotency_key, refuse
+from views_common import commit, community_from_query, new_idempotency_key, refuse
 
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
 
 def _me() -> User:
     return current_user._get_current_object()
-
-
-def _community_from_query() -> Community:
-    """The signed-in member's community, or ``?community=<id>`` (a street admin's choice)."""
-    community_id = query_id("community")
-    if community_id is None:
-        return _me().community
-    community = db.session.get(Community, community_id)
-    if community is None:
-        abort(404)
-    return community
 
 
 @bp.get("/")
@@ -56,7 +43,7 @@ def _render_new(form: GroupSessionForm, community: Community, status: int = 200)
 @login_required
 def new():
     """A coordinator logs a community activity once; every participant is credited."""
-    community = _community_from_query()
+    community = community_from_query(_me())
     group_sessions.check_may_log(_me(), community)
     form = GroupSessionForm()
     if request.method == "GET":
