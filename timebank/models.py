@@ -157,6 +157,9 @@ class ServiceRecord(db.Model):
         Index("ix_service_records_volunteer_date", "volunteer_id", "service_date"),
         Index("ix_service_records_service_date", "service_date"),
         Index("ix_service_records_recipient_status", "recipient_id", "status"),
+        # the visits waiting for an answer, oldest first (the desk, the confirmations page):
+        # read in order and stopped after a page, however long the history
+        Index("ix_service_records_status_date", "status", "service_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
