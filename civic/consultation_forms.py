@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -23,15 +22,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from civic.vote_services import MAX_PAPER_NUMBER
 from form_limits import DateWindow, years
 
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 # A vote opens from today to a year ahead (the service says so in words if it is past).
 VOTE_DAY = DateWindow(past=timedelta(0), ahead=years(1))
-
-
-def local_to_utc(day: date, at: time) -> datetime:
-    """A day and time on Suzhou's clock as the naive UTC instant the app stores."""
-    moment = datetime.combine(day, at, tzinfo=LOCAL_ZONE)
-    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def electorate_choices():

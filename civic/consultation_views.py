@@ -14,6 +14,7 @@ from wtforms import SelectChoice
 
 from civic import consultation_services as consultations
 from civic import vote_services as votes
+from civic.clock import to_utc
 from civic.consultation_forms import (
     CommentForm,
     CouncilForm,
@@ -21,7 +22,6 @@ from civic.consultation_forms import (
     PaperBallotForm,
     ProposalForm,
     VoteForm,
-    local_to_utc,
 )
 from civic.consultation_models import Consultation, Stage
 from civic.errors import NotAllowed, NotFound
@@ -99,8 +99,8 @@ def new():
         electorate=form.electorate.data,
         matter=form.matter.data,
         secret=form.secret.data,
-        voting_opens_at=local_to_utc(form.opens_on.data, form.opens_at.data),
-        voting_closes_at=local_to_utc(form.closes_on.data, form.closes_at.data),
+        voting_opens_at=to_utc(form.opens_on.data, form.opens_at.data),
+        voting_closes_at=to_utc(form.closes_on.data, form.closes_at.data),
     )
     try:
         consultation = consultations.open_consultation(

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from statistics import median
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from civic.clock import to_local, to_utc
 from civic.contact_day_models import ContactDay, ContactDayStatus
 from civic.errors import NotAllowed
 from civic.problem_models import Problem, ProblemStatus
@@ -27,17 +27,16 @@ from community.models import Community, User
 from community.reach import coordinated_community_ids
 from extensions import db
 
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 CLOSED_STATUSES = (ProblemStatus.CLOSED, ProblemStatus.CONFIRMED)
 
 
 def _local_day(stored: datetime) -> date:
-    return stored.replace(tzinfo=UTC).astimezone(LOCAL_ZONE).date()
+    return to_local(stored).date()
 
 
 def _utc(day: date) -> datetime:
     """The first instant (naive UTC) of a local day."""
-    return datetime.combine(day, time(0), LOCAL_ZONE).astimezone(UTC).replace(tzinfo=None)
+    return to_utc(day, time(0))
 
 
 def month_of(day: date) -> date:

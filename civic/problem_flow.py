@@ -9,14 +9,14 @@ reports at once wait for each other and the second sees what the first did).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from civic import problem_access as access
+from civic.clock import local_today
 from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from civic.organisation_models import Organisation
 from civic.place_models import Compound
@@ -39,18 +39,12 @@ from community.reach import community_condition, coordinates
 from extensions import db
 from input_guard import MAX_ID
 
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 # How long the holder has, by urgency (the deadline the coordinator is offered).
 DAYS_BY_URGENCY = {Urgency.URGENT: 2, Urgency.SOON: 7, Urgency.NORMAL: 30}
 LATEST_DEADLINE_DAYS = 366
 AUTO_CONFIRM_DAYS = 7
 MAX_NOTE = 1000
 COMMUNITY_OFFICE = "office"  # the holder's choice meaning the community office itself
-
-
-def local_today(now: datetime | None = None) -> date:
-    """Today in the communities' time zone (stored instants are naive UTC)."""
-    return (now or utcnow()).replace(tzinfo=UTC).astimezone(LOCAL_ZONE).date()
 
 
 def default_deadline(problem: Problem, today: date | None = None) -> date:

@@ -7,7 +7,7 @@ who finds it not fixed sends it back to be assigned again. Repairs inside the
 property fee cost nothing; others carry a price in fen that the resident accepts
 before the work, paid on site.
 
-Times are stored as naive UTC, like every timestamp of the app (civic.repair_clock).
+Times are stored as naive UTC, like every timestamp of the app (civic.clock).
 """
 
 from __future__ import annotations

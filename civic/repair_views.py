@@ -12,10 +12,10 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from civic import repair_steps, repairs
+from civic.clock import local_today, to_local, to_utc
 from civic.errors import InvalidInput
 from civic.photos import UPLOAD_MAX_BYTES, uploaded
 from civic.repair_access import repair_for, resident_phone_for
-from civic.repair_clock import local_today, to_local, to_utc
 from civic.repair_forms import (
     AcceptPriceForm,
     AssignForm,

@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from civic import repair_notices as notices
+from civic.clock import local_today, to_utc
 from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from civic.organisation_models import Organisation, OrganisationKind, OrganisationStaff, StaffRole
 from civic.places import community_compounds, homes_owned, organisations_of, organisations_serving
 from civic.repair_access import organisation_condition, resident_side_condition
-from civic.repair_clock import local_today, to_utc
 from civic.repair_models import Repair, RepairStatus
 from civic.repair_photos import attach_photos
 from community import audit

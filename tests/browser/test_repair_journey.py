@@ -10,7 +10,7 @@ from datetime import time
 import pytest
 
 from civic import repair_steps
-from civic.repair_clock import to_utc
+from civic.clock import to_utc
 from civic.repair_models import Repair
 from extensions import db
 from tests.browser.support import (

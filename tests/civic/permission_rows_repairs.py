@@ -23,9 +23,9 @@ from datetime import time, timedelta
 from sqlalchemy import select
 
 from civic import repair_steps
+from civic.clock import to_utc
 from civic.organisation_models import OrganisationStaff
 from civic.place_models import Compound
-from civic.repair_clock import to_utc
 from civic.repair_models import RepairPhoto
 from extensions import db
 from tests.civic.problem_scene import jpeg

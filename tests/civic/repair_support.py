@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import time, timedelta
 
+from civic.clock import local_today
 from civic.organisation_models import (
     Organisation,
     OrganisationCompound,
@@ -15,7 +16,6 @@ from civic.organisation_models import (
     StaffRole,
 )
 from civic.place_models import Building, Compound, Home, HomeOwner
-from civic.repair_clock import local_today
 from civic.repairs import send_repair
 from community.models import User
 from extensions import db

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import func, select
 
 from civic import repair_steps
+from civic.clock import to_utc
 from civic.errors import Conflict
 from civic.organisation_models import OrganisationStaff, StaffRole
-from civic.repair_clock import to_utc
 from civic.repair_models import Repair, RepairStatus
 from civic.repairs import send_repair
 from community.audit_models import AuditEntry

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from civic import repair_steps as steps
+from civic.clock import to_utc
 from civic.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from civic.organisation_models import Organisation, OrganisationKind
 from civic.place_models import Compound
 from civic.repair_access import repair_for
-from civic.repair_clock import to_utc
 from civic.repair_models import RepairStatus
 from civic.repair_photos import photo_for
 from civic.repairs import organisation_work, repairs_for_residents, send_repair, todays_jobs

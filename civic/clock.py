@@ -1,4 +1,5 @@
-"""Asia/Shanghai wall-clock time for repair windows and appointments; naive UTC stored."""
+"""The communities' wall clock (Asia/Shanghai) for civic: repair windows and appointments,
+vote openings, deadlines and the figures' months. Instants are stored as naive UTC."""
 
 from __future__ import annotations
 
