@@ -72,12 +72,11 @@ def community_account(community_id: int, kind: str) -> Account:
     return account
 
 
-# The kinds written out as the partial index uq_accounts_community_system has them: with
-# bound values SQLite cannot use that index and reads every account of the community.
-_POOLS = select(Account).where(
-    Account.community_id == bindparam("community_id"),
-    text("accounts.kind IN ('fund', 'guarantee')"),
-)
+# The fund and guarantee accounts, written out as the partial index
+# uq_accounts_community_system has them: with bound values SQLite cannot use that index
+# and reads every account of the community.
+IS_POOL = text("accounts.kind IN ('fund', 'guarantee')")
+_POOLS = select(Account).where(Account.community_id == bindparam("community_id"), IS_POOL)
 
 
 def pool_accounts(community_id: int) -> tuple[Account, Account]:

@@ -4,9 +4,10 @@ the share of members aged 65+, and the ledger's liability by age band.
 A visit counts for the community of the person served (as on the desk). Hours
 per month, active volunteers, the elder share and the liability are read from
 the summary rows the ledger and the visits keep (timebank/summaries.py), so
-their cost does not grow with the ledger's history; elders served over a
-chosen period reads the people served per month (and the visits of a month
-the period covers only in part). Ages compare
+their cost does not grow with the ledger's history. Elders served over the months
+shown sums the people counted by the month they were last served
+(timebank/served.py); another period reads the people served per month (and the
+visits of a month the period covers only in part). Ages compare
 birth dates with cut-off dates ("65 or older on ``as_of``" is "born on or
 before ``as_of`` 65 years earlier").
 """
@@ -18,12 +19,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select, union
+from sqlalchemy import and_, case, func, select, union, union_all
 from sqlalchemy.orm import aliased
 
 from community.models import ELDER_AGE, Community, Role, User
 from community.reach import coordinated_community_ids
 from extensions import db
+from timebank.accounts import IS_POOL
 from timebank.errors import NotAllowed
 from timebank.models import Account, AccountKind, RecordStatus, ServiceRecord
 from timebank.summary_models import (
@@ -31,6 +33,8 @@ from timebank.summary_models import (
     MemberDay,
     MemberYear,
     RecipientMonth,
+    ServedDay,
+    ServedYear,
     VisitMonth,
     VolunteerActivity,
 )
@@ -265,10 +269,49 @@ def active_volunteers(community_ids: list[int], *, today: date, days: int = ACTI
 def elders_served(community_ids: list[int], *, start: date, end: date, as_of: date) -> Count:
     """Distinct people aged 65+ on ``as_of`` with a confirmed visit served ``start``..``end``.
 
-    Whole months of the period are read from the people-served-per-month summary;
-    a month the period only partly covers is read from its visits, unless no visit
-    at all falls in the part left out (as for the current month, read up to today).
+    From the first of a month to a day after which no one was served (the page's
+    default, up to today), these are the people last served since that month: a
+    few sums over the people-served rows, by birth year, and by birth date in the
+    one year that turns 65 around ``as_of``. Other periods read the people served
+    per month (_served_in_months).
     """
+    if start.day != 1 or _served_after(end):
+        return _served_in_months(community_ids, start=start, end=end, as_of=as_of)
+    cutoff = years_before(as_of, ELDER_AGE)
+    edge = cutoff.year  # born before this year: 65 or older on as_of; in it: by the day
+    by_year = select(ServedYear.community_id, func.sum(ServedYear.people)).where(
+        ServedYear.community_id.in_(community_ids),
+        ServedYear.last_month >= start,
+        ServedYear.birth_year.between(UNKNOWN_YEAR + 1, edge - 1),
+    )
+    by_day = select(ServedDay.community_id, func.sum(ServedDay.people)).where(
+        ServedDay.community_id.in_(community_ids),
+        ServedDay.last_month >= start,
+        ServedDay.birth_date.between(date(edge, 1, 1), cutoff),
+    )
+    counts: dict[int, int] = defaultdict(int)
+    for query, community in ((by_year, ServedYear.community_id), (by_day, ServedDay.community_id)):
+        for cid, people in db.session.execute(query.group_by(community)):
+            counts[cid] += int(people)
+    # each person is counted in one community (their own), so the total is the sum
+    by_community = {cid: n for cid, n in counts.items() if n}
+    return Count(by_community=by_community, total=sum(by_community.values()))
+
+
+def _served_after(day: date) -> bool:
+    """Whether anyone at all was served on a confirmed visit after ``day`` (one index probe)."""
+    found = db.session.scalar(
+        select(ServiceRecord.id)
+        .where(ServiceRecord.status == RecordStatus.CONFIRMED, ServiceRecord.service_date > day)
+        .limit(1)
+    )
+    return found is not None
+
+
+def _served_in_months(community_ids: list[int], *, start: date, end: date, as_of: date) -> Count:
+    """elders_served for any period: whole months from the people served per month, a
+    month the period only partly covers from its visits, unless no visit at all falls
+    in the part left out."""
     months: list[date] = []
     edges: list[tuple[date, date]] = []
     month = start.replace(day=1)
@@ -328,7 +371,7 @@ class ElderShare:
 
 @dataclass(frozen=True, slots=True)
 class _MemberRow:
-    """One summary row: a community's members born in one year, or on one day."""
+    """A community's members in one age band, 65+ or not: their balances, accounts, residents."""
 
     community_id: int
     band: str
@@ -338,64 +381,75 @@ class _MemberRow:
     residents: int
 
 
-def _banding(as_of: date):
-    """A function from a birth date to (band, aged 65+) on ``as_of``; the cut-offs once."""
-    cutoffs = [(code, years_before(as_of, youngest)) for code, _l, youngest in AGE_BANDS[:0:-1]]
-    elder_cutoff = years_before(as_of, ELDER_AGE)
+def _band_of_year(year, as_of: date):
+    """SQL: the band of a birth year with no band's edge in it on ``as_of`` (any day of the
+    year stands for it: a year before an edge year is older than the edge, one after younger).
+    """
+    whens = [(year == UNKNOWN_YEAR, UNKNOWN_BAND)]
+    for code, _label, youngest in reversed(AGE_BANDS[1:]):
+        whens.append((year < as_of.year - youngest, code))
+    return case(*whens, else_=AGE_BANDS[0][0])
 
-    def band_of(birth: date | None) -> tuple[str, bool]:
-        if birth is None:
-            return UNKNOWN_BAND, False
-        for code, cutoff in cutoffs:
-            if birth <= cutoff:
-                return code, birth <= elder_cutoff
-        return AGE_BANDS[0][0], birth <= elder_cutoff
 
-    return band_of
+def _member_sums(table) -> tuple:
+    return (
+        func.sum(table.balance_minutes),
+        func.sum(table.accounts),
+        func.sum(table.residents),
+    )
 
 
 def _member_rows(community_ids: list[int], as_of: date) -> list[_MemberRow]:
-    """The member summaries of the scope with each row's age band and elder status on ``as_of``.
+    """The member summaries of the scope added up by community, age band and elder status
+    on ``as_of``, in SQL (a few rows per community, however many people).
 
     A birth year lies wholly in one band on ``as_of`` unless a band's edge (or
     65) falls inside it: those few years are read by birth date, the rest by year.
     """
     edges = {as_of.year - youngest for _c, _l, youngest in AGE_BANDS[1:]}
     edges.add(as_of.year - ELDER_AGE)
-    band_of = _banding(as_of)
-    rows = []
+    year = MemberYear.birth_year
     years = select(
         MemberYear.community_id,
-        MemberYear.birth_year,
-        MemberYear.balance_minutes,
-        MemberYear.accounts,
-        MemberYear.residents,
-    ).where(MemberYear.community_id.in_(community_ids), MemberYear.birth_year.not_in(edges))
-    for cid, year, balance, accounts, residents in db.session.execute(years):
-        # any day of a year without an edge stands for the whole year; 0 is "unknown"
-        band, elder = band_of(date(year, 1, 1) if year != UNKNOWN_YEAR else None)
-        rows.append(_MemberRow(cid, band, elder, balance, accounts, residents))
+        _band_of_year(year, as_of),
+        case((and_(year != UNKNOWN_YEAR, year < as_of.year - ELDER_AGE), 1), else_=0),
+        *_member_sums(MemberYear),
+    ).where(MemberYear.community_id.in_(community_ids), year.not_in(edges))
+    # one range per edge year, each read along the (community, birth date) key
+    edge_days = union_all(
+        *(
+            select(MemberDay).where(
+                MemberDay.community_id.in_(community_ids),
+                MemberDay.birth_date.between(date(y, 1, 1), date(y, 12, 31)),
+            )
+            for y in sorted(edges)
+        )
+    ).subquery()
     days = select(
-        MemberDay.community_id,
-        MemberDay.birth_date,
-        MemberDay.balance_minutes,
-        MemberDay.accounts,
-        MemberDay.residents,
-    ).where(
-        MemberDay.community_id.in_(community_ids),
-        or_(*(MemberDay.birth_date.between(date(y, 1, 1), date(y, 12, 31)) for y in edges)),
+        edge_days.c.community_id,
+        age_band(edge_days.c.birth_date, as_of),
+        case((age_at_least(edge_days.c.birth_date, ELDER_AGE, as_of), 1), else_=0),
+        *_member_sums(edge_days.c),
     )
-    for cid, born, balance, accounts, residents in db.session.execute(days):
-        band, elder = band_of(born)
-        rows.append(_MemberRow(cid, band, elder, balance, accounts, residents))
+    rows = []
+    for query in (years, days):
+        grouped = query.group_by(*query.selected_columns[:3])
+        for cid, band, elder, balance, accounts, residents in db.session.execute(grouped):
+            rows.append(
+                _MemberRow(cid, band, bool(elder), int(balance), int(accounts), int(residents))
+            )
     return rows
 
 
 def elder_share(community_ids: list[int], *, as_of: date) -> dict[int, ElderShare]:
     """Per community: active resident members, those aged 65+ on ``as_of``, and those with
     no birth date, from the member summaries."""
+    return _shares(_member_rows(community_ids, as_of))
+
+
+def _shares(rows: list[_MemberRow]) -> dict[int, ElderShare]:
     counts: dict[int, list[int]] = {}
-    for row in _member_rows(community_ids, as_of):
+    for row in rows:
         if not row.residents:
             continue
         count = counts.setdefault(row.community_id, [0, 0, 0])
@@ -452,16 +506,19 @@ class Liability:
 def liability(community_ids: list[int], *, as_of: date) -> dict[int, Liability]:
     """Per community: member balances summed by age band on ``as_of`` (from the member
     summaries), and the guarantee and fund balances."""
+    return _liabilities(community_ids, _member_rows(community_ids, as_of))
+
+
+def _liabilities(community_ids: list[int], rows: list[_MemberRow]) -> dict[int, Liability]:
     result = {cid: Liability() for cid in community_ids}
-    for row in _member_rows(community_ids, as_of):
+    for row in rows:
         if not row.accounts:
             continue
         owed = result[row.community_id]
         owed.stored_by_band[row.band] = owed.stored_by_band.get(row.band, 0) + row.balance
         owed.holders_by_band[row.band] = owed.holders_by_band.get(row.band, 0) + row.accounts
     systems = select(Account.community_id, Account.kind, Account.balance_minutes).where(
-        Account.kind.in_([AccountKind.FUND, AccountKind.GUARANTEE]),
-        Account.community_id.in_(community_ids),
+        IS_POOL, Account.community_id.in_(community_ids)
     )
     for cid, kind, balance in db.session.execute(systems):
         if kind == AccountKind.FUND:
@@ -534,8 +591,9 @@ def figures_for(
     monthly = hours_by_month(ids, today=today)
     start = served_from or monthly.months[0]
     end = served_to or today
-    shares = elder_share(ids, as_of=today)
-    liabilities = liability(ids, as_of=today)
+    members = _member_rows(ids, today)  # read once for the share and the liability
+    shares = _shares(members)
+    liabilities = _liabilities(ids, members)
     return Figures(
         scope=scope,
         today=today,

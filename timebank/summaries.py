@@ -4,13 +4,15 @@ Every change is made in the transaction of the change it counts:
 - the ledger moves member balances between summary rows as it posts
   (``member_balance_deltas`` and ``apply_member_deltas``, after it has locked
   the accounts);
-- a confirmed visit adds its minutes (``count_confirmed_visit``);
+- a confirmed visit adds its minutes, and its volunteer's and recipient's last day
+  served (``count_confirmed_visit``);
 - new residents, accounts and changed birth dates, roles or suspensions are
   counted by a flush listener (``connect_summaries``), whatever code made them.
 
 Lock order: a transaction touches the accounts first (the ledger locks them),
 then summary rows in one fixed order: member_years, member_days (each by key),
-visit_months, recipient_months, volunteer_activity. Two writers may wait for each other's
+visit_months, recipient_months, volunteer_activity, then the people served
+(timebank.served: recipient_activity, served_years, served_days). Two writers may wait for each other's
 summary row, never in a cycle.
 
 ``recount`` computes every summary from scratch; ``flask ledger verify``
@@ -22,12 +24,12 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import case, event, extract, func, literal, select, true, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, attributes
 from sqlalchemy.orm.util import identity_key
 
 from community.models import Role, User
+from timebank import served
 from timebank.models import Account, AccountKind, RecordStatus, ServiceRecord, Transfer
 from timebank.summary_models import (
     UNKNOWN_YEAR,
@@ -37,6 +39,8 @@ from timebank.summary_models import (
     VisitMonth,
     VolunteerActivity,
 )
+from timebank.summary_rows import birth_year, dialect_insert
+from timebank.summary_rows import upsert as _upsert
 
 _years = MemberYear.__table__
 _days = MemberDay.__table__
@@ -47,10 +51,6 @@ _accounts = Account.__table__
 
 # (table, key) → (balance, accounts, residents); key is (community_id, birth year or date)
 MemberDeltas = dict[tuple[str, tuple], list[int]]
-
-
-def birth_year(birth_date: date | None) -> int:
-    return birth_date.year if birth_date is not None else UNKNOWN_YEAR
 
 
 def add_member_delta(
@@ -71,16 +71,6 @@ def add_member_delta(
         total[0] += balance
         total[1] += accounts
         total[2] += residents
-
-
-def _upsert(connection: Connection, table, keys: dict, increments: dict, extra: dict | None = None):
-    """Insert the row, or add ``increments`` to it (and set ``extra``) if it exists."""
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values(**keys, **increments, **(extra or {}))
-    sets = {name: table.c[name] + statement.excluded[name] for name in increments}
-    for name, value in (extra or {}).items():
-        sets[name] = value
-    connection.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=sets))
 
 
 def apply_member_deltas(connection: Connection, deltas: MemberDeltas) -> None:
@@ -117,8 +107,7 @@ def count_confirmed_visit(connection: Connection, record: ServiceRecord, communi
         {"community_id": community_id, "month": month, "recipient_id": record.recipient_id},
         {"visits": 1},
     )
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(_activity).values(
+    statement = dialect_insert(connection)(_activity).values(
         community_id=community_id,
         volunteer_id=record.volunteer_id,
         last_served=record.service_date,
@@ -135,6 +124,13 @@ def count_confirmed_visit(connection: Connection, record: ServiceRecord, communi
                 ),
             },
         )
+    )
+    served.count_served(
+        connection,
+        community_id=community_id,
+        recipient_id=record.recipient_id,
+        birth_date=record.recipient.birth_date,
+        service_date=record.service_date,
     )
 
 
@@ -221,6 +217,7 @@ def _after_flush(session: Session, _context) -> None:
             )
     locked = session.info.pop(_LOCKED_PEOPLE, {})
     connection = session.connection() if locked or deltas else None
+    moved: list[User] = []
     for obj in session.dirty:
         if not isinstance(obj, User) or obj.id not in locked:
             continue
@@ -232,8 +229,12 @@ def _after_flush(session: Session, _context) -> None:
         if _counted(obj.role, obj.is_active_member):
             add_member_delta(deltas, obj.community_id, obj.birth_date, residents=1)
         _move_account(session, connection, obj, deltas)
+        if birth_date != obj.birth_date:
+            moved.append(obj)
     if deltas:
         apply_member_deltas(connection, deltas)
+    for person in moved:  # after the member rows: the lock order
+        served.move_birth_date(connection, person.id, person.birth_date)
 
 
 def connect_summaries() -> None:
@@ -371,7 +372,7 @@ def recount(session_or_connection) -> dict[str, dict]:
         "visit_months": months,
         "recipient_months": recipients,
         "volunteer_activity": activity,
-    }
+    } | served.recount(session_or_connection)
 
 
 def stored(session_or_connection) -> dict[str, dict]:
@@ -410,7 +411,7 @@ def stored(session_or_connection) -> dict[str, dict]:
             (cid, volunteer): (last, visits)
             for cid, volunteer, last, visits in run(select(*_activity.c))
         },
-    }
+    } | served.stored(session_or_connection)
 
 
 def differences(session_or_connection) -> list[str]:
@@ -472,3 +473,4 @@ def rebuild(connection: Connection) -> None:
     ]
     if rows:
         connection.execute(_activity.insert(), rows)
+    served.rebuild(connection, counts)

@@ -12,6 +12,12 @@
   (elders served over a period counts distinct people from these).
 - VolunteerActivity: per community served and volunteer, the last day served
   on a confirmed visit (confirmations are never undone, so it only grows).
+- RecipientActivity: per community and person served, the last day served on a
+  confirmed visit, and the birth date they are counted under in:
+- ServedYear / ServedDay: how many people of a community, born in one year (or
+  on one day), were last served in one month. "Elders served since a month" is
+  a sum over these, by birth year as the member rows are read, so it costs the
+  same whatever the number of people served.
 
 Written by timebank.summaries in the transaction that changes what they count.
 """
@@ -85,3 +91,38 @@ class VolunteerActivity(db.Model):
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     last_served: Mapped[date]
     visits: Mapped[int] = mapped_column(default=0)
+
+
+class RecipientActivity(db.Model):
+    """The last day someone of a community was served on a confirmed visit, and the birth
+    date their ServedYear/ServedDay count stands under (moved when it changes)."""
+
+    __tablename__ = "recipient_activity"
+    __table_args__ = (Index("ix_recipient_activity_recipient", "recipient_id"),)
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    last_served: Mapped[date]
+    birth_date: Mapped[date | None]
+
+
+class ServedYear(db.Model):
+    """How many people of a community born in one year (0: unknown) were last served in a month."""
+
+    __tablename__ = "served_years"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+    birth_year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_month: Mapped[date] = mapped_column(primary_key=True)  # its first day
+    people: Mapped[int] = mapped_column(default=0)
+
+
+class ServedDay(db.Model):
+    """How many people of a community born on one day were last served in a month."""
+
+    __tablename__ = "served_days"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+    birth_date: Mapped[date] = mapped_column(primary_key=True)
+    last_month: Mapped[date] = mapped_column(primary_key=True)  # its first day
+    people: Mapped[int] = mapped_column(default=0)

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from community.models import Role
+from community.services import update_member_flags
 from extensions import db
+from tests.conftest import counted_statements
 from tests.timebank.support import key, top_up
 from timebank.clock import local_today
 from timebank.errors import NotAllowed
@@ -23,7 +26,9 @@ from timebank.figures import (
     total_liability,
     years_before,
 )
+from timebank.summary_models import ServedYear
 from timebank.transfers import donate_hours
+from timebank.verify import verify_ledger
 from timebank.visits import confirm_visit, log_visit, reject_visit
 
 TODAY = local_today()
@@ -119,6 +124,45 @@ def test_elders_served_are_distinct_people_aged_65_with_confirmed_visits(world, 
     assert (year.of(community.id), year.total) == (2, 3)
     today_only = elders_served([community.id], start=TODAY, end=TODAY, as_of=TODAY)
     assert today_only.total == 1  # elder1; elder2's visit today is only pending
+
+
+def test_elders_served_over_the_months_shown_sum_people_by_their_last_month(world, community):
+    """Each person served stands in the month of their last visit; a later visit moves them,
+    a new birth date moves them to its year, and the figure reads those rows, not the
+    people served month by month."""
+    months = [first_of_month(TODAY, 11), TODAY]
+    served = db.session.execute(
+        select(ServedYear.birth_year, ServedYear.last_month, ServedYear.people)
+        .where(ServedYear.community_id == community.id, ServedYear.people != 0)
+        .order_by(ServedYear.birth_year)
+    ).all()
+    elder1, elder2 = world["elder1"], world["elder2"]
+    assert served == [
+        (elder1.birth_date.year, first_of_month(TODAY), 1),  # served last month, then today
+        (elder2.birth_date.year, first_of_month(TODAY, 1), 1),  # four months ago, last month
+    ]
+    update_member_flags(
+        elder2,
+        by=world["coordinator"],
+        is_volunteer=False,
+        is_priority=False,
+        has_hardship=False,
+        birth_date=date(1990, 5, 1),
+    )
+    db.session.flush()
+    with counted_statements() as statements:
+        after = elders_served([community.id], start=months[0], end=months[1], as_of=TODAY)
+    assert after.total == 1  # elder2 is now 30+ years too young
+    assert not any("recipient_months" in s or "JOIN users" in s for s in statements)
+    assert (
+        db.session.scalar(
+            select(ServedYear.people).where(
+                ServedYear.community_id == community.id, ServedYear.birth_year == 1990
+            )
+        )
+        == 1
+    )
+    assert verify_ledger(db.session) == []
 
 
 def test_share_of_members_aged_65_counts_residents_not_staff(world, community, other):

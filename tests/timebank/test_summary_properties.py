@@ -333,7 +333,9 @@ def assert_figures_match_history(communities, day: date) -> None:
         (first_of_month(day, 1), first_of_month(day) - timedelta(days=1)),  # a whole month
     ):
         served = elders_served(ids, start=start, end=end, as_of=day)
-        assert served.by_community == elders_from_history(ids, start, end, day), (start, end)
+        expected = elders_from_history(ids, start, end, day)
+        assert served.by_community == expected, (start, end)
+        assert served.total == sum(expected.values()), (start, end)  # one community each
 
 
 def assert_last_page_balances(people) -> None:
