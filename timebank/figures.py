@@ -23,7 +23,7 @@ from sqlalchemy import and_, case, func, select, union, union_all
 from sqlalchemy.orm import aliased
 
 from community.models import ELDER_AGE, Community, Role, User
-from community.reach import coordinated_community_ids
+from community.reach import coordinated_community_ids, street_id_of
 from extensions import db
 from timebank.accounts import IS_POOL
 from timebank.errors import NotAllowed
@@ -35,6 +35,7 @@ from timebank.summary_models import (
     RecipientMonth,
     ServedDay,
     ServedYear,
+    StreetVolunteerActivity,
     VisitMonth,
     VolunteerActivity,
 )
@@ -239,11 +240,19 @@ def _distinct_people(column, conditions) -> Count:
     )
 
 
-def active_volunteers(community_ids: list[int], *, today: date, days: int = ACTIVE_DAYS) -> Count:
+def active_volunteers(
+    community_ids: list[int],
+    *,
+    today: date,
+    days: int = ACTIVE_DAYS,
+    street_id: int | None = None,
+) -> Count:
     """Volunteers with a confirmed visit in the scope served in the ``days`` days up to ``today``.
 
-    Read from each volunteer's last day served. Read for a past day, a volunteer
-    who served again since needs the visits themselves (only then, and only theirs).
+    Read from each volunteer's last day served per community. The total counts a
+    volunteer serving two of the communities once: from the street's rows when the
+    scope is every community of ``street_id``, else by a distinct count. Read for a
+    past day, a volunteer who served again since needs the visits themselves.
     """
     start = today - timedelta(days=days - 1)
     scope = VolunteerActivity.community_id.in_(community_ids)
@@ -259,11 +268,17 @@ def active_volunteers(community_ids: list[int], *, today: date, days: int = ACTI
         .where(active)
         .group_by(VolunteerActivity.community_id)
     )
-    overall = select(func.count(func.distinct(VolunteerActivity.volunteer_id))).where(active)
-    return Count(
-        by_community={cid: int(n) for cid, n in db.session.execute(per_community)},
-        total=db.session.scalar(overall) or 0,
-    )
+    by_community = {cid: int(n) for cid, n in db.session.execute(per_community)}
+    if len(community_ids) == 1:
+        return Count(by_community=by_community, total=sum(by_community.values()))
+    if street_id is not None:
+        overall = select(func.count()).where(
+            StreetVolunteerActivity.street_id == street_id,
+            StreetVolunteerActivity.last_served >= start,
+        )
+    else:
+        overall = select(func.count(func.distinct(VolunteerActivity.volunteer_id))).where(active)
+    return Count(by_community=by_community, total=db.session.scalar(overall) or 0)
 
 
 def elders_served(community_ids: list[int], *, start: date, end: date, as_of: date) -> Count:
@@ -600,7 +615,9 @@ def figures_for(
         served_from=start,
         served_to=end,
         monthly=monthly,
-        active=active_volunteers(ids, today=today),
+        active=active_volunteers(
+            ids, today=today, street_id=street_id_of(by) if scope.street_wide else None
+        ),
         elders=elders_served(ids, start=start, end=end, as_of=today),
         shares=shares,
         share=total_share(shares),

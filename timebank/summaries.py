@@ -11,7 +11,8 @@ Every change is made in the transaction of the change it counts:
 
 Lock order: a transaction touches the accounts first (the ledger locks them),
 then summary rows in one fixed order: member_years, member_days (each by key),
-visit_months, recipient_months, volunteer_activity, then the people served
+visit_months, recipient_months, volunteer_activity, street_volunteer_activity,
+then the people served
 (timebank.served: recipient_activity, served_years, served_days). Two writers may wait for each other's
 summary row, never in a cycle.
 
@@ -28,7 +29,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, attributes
 from sqlalchemy.orm.util import identity_key
 
-from community.models import Role, User
+from community.models import Community, Role, User
 from timebank import served
 from timebank.models import Account, AccountKind, RecordStatus, ServiceRecord, Transfer
 from timebank.summary_models import (
@@ -36,6 +37,7 @@ from timebank.summary_models import (
     MemberDay,
     MemberYear,
     RecipientMonth,
+    StreetVolunteerActivity,
     VisitMonth,
     VolunteerActivity,
 )
@@ -46,6 +48,8 @@ _years = MemberYear.__table__
 _days = MemberDay.__table__
 _visit_months = VisitMonth.__table__
 _activity = VolunteerActivity.__table__
+_street_activity = StreetVolunteerActivity.__table__
+_communities = Community.__table__
 _recipient_months = RecipientMonth.__table__
 _accounts = Account.__table__
 
@@ -92,6 +96,18 @@ def apply_member_deltas(connection: Connection, deltas: MemberDeltas) -> None:
         )
 
 
+def _upsert_latest(
+    connection: Connection, table, keys: dict, day: date, increments: dict | None = None
+) -> None:
+    """Insert the row with ``day`` as its last_served, or move its last_served to ``day``
+    if that is later (and add ``increments``)."""
+    increments = increments or {}
+    statement = dialect_insert(connection)(table).values(**keys, last_served=day, **increments)
+    sets = {name: table.c[name] + statement.excluded[name] for name in increments}
+    sets["last_served"] = case((table.c.last_served < day, day), else_=table.c.last_served)
+    connection.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=sets))
+
+
 def count_confirmed_visit(connection: Connection, record: ServiceRecord, community_id: int) -> None:
     """Add a just-confirmed visit to its community's month and its volunteer's last day."""
     month = record.service_date.replace(day=1)
@@ -107,23 +123,21 @@ def count_confirmed_visit(connection: Connection, record: ServiceRecord, communi
         {"community_id": community_id, "month": month, "recipient_id": record.recipient_id},
         {"visits": 1},
     )
-    statement = dialect_insert(connection)(_activity).values(
-        community_id=community_id,
-        volunteer_id=record.volunteer_id,
-        last_served=record.service_date,
-        visits=1,
+    _upsert_latest(
+        connection,
+        _activity,
+        {"community_id": community_id, "volunteer_id": record.volunteer_id},
+        record.service_date,
+        {"visits": 1},
     )
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["community_id", "volunteer_id"],
-            set_={
-                "visits": _activity.c.visits + 1,
-                "last_served": case(
-                    (_activity.c.last_served < record.service_date, record.service_date),
-                    else_=_activity.c.last_served,
-                ),
-            },
-        )
+    street_id = connection.scalar(
+        select(_communities.c.street_id).where(_communities.c.id == community_id)
+    )
+    _upsert_latest(
+        connection,
+        _street_activity,
+        {"street_id": street_id, "volunteer_id": record.volunteer_id},
+        record.service_date,
     )
     served.count_served(
         connection,
@@ -359,6 +373,19 @@ def _visit_recount(session_or_connection) -> tuple[dict, dict]:
     return months, recipients, activity
 
 
+def _street_recount(session_or_connection) -> dict[tuple, object]:
+    """Each volunteer's last day served per street of the people served."""
+    rows = session_or_connection.execute(
+        _confirmed_visits()
+        .join(Community, Community.id == User.community_id)
+        .add_columns(
+            Community.street_id, ServiceRecord.volunteer_id, func.max(ServiceRecord.service_date)
+        )
+        .group_by(Community.street_id, ServiceRecord.volunteer_id)
+    )
+    return {(street, volunteer): last for street, volunteer, last in rows}
+
+
 def recount(session_or_connection) -> dict[str, dict]:
     """Every summary computed from the transfers, accounts, people and visits, by table and key.
 
@@ -372,6 +399,7 @@ def recount(session_or_connection) -> dict[str, dict]:
         "visit_months": months,
         "recipient_months": recipients,
         "volunteer_activity": activity,
+        "street_volunteer_activity": _street_recount(session_or_connection),
     } | served.recount(session_or_connection)
 
 
@@ -411,6 +439,10 @@ def stored(session_or_connection) -> dict[str, dict]:
             (cid, volunteer): (last, visits)
             for cid, volunteer, last, visits in run(select(*_activity.c))
         },
+        "street_volunteer_activity": {
+            (street, volunteer): last
+            for street, volunteer, last in run(select(*_street_activity.c))
+        },
     } | served.stored(session_or_connection)
 
 
@@ -446,7 +478,7 @@ def rebuild(connection: Connection) -> None:
         )
     )
     counts = recount(connection)
-    for table in (_years, _days, _visit_months, _recipient_months, _activity):
+    for table in (_years, _days, _visit_months, _recipient_months, _activity, _street_activity):
         connection.execute(table.delete())
     for table, key in ((_years, "birth_year"), (_days, "birth_date")):
         rows = [
@@ -473,4 +505,10 @@ def rebuild(connection: Connection) -> None:
     ]
     if rows:
         connection.execute(_activity.insert(), rows)
+    rows = [
+        {"street_id": street, "volunteer_id": vol, "last_served": last}
+        for (street, vol), last in counts["street_volunteer_activity"].items()
+    ]
+    if rows:
+        connection.execute(_street_activity.insert(), rows)
     served.rebuild(connection, counts)

@@ -12,6 +12,9 @@
   (elders served over a period counts distinct people from these).
 - VolunteerActivity: per community served and volunteer, the last day served
   on a confirmed visit (confirmations are never undone, so it only grows).
+- StreetVolunteerActivity: the same per street, so a street's active volunteers
+  are counted once each (one serving two of its communities too) without a
+  DISTINCT over every volunteer.
 - RecipientActivity: per community and person served, the last day served on a
   confirmed visit, and the birth date they are counted under in:
 - ServedYear / ServedDay: how many people of a community, born in one year (or
@@ -91,6 +94,17 @@ class VolunteerActivity(db.Model):
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     last_served: Mapped[date]
     visits: Mapped[int] = mapped_column(default=0)
+
+
+class StreetVolunteerActivity(db.Model):
+    """The last day a volunteer served someone of a street's communities on a confirmed visit."""
+
+    __tablename__ = "street_volunteer_activity"
+    __table_args__ = (Index("ix_street_volunteer_activity_last", "street_id", "last_served"),)
+
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"), primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    last_served: Mapped[date]
 
 
 class RecipientActivity(db.Model):

@@ -116,6 +116,8 @@ def test_a_volunteer_serving_two_communities_counts_once_in_the_total(world, com
     visit(world["vol1"], world["elderB"], "haircut", 30, TODAY)
     count = active_volunteers([community.id, other.id], today=TODAY)
     assert (count.of(community.id), count.of(other.id), count.total) == (2, 2, 3)
+    street = active_volunteers([community.id, other.id], today=TODAY, street_id=other.street_id)
+    assert (street.of(community.id), street.of(other.id), street.total) == (2, 2, 3)
 
 
 def test_elders_served_are_distinct_people_aged_65_with_confirmed_visits(world, community, other):

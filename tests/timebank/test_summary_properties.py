@@ -327,6 +327,9 @@ def assert_figures_match_history(communities, day: date) -> None:
     count = active_volunteers(ids, today=day)
     assert count.by_community == {cid: len(v) for cid, v in active.items()}, day
     assert count.total == len(set().union(*active.values())), day
+    # the street's two communities: the total from the street's rows
+    street = active_volunteers(ids, today=day, street_id=communities[0].street_id)
+    assert (street.by_community, street.total) == (count.by_community, count.total), day
     for start, end in (
         (first_of_month(day, 11), day),  # the page's default period
         (day - timedelta(days=40), day - timedelta(days=3)),  # parts of months
