@@ -47,6 +47,15 @@ EXPORT_STATUS_LABELS = {
 }
 
 
+# The three ways to write an amount of time, translated once per language (a figures
+# or statement page writes hundreds of amounts).
+_MINUTE_FORMATS = {
+    "hours_minutes": _l("%(h)s h %(m)s min"),
+    "hours": _l("%(h)s h"),
+    "minutes": _l("%(m)s min"),
+}
+
+
 def format_minutes(minutes: int | None) -> str:
     """``150`` → "2 小时 30 分" (or "2 h 30 min"); negative amounts keep their sign."""
     if minutes is None:
@@ -54,12 +63,12 @@ def format_minutes(minutes: int | None) -> str:
     sign = "−" if minutes < 0 else ""
     hours, rest = divmod(abs(int(minutes)), 60)
     if hours and rest:
-        text = _("%(h)s h %(m)s min", h=hours, m=rest)
+        shape = "hours_minutes"
     elif hours:
-        text = _("%(h)s h", h=hours)
+        shape = "hours"
     else:
-        text = _("%(m)s min", m=rest)
-    return sign + text
+        shape = "minutes"
+    return sign + label(_MINUTE_FORMATS, shape) % {"h": hours, "m": rest}
 
 
 def transfer_kind_label(kind: str) -> str:
