@@ -27,6 +27,13 @@ def label(labels: Mapping[str, object], code: str | None) -> str:
     return table.get(code, code or "")
 
 
+def formatted(texts: Mapping[str, object], code: str, **values) -> str:
+    """The translated text ``code`` of ``texts`` (a constant table of lazy strings with
+    ``%(name)s`` places) filled with ``values``: what ``gettext(text, **values)`` gives,
+    without a catalogue lookup on every row."""
+    return label(texts, code) % values
+
+
 def join_list(items) -> str:
     """Items of a list in one line, as the reader's language writes it: 家政、托育 in
     Chinese (the enumeration comma), "Housekeeping, Childcare" in English."""

@@ -35,6 +35,7 @@ from timebank.errors import TimebankError
 from timebank.formatting import transfer_kind_label
 from timebank.models import Account, AccountKind, ServiceRecord, Transfer, TransferKind
 from timebank.take_back import MEMO as TAKEN_BACK_MEMO
+from translated_labels import formatted
 
 CSV_BATCH = 500
 
@@ -312,10 +313,20 @@ def iter_statement_lines(
     return lines()
 
 
+# The texts a statement writes on its rows, translated once per language (translated_labels).
+_ROW_TEXTS = {
+    AccountKind.FUND: _l("%(community)s fund"),
+    AccountKind.GUARANTEE: _l("%(community)s guarantee account"),
+    "paid_by": _l("%(service)s · paid by %(account)s"),
+    "taken_back": _l("Entry %(id)s taken back"),
+    "reverses": _l("Reverses entry %(id)s: %(memo)s"),
+    "on_behalf": _l("%(by)s on behalf of %(member)s"),
+}
+
+
 def _community_account_label(line: StatementLine) -> str:
-    if line.counterparty_kind == AccountKind.FUND:
-        return _("%(community)s fund", community=line.counterparty_community)
-    return _("%(community)s guarantee account", community=line.counterparty_community)
+    kind = AccountKind.FUND if line.counterparty_kind == AccountKind.FUND else AccountKind.GUARANTEE
+    return formatted(_ROW_TEXTS, kind, community=line.counterparty_community)
 
 
 def counterparty_label(line: StatementLine) -> str:
@@ -335,23 +346,21 @@ def memo_text(line: StatementLine) -> str:
     if line.kind == TransferKind.SERVICE:
         service = category_label(line.memo)
         if line.counterparty_name is None and line.served_name is not None:
-            return _(
-                "%(service)s · paid by %(account)s",
-                service=service,
-                account=_community_account_label(line),
+            return formatted(
+                _ROW_TEXTS, "paid_by", service=service, account=_community_account_label(line)
             )
         return service
     if line.kind == TransferKind.REVERSAL and line.reverses_id:
         if line.memo == TAKEN_BACK_MEMO:  # the member's own 撤回, not a coordinator's reason
-            return _("Entry %(id)s taken back", id=line.reverses_id)
-        return _("Reverses entry %(id)s: %(memo)s", id=line.reverses_id, memo=line.memo)
+            return formatted(_ROW_TEXTS, "taken_back", id=line.reverses_id)
+        return formatted(_ROW_TEXTS, "reverses", id=line.reverses_id, memo=line.memo)
     return line.memo
 
 
 def entered_label(line: StatementLine) -> str:
     """ "X" or "X on behalf of Y"; empty when the system posted it."""
     if line.entered_by and line.on_behalf_of:
-        return _("%(by)s on behalf of %(member)s", by=line.entered_by, member=line.on_behalf_of)
+        return formatted(_ROW_TEXTS, "on_behalf", by=line.entered_by, member=line.on_behalf_of)
     return line.entered_by or ""
 
 
