@@ -73,8 +73,16 @@ def add_member_delta(
         total[2] += residents
 
 
-def _upsert(connection: Connection, table, keys: dict, increments: dict, extra: dict | None = None):
-    """Insert the row, or add ``increments`` to it (and set ``extra``) if it exists."""
+def upsert_counts(
+    connection: Connection, table, keys: dict, increments: dict, extra: dict | None = None
+) -> None:
+    """Insert the row, or add ``increments`` to it (and set ``extra``) if it exists.
+
+    One INSERT … ON CONFLICT DO UPDATE on PostgreSQL and SQLite: the row is created or
+    locked and added to atomically, so concurrent writers never lose an increment
+    (``keys`` must be the table's primary key or a unique index). Other summaries
+    (marketplace.earnings) keep their rows through it too.
+    """
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     statement = insert(table).values(**keys, **increments, **(extra or {}))
     sets = {name: table.c[name] + statement.excluded[name] for name in increments}
@@ -94,7 +102,7 @@ def apply_member_deltas(connection: Connection, deltas: MemberDeltas) -> None:
             continue
         table = _years if table_name == "member_years" else _days
         key_name = "birth_year" if table is _years else "birth_date"
-        _upsert(
+        upsert_counts(
             connection,
             table,
             {"community_id": key[0], key_name: key[1]},
@@ -105,13 +113,13 @@ def apply_member_deltas(connection: Connection, deltas: MemberDeltas) -> None:
 def count_confirmed_visit(connection: Connection, record: ServiceRecord, community_id: int) -> None:
     """Add a just-confirmed visit to its community's month and its volunteer's last day."""
     month = record.service_date.replace(day=1)
-    _upsert(
+    upsert_counts(
         connection,
         _visit_months,
         {"community_id": community_id, "month": month, "category": record.category},
         {"minutes": record.minutes, "visits": 1},
     )
-    _upsert(
+    upsert_counts(
         connection,
         _recipient_months,
         {"community_id": community_id, "month": month, "recipient_id": record.recipient_id},
