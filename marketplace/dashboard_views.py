@@ -45,10 +45,21 @@ def index():
     )
 
 
-@bp.get("/<any(today, upcoming):window>")
-def bookings_page(window: str):
-    """Every booking of today's or the coming days' list, 20 a page in time order
-    (?after= the cursor of the page before; one that does not parse starts over)."""
+@bp.get("/today")
+def todays_page():
+    """Every booking of today, 20 a page in time order (?after= the cursor of the page
+    before; one that does not parse starts over)."""
+    return _bookings_page("today")
+
+
+@bp.get("/upcoming")
+def upcoming_page():
+    """Every booking still to answer or to do in the coming days, 20 a page in time order
+    (?after= as on today's)."""
+    return _bookings_page("upcoming")
+
+
+def _bookings_page(window: str):
     provider = owned_provider(current_user)
     today = local_today()
     page = dashboard.bookings_page(provider, window, today, parse_cursor(request.args.get("after")))

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, or_
 
 from marketplace.booking_models import Booking
 
-_CURSOR = re.compile(r"(\d{20})-(\d{1,10})")
+_CURSOR = re.compile(r"([0-9]{20})-([0-9]{1,10})")  # ASCII digits only
 MAX_ID = 2**31 - 1
 
 
