@@ -9,8 +9,8 @@ gets the file). The booking number there opens the booking in the app.
 
 Days are Shanghai days. Every list loads the people and items it shows in the
 same query, so the number of queries does not grow with the number of bookings;
-and shows at most SHOWN of them (those waiting for an answer first), with the rest
-a page at a time in time order (keyset on (starts_at, id)), so a busy provider's
+and shows at most SHOWN of them (those waiting for an answer first), with the whole
+list PAGE_SIZE a page in time order (keyset on (starts_at, id)), so a busy provider's
 dashboard costs what a quiet one's does. The earnings come from the summary the
 marketplace keeps (marketplace.earnings), not from the bookings.
 """
@@ -41,7 +41,8 @@ from marketplace.review_models import Review
 # still to come and still in play: the provider has something to do or to expect
 UPCOMING_STATUSES = (BookingStatus.REQUESTED, BookingStatus.ACCEPTED)
 REVIEWS_SHOWN = 10
-SHOWN = 20  # bookings of a list on one page
+SHOWN = 10  # bookings of each list on the dashboard (a phone's few screens)
+PAGE_SIZE = 20  # bookings on a page of a whole list
 UPCOMING_DAYS = 30
 CSV_BATCH = 500
 
@@ -127,7 +128,7 @@ def upcoming_bookings(provider: Provider, today: date) -> Shown:
 def bookings_page(
     provider: Provider, window: str, today: date, after: Cursor | None = None
 ) -> Page:
-    """A page of SHOWN bookings of a list ("today" or "upcoming") in time order, from the
+    """A page of PAGE_SIZE bookings of a list ("today" or "upcoming") in time order, from the
     one after ``after`` (keyset on (starts_at, id)). Raises NotFound for another list."""
     if window not in _WINDOWS:
         raise NotFound(_l("There is no such list."))
@@ -142,11 +143,11 @@ def bookings_page(
             _WINDOWS[window],
         )
         .order_by(Booking.starts_at, Booking.id)
-        .limit(SHOWN + 1)
+        .limit(PAGE_SIZE + 1)
     )
     if after is not None:
         query = query.where(later_than(after))
-    return page_of(list(db.session.scalars(query)), SHOWN)
+    return page_of(list(db.session.scalars(query)), PAGE_SIZE)
 
 
 def earnings_to_date(provider: Provider, today: date) -> tuple[Earnings, Earnings]:

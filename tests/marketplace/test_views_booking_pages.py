@@ -25,7 +25,7 @@ BAD_CURSORS = (
 )
 
 
-pytestmark = pytest.mark.usefixtures("english")
+pytestmark = pytest.mark.usefixtures("english_pages")
 
 
 @pytest.fixture
@@ -73,8 +73,8 @@ def test_the_dashboard_links_to_the_rest_of_the_coming_days(client, provider_own
     page = client.get("/provider/dashboard/").get_data(as_text=True)
     assert 'href="/provider/dashboard/upcoming" data-testid="more-upcoming"' in page
     assert 'data-testid="more-today"' not in page  # nothing today
-    assert f'href="/bookings/{busy_provider[19].id}"' in page
-    assert f'href="/bookings/{busy_provider[20].id}"' not in page  # the first 20 only
+    assert f'href="/bookings/{busy_provider[9].id}"' in page
+    assert f'href="/bookings/{busy_provider[10].id}"' not in page  # the first ten only
 
     pages = _follow(client, "/provider/dashboard/upcoming")
     assert len(pages) == 2
