@@ -101,9 +101,22 @@ def _counted_change(booking: Booking) -> bool:
 
 
 def _values(booking: Booking) -> dict:
-    """The booking's counted columns as this flush writes them (never loading anything)."""
+    """A new booking's counted columns as this flush inserted them (never loading anything:
+    a column it does not hold was left to its default, none of which counts)."""
     loaded = attributes.instance_state(booking).dict
     return {name: loaded.get(name) for name in COUNTED}
+
+
+def _updated(booking: Booking, stored: dict) -> dict:
+    """A changed booking's counted columns after this flush: the stored row with the
+    columns this session changed (what the UPDATE wrote), whatever else it holds or not."""
+    state = attributes.instance_state(booking)
+    values = dict(stored)
+    for name in COUNTED:
+        added = state.attrs[name].history.added
+        if added:
+            values[name] = added[0]
+    return values
 
 
 def _before_flush(session: Session, _context, _instances) -> None:
@@ -136,7 +149,7 @@ def _after_flush(session: Session, _context) -> None:
     for obj in session.dirty:
         if isinstance(obj, Booking) and obj.id in locked:
             _add(deltas, locked[obj.id], -1)
-            _add(deltas, _values(obj), 1)
+            _add(deltas, _updated(obj, locked[obj.id]), 1)
     for obj in session.deleted:
         if isinstance(obj, Booking) and obj.id in locked:
             _add(deltas, locked[obj.id], -1)

@@ -107,6 +107,23 @@ def test_a_completed_booking_added_directly_and_changed_is_counted(
     assert _rows() == {}
 
 
+def test_a_booking_changed_without_its_other_columns_loaded_is_counted_right(
+    make_booking, cleaning, elder, provider, now
+):
+    """After a commit a booking's columns are unloaded: changing only its status takes out
+    what the stored row counted, not nothing."""
+    booking = make_booking(cleaning, elder, status="completed", completed_at=now, subsidy=False)
+    month = earnings.month_of(now, booking.starts_at)
+    db.session.commit()
+    booking.status = "disputed"  # nothing else of the booking is loaded
+    db.session.flush()
+    assert _rows() == {}
+    db.session.commit()
+    booking.status = "completed"
+    db.session.flush()
+    assert _rows() == {(provider.id, month, "on_site"): (1, 8000, 0, 0)}
+
+
 def test_the_dashboard_reads_the_summary_not_the_bookings(
     make_booking, cleaning, elder, provider, now
 ):
