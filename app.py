@@ -50,6 +50,7 @@ from jobs.worker import start_in_process, worker_command
 from marketplace import (  # noqa: F401  (every table for Alembic; routes on shared blueprints)
     booking_action_views,
     card_models,
+    earnings_models,
     review_models,
 )
 from marketplace.booking_views import bp as bookings_bp
@@ -59,6 +60,7 @@ from marketplace.card_views import bp as card_bp
 from marketplace.catalogue_views import bp as catalogue_bp
 from marketplace.cli import marketplace_cli
 from marketplace.dashboard_views import bp as provider_dashboard_bp
+from marketplace.earnings import connect_earnings
 from marketplace.formatting import register_filters as register_marketplace_filters
 from marketplace.notices import connect_booking_reminders
 from marketplace.review_views import bp as reviews_bp
@@ -196,6 +198,7 @@ def register_extensions(app: Flask) -> None:
     connect_notify_receivers()
     connect_queue()
     connect_card_steps()
+    connect_earnings()
     connect_waiting_sources()
     connect_home_rules()
     connect_waiting_items()

@@ -69,6 +69,8 @@ class Booking(db.Model):
         # capacity counts: the provider's bookings at one start time
         Index("ix_bookings_provider_start", "provider_id", "starts_at", "status"),
         Index("ix_bookings_resident", "resident_id", "starts_at"),
+        # "my bookings": those a member made for others, as ix_bookings_resident their own
+        Index("ix_bookings_booked_by", "booked_by_id", "starts_at"),
         Index("ix_bookings_status_deadline", "status", "expires_at"),
     )
 

@@ -28,12 +28,14 @@ from marketplace.bookings import (
     booking_for,
     bookings_of,
     create_booking,
+    earlier_bookings_of,
     resident_phone_for,
 )
 from marketplace.card import card_payments_enabled
 from marketplace.clock import local_today
 from marketplace.errors import InvalidInput, NotFound
 from marketplace.formatting import PAYMENT_METHOD_LABELS, local_time
+from marketplace.keyset import parse_cursor
 from marketplace.models import ServiceItem
 from marketplace.money_back import money_back_for, money_back_lines
 from marketplace.openings import bookable_days, day_plan, openings
@@ -281,11 +283,25 @@ def mine():
     """Bookings for me and those I made for others: coming up first, then earlier ones,
     each saying where it stands; 待评价 on those waiting for a rating."""
     upcoming, earlier = bookings_of(_me())
-    back = money_back_for(earlier)
+    back = money_back_for(earlier.bookings)
     return render_template(
         "marketplace/bookings/mine.html",
         upcoming=upcoming,
         earlier=earlier,
-        to_rate=reviews.unrated(upcoming + earlier),
+        to_rate=reviews.unrated(upcoming + earlier.bookings),
+        money_back={booking_id: money_back_lines(found) for booking_id, found in back.items()},
+    )
+
+
+@bp.get("/earlier")
+def earlier():
+    """My earlier bookings, 20 a page, latest first (?before= the cursor of the page
+    before; one that does not parse starts from the latest)."""
+    page = earlier_bookings_of(_me(), parse_cursor(request.args.get("before")))
+    back = money_back_for(page.bookings)
+    return render_template(
+        "marketplace/bookings/earlier.html",
+        page=page,
+        to_rate=reviews.unrated(page.bookings),
         money_back={booking_id: money_back_lines(found) for booking_id, found in back.items()},
     )

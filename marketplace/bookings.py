@@ -47,6 +47,7 @@ from marketplace.errors import (
     NotFound,
     PriceChanged,
 )
+from marketplace.keyset import Cursor, Page, earlier_than, page_of
 from marketplace.models import Provider, ProviderStatus, ServiceCategory, ServiceItem
 from marketplace.openings import Opening, day_plan, openings
 from marketplace.states import OCCUPYING
@@ -55,6 +56,7 @@ from timebank.ledger import place_hold
 from timebank.visits import payer_account_id
 
 MAX_QUANTITY = 10
+EARLIER_SHOWN = 20  # earlier bookings on a page of my bookings
 
 
 class AlreadyBooked(Conflict):
@@ -403,13 +405,32 @@ def may_book_again(actor: User, booking: Booking) -> bool:
     )
 
 
-def bookings_of(actor: User, *, now: datetime | None = None) -> tuple[list[Booking], list[Booking]]:
-    """Bookings for ``actor`` and those ``actor`` made for others they still reach
-    (upcoming soonest first; earlier ones, and those that ended before their start, such
-    as a cancelled one, latest first, at most 100).
+def bookings_of(actor: User, *, now: datetime | None = None) -> tuple[list[Booking], Page]:
+    """Bookings for ``actor`` and those ``actor`` made for others they still reach:
+    (upcoming ones soonest first, the first page of the earlier ones).
 
+    Earlier ones, and those that ended before their start (such as a cancelled one), come
+    latest first, EARLIER_SHOWN a page; ``earlier_bookings_of`` reads the pages after.
     A relative whose link no longer allows booking no longer sees what they booked.
     """
+    upcoming, earlier, params = _lists_for(actor, now)
+    return (
+        list(db.session.scalars(upcoming, params)),
+        page_of(list(db.session.scalars(earlier, params)), EARLIER_SHOWN),
+    )
+
+
+def earlier_bookings_of(actor: User, before: Cursor | None, *, now: datetime | None = None) -> Page:
+    """The page of ``actor``'s earlier bookings (as in ``bookings_of``) after ``before``,
+    latest first (keyset on (starts_at, id)); from the first when ``before`` is None."""
+    _, earlier, params = _lists_for(actor, now)
+    if before is not None:
+        earlier = earlier.where(earlier_than(before))
+    return page_of(list(db.session.scalars(earlier, params)), EARLIER_SHOWN)
+
+
+def _lists_for(actor: User, now: datetime | None) -> tuple[Select, Select, dict]:
+    """The statements of ``actor``'s coming and earlier bookings, and their parameters."""
     now = now or utcnow()
     if actor.is_coordinator:
         # a coordinator's reach is their community (or street): built for them each time
@@ -422,19 +443,15 @@ def bookings_of(actor: User, *, now: datetime | None = None) -> tuple[list[Booki
                 ),
             )
         )
-        params = {"now": now}
-    else:
-        upcoming, earlier = _MEMBERS_LISTS
-        elders = family_elder_ids(actor, RESIDENT_SIDE)
-        params = {"actor_id": actor.id, "elder_ids": [actor.id, *elders], "now": now}
-    return (
-        list(db.session.scalars(upcoming, params)),
-        list(db.session.scalars(earlier, params)),
-    )
+        return upcoming, earlier, {"now": now}
+    upcoming, earlier = _MEMBERS_LISTS
+    elders = family_elder_ids(actor, RESIDENT_SIDE)
+    return upcoming, earlier, {"actor_id": actor.id, "elder_ids": [actor.id, *elders], "now": now}
 
 
 def _lists_of(mine) -> tuple[Select, Select]:
-    """The statements of the coming and the earlier bookings that ``mine`` selects."""
+    """The statements of the coming and the earlier bookings that ``mine`` selects
+    (the earlier ones: one more than a page, to know whether another follows)."""
     shown = (joinedload(Booking.provider), joinedload(Booking.resident))
     upcoming = (
         select(Booking)
@@ -447,7 +464,7 @@ def _lists_of(mine) -> tuple[Select, Select]:
         .where(mine, or_(Booking.starts_at < bindparam("now"), Booking.status.not_in(OCCUPYING)))
         .options(*shown)
         .order_by(Booking.starts_at.desc(), Booking.id.desc())
-        .limit(100)
+        .limit(EARLIER_SHOWN + 1)
     )
     return upcoming, earlier
 

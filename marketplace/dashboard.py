@@ -8,7 +8,11 @@ author of each review beside it (and it leaves the app, for Excel and whoever
 gets the file). The booking number there opens the booking in the app.
 
 Days are Shanghai days. Every list loads the people and items it shows in the
-same query, so the number of queries does not grow with the number of bookings.
+same query, so the number of queries does not grow with the number of bookings;
+and shows at most SHOWN of them (those waiting for an answer first), with the whole
+list PAGE_SIZE a page in time order (keyset on (starts_at, id)), so a busy provider's
+dashboard costs what a quiet one's does. The earnings come from the summary the
+marketplace keeps (marketplace.earnings), not from the bookings.
 """
 
 from __future__ import annotations
@@ -19,20 +23,27 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, case, select
 from sqlalchemy.orm import joinedload
 
 from community.csv_export import csv_chunks
 from extensions import db
 from marketplace.booking_models import Booking, BookingStatus, PaymentMethod
-from marketplace.clock import month_start, to_local, to_utc
+from marketplace.clock import to_local, to_utc
+from marketplace.earnings import Earnings, earnings_of
+from marketplace.errors import NotFound
 from marketplace.formatting import BOOKING_STATUS_LABELS, PAYMENT_METHOD_LABELS, masked_name
+from marketplace.keyset import Cursor, Page, later_than, page_of
 from marketplace.models import Provider
 from marketplace.review_models import Review
 
 # still to come and still in play: the provider has something to do or to expect
 UPCOMING_STATUSES = (BookingStatus.REQUESTED, BookingStatus.ACCEPTED)
 REVIEWS_SHOWN = 10
+SHOWN = 10  # bookings of each list on the dashboard (a phone's few screens)
+PAGE_SIZE = 20  # bookings on a page of a whole list
+UPCOMING_DAYS = 30
 CSV_BATCH = 500
 
 
@@ -40,8 +51,12 @@ def _start_of(day: date) -> datetime:
     return to_utc(day, time(0))
 
 
-def _waiting_first(bookings: list[Booking]) -> list[Booking]:
-    return sorted(bookings, key=lambda b: (b.status != BookingStatus.REQUESTED, b.starts_at, b.id))
+@dataclass(frozen=True)
+class Shown:
+    """The first bookings of a list the dashboard shows, and whether the list has more."""
+
+    bookings: list[Booking]
+    more: bool
 
 
 _WITH_PEOPLE = (
@@ -50,131 +65,99 @@ _WITH_PEOPLE = (
     joinedload(Booking.item),
     joinedload(Booking.provider),
 )
+# Which bookings each list holds: today's in any status but pending payment, the coming
+# days' those still to answer or to do. Within the provider's index range of the days.
+_IN_WINDOW = (
+    Booking.provider_id == bindparam("provider_id"),
+    Booking.starts_at >= bindparam("start"),
+    Booking.starts_at < bindparam("end"),
+)
+_WINDOWS = {
+    "today": Booking.status != BookingStatus.PENDING_PAYMENT,
+    "upcoming": Booking.status.in_(UPCOMING_STATUSES),
+}
+_WAITING_FIRST = (
+    case((Booking.status == BookingStatus.REQUESTED, 0), else_=1),
+    Booking.starts_at,
+    Booking.id,
+)
 # Built once, like every statement of this page (it is the provider's home): a statement
 # made anew on each request costs more to build and look up in SQLAlchemy's cache than
-# it takes to run.
-_TODAYS = (
-    select(Booking)
+# it takes to run. Each shows at most SHOWN bookings (one more is read to know if there
+# are more), so the page costs the same however busy the days are.
+_FIRST_SHOWN = {
+    window: select(Booking)
     .options(*_WITH_PEOPLE)
-    .where(
-        Booking.provider_id == bindparam("provider_id"),
-        Booking.starts_at >= bindparam("start"),
-        Booking.starts_at < bindparam("end"),
-        Booking.status != BookingStatus.PENDING_PAYMENT,
-    )
-)
-_UPCOMING = (
-    select(Booking)
-    .options(*_WITH_PEOPLE)
-    .where(
-        Booking.provider_id == bindparam("provider_id"),
-        Booking.starts_at >= bindparam("start"),
-        Booking.starts_at < bindparam("end"),
-        Booking.status.in_(UPCOMING_STATUSES),
-    )
-)
+    .where(*_IN_WINDOW, condition)
+    .order_by(*_WAITING_FIRST)
+    .limit(SHOWN + 1)
+    for window, condition in _WINDOWS.items()
+}
 
 
-def todays_bookings(provider: Provider, today: date) -> list[Booking]:
-    """Bookings starting today (Shanghai), in any status but pending payment; waiting first."""
-    found = db.session.scalars(
-        _TODAYS,
-        {
-            "provider_id": provider.id,
-            "start": _start_of(today),
-            "end": _start_of(today + timedelta(days=1)),
-        },
-    ).all()
-    return _waiting_first(list(found))
-
-
-def upcoming_bookings(provider: Provider, today: date, days: int = 30) -> list[Booking]:
-    """Requested or accepted bookings from tomorrow for ``days`` days; waiting first."""
+def window_days(window: str, today: date, days: int = UPCOMING_DAYS) -> tuple[datetime, datetime]:
+    """The stored (UTC) bounds of a list: today (Shanghai), or ``days`` days from tomorrow."""
+    if window == "today":
+        return _start_of(today), _start_of(today + timedelta(days=1))
     tomorrow = today + timedelta(days=1)
-    found = db.session.scalars(
-        _UPCOMING,
-        {
-            "provider_id": provider.id,
-            "start": _start_of(tomorrow),
-            "end": _start_of(tomorrow + timedelta(days=days)),
-        },
-    ).all()
-    return _waiting_first(list(found))
+    return _start_of(tomorrow), _start_of(tomorrow + timedelta(days=days))
 
 
-@dataclass(frozen=True)
-class EarningsRow:
-    """Completed bookings paid one way: how many, their total (with the subsidy part), hours."""
-
-    payment_method: str
-    count: int
-    total_fen: int
-    subsidy_fen: int
-    minutes: int
-
-
-@dataclass(frozen=True)
-class Earnings:
-    rows: list[EarningsRow]
-
-    @property
-    def count(self) -> int:
-        return sum(r.count for r in self.rows)
-
-    @property
-    def total_fen(self) -> int:
-        return sum(r.total_fen for r in self.rows)
-
-    @property
-    def subsidy_fen(self) -> int:
-        return sum(r.subsidy_fen for r in self.rows)
-
-    @property
-    def minutes(self) -> int:
-        return sum(r.minutes for r in self.rows)
-
-
-_DONE_AT = func.coalesce(Booking.completed_at, Booking.starts_at)
-_IN_MONTH = bindparam("month_start") <= _DONE_AT
-_HOURS = Booking.payment_method == PaymentMethod.HOURS
-# Since the start and this month, by payment method, in one pass over the provider's
-# completed bookings.
-_EARNINGS = (
-    select(
-        Booking.payment_method,
-        func.count(Booking.id),
-        func.coalesce(func.sum(Booking.total_fen), 0),
-        func.coalesce(func.sum(Booking.subsidy_fen), 0),
-        func.coalesce(func.sum(Booking.total_minutes).filter(_HOURS), 0),
-        func.count(Booking.id).filter(_IN_MONTH),
-        func.coalesce(func.sum(Booking.total_fen).filter(_IN_MONTH), 0),
-        func.coalesce(func.sum(Booking.subsidy_fen).filter(_IN_MONTH), 0),
-        func.coalesce(func.sum(Booking.total_minutes).filter(_HOURS & _IN_MONTH), 0),
+def _first_shown(provider: Provider, window: str, today: date) -> Shown:
+    start, end = window_days(window, today)
+    found = list(
+        db.session.scalars(
+            _FIRST_SHOWN[window], {"provider_id": provider.id, "start": start, "end": end}
+        )
     )
-    .where(
-        Booking.provider_id == bindparam("provider_id"),
-        Booking.status == BookingStatus.COMPLETED,
+    return Shown(found[:SHOWN], len(found) > SHOWN)
+
+
+def todays_bookings(provider: Provider, today: date) -> Shown:
+    """Bookings starting today (Shanghai), in any status but pending payment: the first
+    SHOWN, those waiting for an answer first, then by start."""
+    return _first_shown(provider, "today", today)
+
+
+def upcoming_bookings(provider: Provider, today: date) -> Shown:
+    """Requested or accepted bookings of the UPCOMING_DAYS days from tomorrow: the first
+    SHOWN, those waiting for an answer first, then by start."""
+    return _first_shown(provider, "upcoming", today)
+
+
+def bookings_page(
+    provider: Provider, window: str, today: date, after: Cursor | None = None
+) -> Page:
+    """A page of PAGE_SIZE bookings of a list ("today" or "upcoming") in time order, from the
+    one after ``after`` (keyset on (starts_at, id)). Raises NotFound for another list."""
+    if window not in _WINDOWS:
+        raise NotFound(_l("There is no such list."))
+    start, end = window_days(window, today)
+    query = (
+        select(Booking)
+        .options(*_WITH_PEOPLE)
+        .where(
+            Booking.provider_id == provider.id,
+            Booking.starts_at >= start,
+            Booking.starts_at < end,
+            _WINDOWS[window],
+        )
+        .order_by(Booking.starts_at, Booking.id)
+        .limit(PAGE_SIZE + 1)
     )
-    .group_by(Booking.payment_method)
-    .order_by(Booking.payment_method)
-)
+    if after is not None:
+        query = query.where(later_than(after))
+    return page_of(list(db.session.scalars(query)), PAGE_SIZE)
 
 
 def earnings_to_date(provider: Provider, today: date) -> tuple[Earnings, Earnings]:
     """Completed bookings by payment method: (this month (Shanghai), since the start).
 
-    Yuan totals include the subsidy part; hours are the minutes of bookings paid in hours.
+    Read from the provider's summary rows (marketplace.earnings), a few per month,
+    never from its bookings. Yuan totals include the subsidy part; hours are the
+    minutes of bookings paid in hours.
     """
-    month, all_time = [], []
-    rows = db.session.execute(
-        _EARNINGS, {"provider_id": provider.id, "month_start": _start_of(month_start(today))}
-    )
-    for method, *figures in rows:
-        count, total, subsidy, minutes, m_count, m_total, m_subsidy, m_minutes = map(int, figures)
-        all_time.append(EarningsRow(method, count, total, subsidy, minutes))
-        if m_count:
-            month.append(EarningsRow(method, m_count, m_total, m_subsidy, m_minutes))
-    return Earnings(month), Earnings(all_time)
+    return earnings_of(db.session, provider.id, today)
 
 
 _LATEST_REVIEWS = (

@@ -15,14 +15,15 @@ class NotAllowed(MarketplaceError):
     http_status = 403
 
     def __init__(self, message=None) -> None:
-        super().__init__(message or _l("You may not do this."))
+        # "is None", not "or": the truth of a lazy message translates it (see DomainError)
+        super().__init__(message if message is not None else _l("You may not do this."))
 
 
 class NotFound(MarketplaceError):
     http_status = 404
 
     def __init__(self, message=None) -> None:
-        super().__init__(message or _l("Not found."))
+        super().__init__(message if message is not None else _l("Not found."))
 
 
 class InvalidInput(MarketplaceError):

@@ -4,7 +4,8 @@ two bookings for every five members, most of them done and rated).
 
 Providers (run by residents) and their items go in through the ORM (a few dozen);
 bookings and reviews, the bulk, with Core executemany. Each provider's rating totals are counted from its reviews
-at the end, as the review service keeps them.
+at the end, as the review service keeps them, and so are its earnings
+(marketplace.earnings.rebuild).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from community.models import Community, Role, User, utcnow
 from extensions import db
+from marketplace import earnings
 from marketplace.booking_models import Booking, BookingStatus
 from marketplace.models import Provider, ProviderStatus, ServiceItem
 from marketplace.review_models import Review
@@ -167,6 +169,7 @@ def seed_scale_market(rng: random.Random, communities: list[Community]) -> dict[
             rated += _flush(connection, bookings, reviews)
     rated += _flush(connection, bookings, reviews)
     _count_ratings(connection)
+    earnings.rebuild(connection)  # the bulk insert bypassed the flush that counts them
     return {"providers": len(providers), "bookings": count, "reviews": rated}
 
 

@@ -54,7 +54,7 @@ SKIPPED = {"static", "favicon", "community.logout", "readiness.readyz"}
 # Names the pages read from the query string (besides form fields).
 QUERY_NAMES = (
     "for", "member", "item", "day", "community", "street", "page", "start", "end", "kind",
-    "category", "on_date", "q", "month", "report", "volunteer", "to", "next",
+    "category", "on_date", "q", "month", "report", "volunteer", "to", "next", "before", "after",
 )  # fmt: skip
 ACTIONS = (
     "accept", "decline", "deliver", "confirm", "cancel", "no_show", "mark_paid", "dispute",

@@ -39,7 +39,13 @@ LOGINS = (
     "haobangshou.shop",  # the housekeeping provider
     "guihua.canteen",  # the canteen
 )
-PROVIDER_PAGES = ("/provider/dashboard/", "/provider/menu", "/provider/meals", "/provider/calendar")
+PROVIDER_PAGES = (
+    "/provider/dashboard/",
+    "/provider/dashboard/upcoming",
+    "/provider/menu",
+    "/provider/meals",
+    "/provider/calendar",
+)
 STAFF_PAGES = ("/reports/figures", "/family/pending", "/provider/applications", "/subsidies/report")
 CANTEEN = "桂花新村长者食堂"
 
@@ -115,7 +121,7 @@ def extra_pages(login: str) -> list[str]:
         select(Booking.id).where(Booking.resident_id == user.id).order_by(Booking.id).limit(1)
     )
     if booking:
-        paths.append(f"/bookings/{booking}")
+        paths += [f"/bookings/{booking}", "/bookings/earlier"]
     if db.session.scalar(select(Provider.id).where(Provider.owner_id == user.id)):
         paths += PROVIDER_PAGES
     if user.is_coordinator:

@@ -100,6 +100,8 @@ ROWS = [
     get("/market/?street={far_street}", only(ALL, 200)),
     # booking: for oneself, or for a member one may book for (family, their coordinators)
     get("/bookings/", only(ALL, 200)),
+    get("/bookings/earlier", only(ALL, 200)),
+    get("/bookings/earlier?before=20261207083000000000-2147483647", only(ALL, 200)),
     get("/bookings/new?item={item}", only(ALL, 200)),
     # an item of a provider not (yet) verified is not there to book, for anyone
     get("/bookings/new?item={applied_item}", only((), 404, refused=404)),
@@ -186,6 +188,8 @@ ROWS = [
     get("/provider/", only(ALL, 200)),
     get("/provider/dashboard/", only({"provider"}, 200, refused=404)),
     get("/provider/dashboard/bookings.csv", only({"provider"}, 200, refused=404)),
+    get("/provider/dashboard/today", only({"provider"}, 200, refused=404)),
+    get("/provider/dashboard/upcoming?after=x", only({"provider"}, 200, refused=404)),
     get("/provider/menu/items/{item}/edit", only({"provider"}, 200)),
     post("/provider/menu/items/{item}/edit", only({"provider"}, 302), item_form),
     post("/provider/menu/items/{item}/pause", only({"provider"}, 302)),

@@ -45,7 +45,8 @@ def test_today_is_a_shanghai_day_and_answers_come_first(book, provider, today):
     book(today - timedelta(days=1), time(23, 59), "accepted")  # yesterday in Shanghai
     book(today, time(10), "pending_payment")  # not yet a booking to act on
     found = dashboard.todays_bookings(provider, today)
-    assert [b.id for b in found] == [waiting.id, accepted.id, cancelled.id]
+    assert not found.more
+    assert [b.id for b in found.bookings] == [waiting.id, accepted.id, cancelled.id]
 
 
 def test_upcoming_are_open_bookings_from_tomorrow(
@@ -66,7 +67,8 @@ def test_upcoming_are_open_bookings_from_tomorrow(
         subsidy=False,
     )
     found = dashboard.upcoming_bookings(provider, today)
-    assert [b.id for b in found] == [soon_waiting.id, later_waiting.id, tomorrow.id]
+    assert not found.more
+    assert [b.id for b in found.bookings] == [soon_waiting.id, later_waiting.id, tomorrow.id]
 
 
 def test_earnings_by_payment_method_this_month_and_all_time(
@@ -183,9 +185,8 @@ def test_lists_do_not_grow_queries_with_bookings(
     def read_all():
         db.session.expire_all()
         shown = []
-        for b in dashboard.todays_bookings(provider, today) + dashboard.upcoming_bookings(
-            provider, today
-        ):
+        todays = dashboard.todays_bookings(provider, today)
+        for b in todays.bookings + dashboard.upcoming_bookings(provider, today).bookings:
             shown += [b.resident.display_name, b.item.title, b.booked_by.display_name]
         shown += [r.author.display_name for r in dashboard.latest_reviews(provider)]
         "".join(dashboard.bookings_csv(provider))

@@ -20,6 +20,8 @@ from timebank.clock import local_today
 
 DEMO_UNITS = 12
 LARGER = 10
+EARLY = "20000101000000000000-1"  # keyset cursors (marketplace.keyset)
+LATE = "29991231000000000000-2147483647"
 
 # The most statements each page may send (the member's own row included). The browse
 # list's cache is off in tests: /market/ is counted as it is built.
@@ -40,6 +42,8 @@ BUDGET = {
     "provider page": 8,
     "provider dashboard": 9,
     "my bookings": 7,  # one more: which completed ones wait for a rating (待评价)
+    "earlier bookings (a later page)": 7,
+    "provider's coming days (a later page)": 8,
     "booking page": 7,
     "sign-in page": 0,
 }
@@ -59,6 +63,12 @@ def _pages(scene: Scene) -> dict[str, tuple[str | None, str]]:
         "provider page": ("elder", f"/market/providers/{scene.provider.id}"),
         "provider dashboard": ("owner", "/provider/dashboard/"),
         "my bookings": ("elder", "/bookings/"),
+        # keyset pages: the cursor is a place in time, after (before) every booking here
+        "earlier bookings (a later page)": ("elder", f"/bookings/earlier?before={LATE}"),
+        "provider's coming days (a later page)": (
+            "owner",
+            f"/provider/dashboard/upcoming?after={EARLY}",
+        ),
         "booking page": ("elder", f"/bookings/{scene.booking_ids[0]}"),
         "sign-in page": (None, "/login"),
     }
