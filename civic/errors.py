@@ -15,14 +15,14 @@ class NotAllowed(CivicError):
     http_status = 403
 
     def __init__(self, message=None) -> None:
-        super().__init__(message or _l("You may not do this."))
+        super().__init__(message if message is not None else _l("You may not do this."))
 
 
 class NotFound(CivicError):
     http_status = 404
 
     def __init__(self, message=None) -> None:
-        super().__init__(message or _l("Not found."))
+        super().__init__(message if message is not None else _l("Not found."))
 
 
 class InvalidInput(CivicError):

@@ -15,7 +15,7 @@ class NotPermitted(CommunityError):
     http_status = 403
 
     def __init__(self, message=None) -> None:
-        super().__init__(message or _l("You may not do this."))
+        super().__init__(message if message is not None else _l("You may not do this."))
 
 
 class MemberNotFound(CommunityError):

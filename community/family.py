@@ -32,7 +32,9 @@ class LinkAlreadyAnswered(CommunityError):
     http_status = 409
 
     def __init__(self, message=None) -> None:
-        super().__init__(message or _l("This request has already been answered."))
+        super().__init__(
+            message if message is not None else _l("This request has already been answered.")
+        )
 
 
 def _family_path(link: FamilyLink) -> str:

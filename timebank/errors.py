@@ -15,14 +15,14 @@ class NotAllowed(TimebankError):
     http_status = 403
 
     def __init__(self, message=None) -> None:
-        super().__init__(message or _l("You may not do this."))
+        super().__init__(message if message is not None else _l("You may not do this."))
 
 
 class NotFound(TimebankError):
     http_status = 404
 
     def __init__(self, message=None) -> None:
-        super().__init__(message or _l("Not found."))
+        super().__init__(message if message is not None else _l("Not found."))
 
 
 class InvalidAmount(TimebankError):
@@ -70,7 +70,7 @@ class AlreadySettled(TimebankError):
     http_status = 409
 
     def __init__(self, message=None) -> None:
-        super().__init__(message or _l("This has already been settled."))
+        super().__init__(message if message is not None else _l("This has already been settled."))
 
 
 class InvalidVisit(TimebankError):
