@@ -33,13 +33,31 @@ def upgrade():
         sa.Column("repair_item_id", sa.Integer(), nullable=False),
         sa.Column("linked_by_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["organisation_id"], ["civic_organisations.id"]),
-        sa.ForeignKeyConstraint(["provider_id"], ["providers.id"]),
-        sa.ForeignKeyConstraint(["repair_item_id"], ["service_items.id"]),
-        sa.ForeignKeyConstraint(["linked_by_id"], ["users.id"]),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("organisation_id"),
-        sa.UniqueConstraint("provider_id"),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["civic_organisations.id"],
+            name=op.f("fk_property_service_stations_organisation_id_civic_organisations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["provider_id"],
+            ["providers.id"],
+            name=op.f("fk_property_service_stations_provider_id_providers"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["repair_item_id"],
+            ["service_items.id"],
+            name=op.f("fk_property_service_stations_repair_item_id_service_items"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["linked_by_id"],
+            ["users.id"],
+            name=op.f("fk_property_service_stations_linked_by_id_users"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_property_service_stations")),
+        sa.UniqueConstraint(
+            "organisation_id", name=op.f("uq_property_service_stations_organisation_id")
+        ),
+        sa.UniqueConstraint("provider_id", name=op.f("uq_property_service_stations_provider_id")),
     )
     op.create_table(
         "property_repair_bookings",
@@ -49,13 +67,21 @@ def upgrade():
         sa.Column("paid_at", sa.DateTime(), nullable=True),
         sa.Column("ended_at", sa.DateTime(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["repair_id"], ["civic_repairs.id"]),
-        sa.ForeignKeyConstraint(["booking_id"], ["bookings.id"]),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("booking_id"),
+        sa.ForeignKeyConstraint(
+            ["repair_id"],
+            ["civic_repairs.id"],
+            name=op.f("fk_property_repair_bookings_repair_id_civic_repairs"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["booking_id"],
+            ["bookings.id"],
+            name=op.f("fk_property_repair_bookings_booking_id_bookings"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_property_repair_bookings")),
+        sa.UniqueConstraint("booking_id", name=op.f("uq_property_repair_bookings_booking_id")),
     )
     op.create_index(
-        "ix_property_repair_bookings_repair_id", "property_repair_bookings", ["repair_id"]
+        op.f("ix_property_repair_bookings_repair_id"), "property_repair_bookings", ["repair_id"]
     )
     op.create_index(
         "uq_property_repair_bookings_live",
