@@ -138,9 +138,7 @@ def test_paying_by_card_against_localstripe(stripe_app, localstripe, repair, eld
     assert pay(repair, elder, "card").status == BookingStatus.PENDING_PAYMENT
 
 
-def test_an_unpaid_card_booking_expires_and_the_repair_is_payable_again(
-    stripe_app, repair, elder
-):
+def test_an_unpaid_card_booking_expires_and_the_repair_is_payable_again(stripe_app, repair, elder):
     booking = pay(repair, elder, "card")
     assert transitions.expire_due(now=booking.expires_at + timedelta(seconds=1)) == 1
     assert booking.status == BookingStatus.EXPIRED
@@ -199,9 +197,7 @@ def pay_id(repair_id: int, by):
     )
 
 
-def test_what_cannot_be_paid_is_refused_with_nothing_written(
-    place, elder, station, make_member
-):
+def test_what_cannot_be_paid_is_refused_with_nothing_written(place, elder, station, make_member):
     top_up(elder, 600)
     free = send_for(elder, place.home)
     repair_steps.assign(

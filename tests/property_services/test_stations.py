@@ -131,9 +131,7 @@ def test_unlinking_ends_the_link_and_is_audited(place, provider, admin, make_mem
         stations.unlink_provider(place.company, by=admin)
 
 
-def test_the_providers_offered_are_the_streets_unlinked_ones(
-    place, provider, make_provider, admin
-):
+def test_the_providers_offered_are_the_streets_unlinked_ones(place, provider, make_provider, admin):
     second = make_provider("第二家")
     assert {p.id for p in stations.providers_to_link(admin, place.company)} == {
         provider.id,
