@@ -30,6 +30,7 @@ from tests.civic import permission_rows_votes as civic_vote_rows
 from tests.community import permission_rows as community_rows
 from tests.conftest import csrf_token
 from tests.marketplace import permission_rows as marketplace_rows
+from tests.property_services import permission_rows as property_services_rows
 from tests.permission_table import (
     COMMON_BUILDERS,
     GET,
@@ -57,6 +58,7 @@ PACKAGES = (
     civic_vote_rows,
     repair_rows,
     civic_figure_rows,
+    property_services_rows,
 )
 BUILDERS = merged(COMMON_BUILDERS, *(package.BUILDERS for package in PACKAGES))
 ROWS: list[Row] = [row for package in PACKAGES for row in package.ROWS]
