@@ -120,6 +120,16 @@ def pay_online_offer(reader: User, repair: Repair, now: datetime | None = None) 
     return PayOnline(station, methods, quoted_minutes(station.repair_item, repair.price_fen))
 
 
+def repair_to_pay(by: User, repair_id: int) -> Repair:
+    """The repair ``repair_id`` if ``by`` is on its resident's side (may book for them).
+
+    Raises NotFound (a repair ``by`` does not see; an id out of range), NotAllowed (the
+    organisation's staff, who see it but do not pay it)."""
+    repair = repair_for(by, repair_id)
+    require_resident_side(by, repair, "may_book")
+    return repair
+
+
 def pay_repair_online(
     repair_id: int,
     *,
@@ -139,8 +149,7 @@ def pay_repair_online(
     already, the visit over), and what marketplace.quoted_bookings.book_quoted raises.
     """
     now = now or utcnow()
-    repair = repair_for(by, repair_id)
-    require_resident_side(by, repair, "may_book")
+    repair = repair_to_pay(by, repair_id)
     # the repair's row is held until the commit: two payments of it are made one by one
     repair = db.session.scalar(
         select(Repair)

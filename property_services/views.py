@@ -69,6 +69,10 @@ def unlink(organisation_id: int):
 def pay_repair(repair_id: int):
     """The resident's side pays the repair's accepted price online: by card (then on to
     the card page), or by hours (held now)."""
+    try:  # who may pay is answered first, whatever the form holds
+        repair_payments.repair_to_pay(_me(), repair_id)
+    except DomainError as error:
+        return _refused(error)
     form = PayOnlineForm()
     if not form.validate():
         return render_error(400, form_errors(form))
