@@ -30,7 +30,6 @@ from tests.civic import permission_rows_votes as civic_vote_rows
 from tests.community import permission_rows as community_rows
 from tests.conftest import csrf_token
 from tests.marketplace import permission_rows as marketplace_rows
-from tests.property_services import permission_rows as property_services_rows
 from tests.permission_table import (
     COMMON_BUILDERS,
     GET,
@@ -45,6 +44,7 @@ from tests.permission_table import (
     snapshot,
     table_names,
 )
+from tests.property_services import permission_rows as property_services_rows
 from tests.timebank import permission_rows as timebank_rows
 
 pytestmark = pytest.mark.views

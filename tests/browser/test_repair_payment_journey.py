@@ -49,6 +49,7 @@ def test_elder_accepts_the_price_pays_online_by_card_and_sees_it_paid(
     link(place, provider, street_admin_of(make_member, elder))
     repair_id = priced_repair(place, elder, accepted=False).id
     provider_id, provider_name, compound = provider.id, provider.name, place.compound.name
+    company = place.company.name
     commit_for_server()
     locale = "zh_CN"
 
@@ -97,7 +98,11 @@ def test_elder_accepts_the_price_pays_online_by_card_and_sees_it_paid(
     assert f"/market/providers/{provider_id}" in she.url
     assert provider_name in main.inner_text()
     note = she.get_by_test_id("provider-note").inner_text()
-    assert note == t("The property service (物业) of %(compounds)s.", compounds=compound)
+    assert note == t(
+        "The service station of %(organisation)s, the property service (物业) of %(compounds)s.",
+        organisation=company,
+        compounds=compound,
+    )
 
     with read_only():
         db.session.expire_all()

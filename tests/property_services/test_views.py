@@ -67,7 +67,10 @@ def test_the_admin_links_and_residents_see_it_both_ways(
     assert again.status_code == 409 and "already" in again.get_data(as_text=True)
 
     shown = client.get(f"/market/providers/{provider.id}").get_data(as_text=True)
-    assert f"The property service (物业) of {place.compound.name}." in shown
+    assert (
+        f"The service station of {place.company.name}, the property service (物业) of "
+        f"{place.compound.name}." in shown
+    )
 
     repair = priced_repair(place, elder)
     db.session.commit()
