@@ -30,7 +30,7 @@ from marketplace.clock import local_today
 from marketplace.formatting import CATEGORY_LABELS, format_yuan
 from marketplace.models import MealMenu, Provider, ServiceCategory, ServiceItem, Unit
 from marketplace.moderation import moderated_review_ids
-from marketplace.provider_notes import provider_notes
+from marketplace.page_notes import provider_notes
 from marketplace.review_forms import ActionForm
 from marketplace.reviews import provider_reviews, shown_provider
 from timebank.formatting import format_minutes

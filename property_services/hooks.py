@@ -9,7 +9,7 @@ from civic.repair_hooks import (
     register_services_page,
 )
 from marketplace import signals
-from marketplace.provider_notes import register_provider_note
+from marketplace.page_notes import register_booking_link, register_provider_note
 from property_services import panels, repair_payments
 
 
@@ -21,4 +21,5 @@ def connect_property_services() -> None:
     register_services_page("property_services", panels.services_page)
     register_payment_source("property_services", repair_payments.paid_words)
     register_provider_note("property_services", panels.property_note)
+    register_booking_link("property_services", panels.repair_link)
     signals.booking_moved.connect(repair_payments.booking_moved)

@@ -10,10 +10,10 @@ from markupsafe import Markup
 from wtforms import SelectChoice
 
 from civic.organisation_models import Organisation
-from civic.repair_access import on_resident_side
+from civic.repair_access import on_resident_side, sees
 from civic.repair_models import Repair
 from community.models import Role, User
-from marketplace.booking_models import BookingStatus
+from marketplace.booking_models import Booking, BookingStatus
 from marketplace.formatting import PAYMENT_METHOD_LABELS
 from marketplace.models import Provider
 from property_services import repair_payments, stations
@@ -121,3 +121,11 @@ def property_note(provider: Provider) -> list[str]:
             )
         )
     ]
+
+
+def repair_link(reader: User, booking: Booking) -> tuple[str, str] | None:
+    """The booking page's link back to the repair the booking pays, for those who see it."""
+    repair = repair_payments.repair_paid_by(booking)
+    if repair is None or not sees(reader, repair):
+        return None
+    return str(_l("Back to the repair")), url_for("repairs.show", repair_id=repair.id)

@@ -51,6 +51,15 @@ def live_booking(repair: Repair) -> RepairBooking | None:
     )
 
 
+def repair_paid_by(booking: Booking) -> Repair | None:
+    """The repair ``booking`` pays (or paid), if it is a repair's booking."""
+    return db.session.scalar(
+        select(Repair)
+        .join(RepairBooking, RepairBooking.repair_id == Repair.id)
+        .where(RepairBooking.booking_id == booking.id)
+    )
+
+
 def station_for(repair: Repair) -> ServiceStation | None:
     """The 服务站 of the repair's organisation, if it takes payments online now (linked to
     a verified provider)."""

@@ -83,8 +83,10 @@ def test_elder_accepts_the_price_pays_online_by_card_and_sees_it_paid(
     she.wait_for_url("**/bookings/*")
     assert_accessible(she)
 
-    # Back on her repair: paid online, nothing more to pay, and the worker is told.
-    she.goto(f"/civic/repairs/{repair_id}")
+    # The booking's page leads back to her repair: paid online, nothing more to pay.
+    with she.expect_navigation():
+        she.get_by_test_id("booking-link").click()
+    assert f"/civic/repairs/{repair_id}" in she.url
     assert_accessible(she)
     assert horizontal_overflow(she) == 0
     assert she.get_by_test_id("paid-online").is_visible()

@@ -145,6 +145,17 @@ def test_the_resident_pays_by_hours_and_sees_it_paid(
     assert twice.status_code == 409 and "paid online already" in twice.get_data(as_text=True)
     assert (_count(Booking), _count(RepairBooking)) == (1, 1)
 
+    booking_id = db.session.scalar(select(Booking.id))
+    booking_page = client.get(f"/bookings/{booking_id}").get_data(as_text=True)
+    assert (
+        f'href="/civic/repairs/{repair.id}"' in booking_page
+        and "Back to the repair" in booking_page
+    )
+    owner, _ = _signed_in(app, provider.owner)  # the provider does not see the repair
+    assert f"/civic/repairs/{repair.id}" not in owner.get(f"/bookings/{booking_id}").get_data(
+        as_text=True
+    )
+
     worker, _ = _signed_in(app, place.worker)
     page = worker.get(f"/civic/repairs/{repair.id}").get_data(as_text=True)
     assert "Do not take money on site." in page and 'name="paid_on_site"' not in page
