@@ -125,6 +125,8 @@ def property_note(provider: Provider) -> list[str]:
 
 def repair_link(reader: User, booking: Booking) -> tuple[str, str] | None:
     """The booking page's link back to the repair the booking pays, for those who see it."""
+    if booking.slot_id is not None:  # a booking from the calendar: no query
+        return None
     repair = repair_payments.repair_paid_by(booking)
     if repair is None or not sees(reader, repair):
         return None
