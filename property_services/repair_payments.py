@@ -74,8 +74,12 @@ def station_for(repair: Repair) -> ServiceStation | None:
 def visit_time(repair: Repair, now: datetime) -> datetime | None:
     """When the booking takes place: the appointment, or before one is set the start of
     the time the resident is home; None once that is over (pay on site then)."""
-    at = repair.appointment_at if repair.status != RepairStatus.SENT else None
-    at = at or (repair.window_start if repair.status == RepairStatus.SENT else None)
+    if repair.status == RepairStatus.SENT:
+        at = repair.window_start
+    elif repair.status == RepairStatus.ASSIGNED:
+        at = repair.appointment_at
+    else:  # the worker came already
+        return None
     return at if at is not None and at > now else None
 
 
@@ -105,10 +109,7 @@ def why_not_payable(repair: Repair, now: datetime) -> InvalidInput | Conflict | 
                 name=repair.organisation.name,
             )
         )
-    if (
-        repair.status in (RepairStatus.VISITED, RepairStatus.DONE)
-        or visit_time(repair, now) is None
-    ):
+    if visit_time(repair, now) is None:
         return Conflict(_l("The worker's visit time has passed. Please pay on site."))
     return None
 
