@@ -99,24 +99,17 @@ def services_page(organisation: Organisation) -> str | None:
 def property_note(provider: Provider) -> list[str]:
     """The provider page's line naming the organisation it is the service station of, and
     the compounds whose property service that is."""
-    station = stations.station_of_provider(provider)
-    if station is None:
+    found = stations.looked_after(provider)
+    if found is None:
         return []
-    compounds = stations.compounds_looked_after(provider)
+    organisation, compounds = found
     if not compounds:
-        return [
-            str(
-                _l(
-                    "The service station of %(organisation)s.",
-                    organisation=station.organisation.name,
-                )
-            )
-        ]
+        return [str(_l("The service station of %(organisation)s.", organisation=organisation))]
     return [
         str(
             _l(
                 "The service station of %(organisation)s, the property service (物业) of %(compounds)s.",
-                organisation=station.organisation.name,
+                organisation=organisation,
                 compounds="、".join(compounds),
             )
         )

@@ -157,18 +157,17 @@ def unlink_provider(organisation: Organisation, *, by: User) -> None:
     )
 
 
-def compounds_looked_after(provider: Provider) -> list[str]:
-    """The names of the compounds whose property service ``provider`` is (none when it is
-    not linked to an organisation), by name."""
-    return list(
-        db.session.scalars(
-            select(Compound.name)
-            .join(OrganisationCompound, OrganisationCompound.compound_id == Compound.id)
-            .join(
-                ServiceStation,
-                ServiceStation.organisation_id == OrganisationCompound.organisation_id,
-            )
-            .where(ServiceStation.provider_id == provider.id)
-            .order_by(Compound.name)
-        )
-    )
+def looked_after(provider: Provider) -> tuple[str, list[str]] | None:
+    """The organisation ``provider`` is the service station of, and the names of the
+    compounds it serves (by name), in one statement; None when it is not linked."""
+    rows = db.session.execute(
+        select(Organisation.name, Compound.name)
+        .join(ServiceStation, ServiceStation.organisation_id == Organisation.id)
+        .outerjoin(OrganisationCompound, OrganisationCompound.organisation_id == Organisation.id)
+        .outerjoin(Compound, Compound.id == OrganisationCompound.compound_id)
+        .where(ServiceStation.provider_id == provider.id)
+        .order_by(Compound.name)
+    ).all()
+    if not rows:
+        return None
+    return rows[0][0], [compound for _, compound in rows if compound is not None]

@@ -47,7 +47,7 @@ def test_the_street_admin_links_a_company_to_a_provider_and_it_gets_a_repair_ite
     item = station.repair_item
     assert item.provider_id == provider.id and item.is_paused  # not on the menu
     assert (item.category, item.price_fen, item.price_minutes) == ("housekeeping", 6000, 60)
-    assert stations.compounds_looked_after(provider) == [place.compound.name]
+    assert stations.looked_after(provider) == (place.company.name, [place.compound.name])
     assert _audited("service_station_linked") == 1
 
 
@@ -125,7 +125,7 @@ def test_unlinking_ends_the_link_and_is_audited(place, provider, admin, make_mem
         stations.unlink_provider(place.company, by=make_member("社工", role=Role.COORDINATOR))
     stations.unlink_provider(place.company, by=admin)
     assert stations.station_of(place.company) is None
-    assert stations.compounds_looked_after(provider) == []
+    assert stations.looked_after(provider) is None
     assert _audited("service_station_unlinked") == 1
     with pytest.raises(Conflict):
         stations.unlink_provider(place.company, by=admin)
