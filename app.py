@@ -68,6 +68,8 @@ from marketplace.subsidy_views import bp as subsidies_bp
 from marketplace.waiting import connect_waiting_items
 from metrics import register_metrics
 from page_frame import register_page_frame
+from property_services.hooks import connect_property_services
+from property_services.views import bp as property_services_bp
 from request_log import register_request_log
 from seed import seed_demo_command
 from timebank import take_back_views  # noqa: F401  (routes on the time bank's blueprint)
@@ -204,6 +206,7 @@ def register_extensions(app: Flask) -> None:
     connect_waiting_items()
     connect_problem_waiting()
     connect_booking_reminders()
+    connect_property_services()
     login_manager.login_view = "community.login"
     login_manager.login_message = None  # the login page says why on its own
 
@@ -244,6 +247,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(repairs_bp)
     app.register_blueprint(organisations_bp)
     app.register_blueprint(compounds_bp)
+    app.register_blueprint(property_services_bp)
 
 
 def register_request_boundary(app: Flask) -> None:

@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 from civic import organisation_admin as admin
 from civic.organisation_forms import KIND_LABELS, ROLE_LABELS, LinkForm, OrganisationForm, StaffForm
 from civic.organisation_models import Organisation
+from civic.repair_hooks import organisation_panels
 from community.models import Role, User
 from errors import DomainError
 from input_guard import as_id
@@ -90,6 +91,7 @@ def _render_show(organisation: Organisation, status: int = 200, **forms):
         staff_form=forms.get("staff_form") or StaffForm(formdata=None),
         kinds=KIND_LABELS,
         roles=ROLE_LABELS,
+        panels=organisation_panels(me, organisation),
     )
     return page, status
 

@@ -24,6 +24,7 @@ from civic.repair_access import (
     require_worker,
     role_for,
 )
+from civic.repair_hooks import paid_elsewhere
 from civic.repair_models import Repair, RepairStatus
 from civic.repair_photos import attach_photos
 from community import audit
@@ -191,7 +192,8 @@ def record_visit(
     for a priced repair, whether it was paid on site. Tells the resident to confirm.
 
     Raises NotAllowed (not the worker), InvalidInput (no words, more than 4 photos),
-    PhotoRefused, Conflict (not assigned, or the price not yet accepted).
+    PhotoRefused, Conflict (not assigned, the price not yet accepted, or paid on site
+    ticked for a repair paid another way, civic.repair_hooks).
     """
     require_worker(by, repair)
     work_done = work_done.strip()
@@ -199,14 +201,18 @@ def record_visit(
         raise InvalidInput(_l("Say what was done."))
     if repair.waits_for_price:
         raise Conflict(_l("The resident has not accepted the price yet. Do not start the work."))
+    paid_on_site = bool(paid_on_site and repair.price_fen is not None)
     _move(
         repair,
         (RepairStatus.ASSIGNED,),
         status=RepairStatus.VISITED,
         visited_at=utcnow(),
         work_done=work_done[:1000],
-        paid_on_site=bool(paid_on_site and repair.price_fen is not None),
+        paid_on_site=paid_on_site,
     )
+    # asked after the UPDATE holds the repair's row: a payment made meanwhile is seen
+    if paid_on_site and paid_elsewhere(repair):
+        raise Conflict(_l("This repair is paid online already. Do not take money on site."))
     attach_photos(repair, photos, stage="visit", by=by)
     notices.visited(repair)
     audit.record(

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from civic import repair_steps, repairs
+from civic import repair_hooks, repair_steps, repairs
 from civic.clock import local_today, to_local, to_utc
 from civic.errors import InvalidInput
 from civic.photos import UPLOAD_MAX_BYTES, uploaded
@@ -142,6 +142,9 @@ def _render_repair(repair: Repair, status: int = 200, **forms):
         repair=repair,
         steps=steps,
         resident_phone=resident_phone_for(me, repair),
+        panels=repair_hooks.repair_panels(me, repair),
+        services_url=repair_hooks.services_page(repair.organisation),
+        paid_elsewhere=repair_hooks.paid_elsewhere(repair),
         assign_form=forms.get("assign_form")
         or (_assign_form(repair) if "assign" in steps else None),
         price_form=forms.get("price_form") or PriceForm(formdata=None),

@@ -80,6 +80,9 @@ class Action(StrEnum):
     REPAIR_ASSIGNED = "repair_assigned"
     REPAIR_PRICED = "repair_priced"
     REPAIR_VISITED = "repair_visited"
+    # property_services: an organisation that is also a marketplace provider
+    SERVICE_STATION_LINKED = "service_station_linked"
+    SERVICE_STATION_UNLINKED = "service_station_unlinked"
     COMPOUND_ADDED = "compound_added"
     BUILDING_ADDED = "building_added"
     HOME_ADDED = "home_added"

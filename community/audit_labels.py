@@ -67,6 +67,8 @@ ACTION_LABELS = {
     Action.REPAIR_ASSIGNED: _l("Sent a worker to a repair"),
     Action.REPAIR_PRICED: _l("Set the price of a repair"),
     Action.REPAIR_VISITED: _l("Recorded a repair visit"),
+    Action.SERVICE_STATION_LINKED: _l("Linked an organisation to its service provider"),
+    Action.SERVICE_STATION_UNLINKED: _l("Unlinked an organisation from its service provider"),
     Action.COMPOUND_ADDED: _l("Added a compound"),
     Action.BUILDING_ADDED: _l("Added a building"),
     Action.HOME_ADDED: _l("Added a home"),

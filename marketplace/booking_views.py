@@ -39,6 +39,7 @@ from marketplace.keyset import parse_cursor
 from marketplace.models import ServiceItem
 from marketplace.money_back import money_back_for, money_back_lines
 from marketplace.openings import bookable_days, day_plan, openings
+from marketplace.page_notes import booking_links
 from marketplace.progress import booking_steps
 from views_common import commit, new_idempotency_key, refuse
 
@@ -267,6 +268,7 @@ def render_booking(booking: Booking, status: int = 200):
         money_back=money_back_lines(money_back_for([booking]).get(booking.id)),
         may_rate=reviews.reviewable(me, booking) and "reviews.new" in current_app.view_functions,
         take_back_left=booking_take_back.take_back_left(booking, me),
+        links=booking_links(me, booking),
     )
     return page, status
 

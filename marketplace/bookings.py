@@ -23,7 +23,7 @@ from community.audit import Action
 from community.models import User, utcnow
 from community.reach import family_elder_ids, member_condition
 from extensions import db
-from marketplace import notices, subsidies
+from marketplace import notices, signals, subsidies
 from marketplace.access import (
     RESIDENT_SIDE,
     acts_as_staff,
@@ -292,7 +292,7 @@ def create_booking(
         db.session.flush()
     except IntegrityError as error:  # the same key from a request that committed meanwhile
         raise AlreadyBooked() from error
-    _arrange_payment(booking, item, provider, resident, by=by, now=now)
+    arrange_payment(booking, item, provider, resident, by=by, now=now)
     db.session.add(
         BookingEvent(
             booking_id=booking.id,
@@ -305,6 +305,7 @@ def create_booking(
     )
     db.session.flush()
     notices.booking_moved(booking, None, by)
+    signals.booking_moved.send(booking, from_status=None, by=by)
     record_acted_for(by, booking, "book")
     return booking
 
@@ -323,7 +324,7 @@ def record_acted_for(by: User | None, booking: Booking, step: str) -> None:
     )
 
 
-def _arrange_payment(
+def arrange_payment(
     booking: Booking,
     item: ServiceItem,
     provider: Provider,
@@ -331,8 +332,12 @@ def _arrange_payment(
     *,
     by: User,
     now: datetime,
+    full_minutes: int | None = None,
 ) -> None:
-    """Set the booking's status, deadline and money: subsidy first, then the chosen method."""
+    """Set the booking's status, deadline and money: subsidy first, then the chosen method.
+
+    ``full_minutes`` is the whole price in hours (default: the item's, times the quantity).
+    """
     subsidies.reserve(booking, now=now)
     if booking.subsidy_fen >= booking.total_fen:
         booking.payment_method = PaymentMethod.SUBSIDY
@@ -344,7 +349,7 @@ def _arrange_payment(
         booking.expires_at = now + timedelta(minutes=payment_hold_minutes())
         return
     if method == PaymentMethod.HOURS:
-        full = item.price_minutes * booking.quantity
+        full = full_minutes or item.price_minutes * booking.quantity
         # a part-subsidy pays its share of the hours too (rounded in the provider's favour)
         booking.total_minutes = ceil(full * booking.payable_fen / booking.total_fen)
         booking.hold_id = place_hold(

@@ -30,6 +30,7 @@ from marketplace.clock import local_today
 from marketplace.formatting import CATEGORY_LABELS, format_yuan
 from marketplace.models import MealMenu, Provider, ServiceCategory, ServiceItem, Unit
 from marketplace.moderation import moderated_review_ids
+from marketplace.page_notes import provider_notes
 from marketplace.review_forms import ActionForm
 from marketplace.reviews import provider_reviews, shown_provider
 from timebank.formatting import format_minutes
@@ -342,4 +343,5 @@ def provider(provider_id: int):
         owner=me is not None and runs_provider(me, shown),
         book_url=book_url,
         action_form=ActionForm(formdata=None),
+        notes=provider_notes(shown),
     )

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from community.models import User, utcnow
 from errors import DomainError
 from extensions import db
-from marketplace import card, notices, subsidies
+from marketplace import card, notices, signals, subsidies
 from marketplace.access import (
     may_book_for,
     may_decide_dispute,
@@ -58,6 +58,9 @@ NOTE_NOT_PAID = "payment not received"
 NOTE_NO_ANSWER = "no answer"
 NOTE_AUTO_COMPLETED = "completed automatically"
 NOTE_TAKEN_BACK = "taken back"
+# a booking at a price and time the provider quoted itself (marketplace.quoted_bookings):
+# made with this note, and accepted by the system once its payment is arranged
+NOTE_QUOTED = "quoted by the provider"
 EVENT_NOTE_LABELS = {
     NOTE_PAYMENT_AUTHORISED: _l("the payment is arranged"),
     NOTE_DELIVERED: _l("the provider marked the service done"),
@@ -66,6 +69,7 @@ EVENT_NOTE_LABELS = {
     NOTE_NO_ANSWER: _l("the provider did not answer in time"),
     NOTE_AUTO_COMPLETED: _l("completed automatically"),
     NOTE_TAKEN_BACK: _l("taken back just after booking, free of charge"),
+    NOTE_QUOTED: _l("at the price and time the provider set"),
     NOTE_CARD_FAILED: _l("the card could not be charged"),
     NOTE_CARD_LAPSED: _l("the card payment was cancelled by the bank"),
 }
@@ -155,6 +159,8 @@ def record_step(
     booking.status = to_status
     db.session.flush()
     notices.booking_moved(booking, from_status, by)
+    if to_status != from_status:
+        signals.booking_moved.send(booking, from_status=from_status, by=by)
 
 
 def hold_is_open(booking: Booking) -> bool:
@@ -428,7 +434,30 @@ def payment_authorised(booking: Booking, *, now: datetime | None = None) -> Book
     check_transition(booking.status, S.REQUESTED)
     booking.expires_at = answer_deadline(now, booking.starts_at, booking.provider.response_hours)
     record_step(booking, S.REQUESTED, by=None, note=NOTE_PAYMENT_AUTHORISED)
+    if is_quoted(booking):
+        accept_quoted(booking)
     return booking
+
+
+def is_quoted(booking: Booking) -> bool:
+    """True if ``booking`` was made at a price and time its provider quoted."""
+    return bool(
+        db.session.scalar(
+            select(BookingEvent.id).where(
+                BookingEvent.booking_id == booking.id,
+                BookingEvent.from_status.is_(None),
+                BookingEvent.note == NOTE_QUOTED,
+            )
+        )
+    )
+
+
+def accept_quoted(booking: Booking) -> None:
+    """A quoted booking whose payment is arranged is accepted by the system: the
+    provider set its price and time itself, so there is nothing left to answer."""
+    if booking.status == S.REQUESTED:
+        booking.expires_at = None
+        record_step(booking, S.ACCEPTED, by=None, note=NOTE_QUOTED)
 
 
 def payment_failed(booking: Booking, message: str, *, now: datetime | None = None) -> Booking:

@@ -19,6 +19,7 @@ from seed.civic_votes import seed_consultations
 from seed.demo import DEMO_PASSWORD, DemoLogin, build_street
 from seed.history import play_history
 from seed.marketplace import seed_marketplace
+from seed.property_services import seed_service_station
 from seed.scale import seed_scale
 from timebank.clock import local_now
 from timebank.models import Transfer
@@ -58,6 +59,7 @@ def seed_demo(seed: int = 2026) -> tuple[list[DemoLogin], dict[str, int]]:
     consultations = seed_consultations(street, now.date())
     problems = seed_problems(street, places, rng)
     repairs = seed_repairs(street, places, utcnow())
+    station_login = seed_service_station(street, places, now.date())
     counts = {
         "communities": len(street.communities),
         "members": db.session.scalar(select(func.count(User.id))),
@@ -77,9 +79,9 @@ def seed_demo(seed: int = 2026) -> tuple[list[DemoLogin], dict[str, int]]:
         "contact days": contact_day_count,
         "consultations": len(consultations),
         "problems reported": len(problems.problems),
-        "repairs": repairs,
+        "repairs": repairs + 1,  # and the demo elder's, priced, to pay online
     }
-    return street.logins + market_logins + places.logins, counts
+    return street.logins + market_logins + places.logins + [station_login], counts
 
 
 @click.command("seed-demo")

@@ -44,6 +44,7 @@ from tests.permission_table import (
     snapshot,
     table_names,
 )
+from tests.property_services import permission_rows as property_services_rows
 from tests.timebank import permission_rows as timebank_rows
 
 pytestmark = pytest.mark.views
@@ -57,6 +58,7 @@ PACKAGES = (
     civic_vote_rows,
     repair_rows,
     civic_figure_rows,
+    property_services_rows,
 )
 BUILDERS = merged(COMMON_BUILDERS, *(package.BUILDERS for package in PACKAGES))
 ROWS: list[Row] = [row for package in PACKAGES for row in package.ROWS]

@@ -39,7 +39,7 @@ BUDGET = {
     "member page": 6,
     "/market/ (member)": 5,
     "/market/ (visitor)": 5,
-    "provider page": 8,
+    "provider page": 9,  # one more: is it a property company's service station (物业+服务站)
     "provider dashboard": 9,
     "my bookings": 7,  # one more: which completed ones wait for a rating (待评价)
     "earlier bookings (a later page)": 7,
