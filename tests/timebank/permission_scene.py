@@ -16,7 +16,7 @@ from extensions import db
 from timebank.cards import issue_card
 from timebank.care_plan_models import PlanStatus
 from timebank.care_plans import PlanDetails, create_plan
-from timebank.clock import local_today
+from timebank.clock import local_now, local_today
 from timebank.group_sessions import log_group_session
 from timebank.offers import OfferDetails, publish_offer
 from timebank.report_exports import request_export, write_export
@@ -80,9 +80,15 @@ def _finished(scene) -> Visit:
 
 
 def _under_way(scene) -> Visit:
-    """Checked in just now, so checking out from the page comes after it whatever the hour."""
+    """Checked in just now, so checking out from the page comes after it whatever the hour.
+
+    Planned half a day away from now: the finished visit's record runs from now for 40
+    minutes, and a slot overlapping it would be refused as a clash (at 3 p.m. it was,
+    for a run between 2 and 4 p.m. Shanghai time).
+    """
     scene["finished"]  # checked in and out first: a volunteer is in one visit at a time
-    visit = _visit_at(scene, time(15, 0), day=local_today())
+    at = time(3, 0) if local_now().hour >= 12 else time(21, 0)
+    visit = _visit_at(scene, at, day=local_today())
     return check_in(visit, by=scene.people["volunteer"], at=utcnow())
 
 
