@@ -105,6 +105,8 @@ TARGET_LABELS = {
 
 # keys of before/after: what the value is
 FIELD_LABELS = {
+    "provider": _l("Service provider"),
+    "provider_name": _l("Name of the service provider"),
     "floor_minutes": _l("Lowest balance allowed"),
     "storage_cap_minutes": _l("Storage cap"),
     "daily_earning_cap_minutes": _l("Daily earning cap"),
