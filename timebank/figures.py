@@ -35,9 +35,10 @@ from timebank.summary_models import (
     RecipientMonth,
     ServedDay,
     ServedYear,
-    StreetVolunteerActivity,
+    StreetVolunteerDay,
     VisitMonth,
     VolunteerActivity,
+    VolunteerDay,
 )
 
 ACTIVE_DAYS = 90
@@ -249,36 +250,40 @@ def active_volunteers(
 ) -> Count:
     """Volunteers with a confirmed visit in the scope served in the ``days`` days up to ``today``.
 
-    Read from each volunteer's last day served per community. The total counts a
-    volunteer serving two of the communities once: from the street's rows when the
-    scope is every community of ``street_id``, else by a distinct count. Read for a
+    Read from how many volunteers last served on each day, per community (a few dozen
+    rows each, however many volunteers). The total counts a volunteer serving two of
+    the communities once: from the street's day rows when the scope is every community
+    of ``street_id``, else by a distinct count over the volunteers' last days. Read for a
     past day, a volunteer who served again since needs the visits themselves.
     """
     start = today - timedelta(days=days - 1)
-    scope = VolunteerActivity.community_id.in_(community_ids)
+    scope = VolunteerDay.community_id.in_(community_ids)
     served_since = db.session.scalar(
-        select(VolunteerActivity.volunteer_id).where(scope, VolunteerActivity.last_served > today)
+        select(VolunteerDay.day)
+        .where(scope, VolunteerDay.day > today, VolunteerDay.volunteers > 0)
+        .limit(1)
     )
     if served_since is not None:
         conditions = _confirmed_visits_in(community_ids, start, today)
         return _distinct_people(ServiceRecord.volunteer_id, conditions)
-    active = and_(scope, VolunteerActivity.last_served >= start)
     per_community = (
-        select(VolunteerActivity.community_id, func.count())
-        .where(active)
-        .group_by(VolunteerActivity.community_id)
+        select(VolunteerDay.community_id, func.sum(VolunteerDay.volunteers))
+        .where(scope, VolunteerDay.day >= start)
+        .group_by(VolunteerDay.community_id)
     )
-    by_community = {cid: int(n) for cid, n in db.session.execute(per_community)}
+    by_community = {cid: int(n) for cid, n in db.session.execute(per_community) if n}
     if len(community_ids) == 1:
         return Count(by_community=by_community, total=sum(by_community.values()))
     if street_id is not None:
-        overall = select(func.count()).where(
-            StreetVolunteerActivity.street_id == street_id,
-            StreetVolunteerActivity.last_served >= start,
+        overall = select(func.sum(StreetVolunteerDay.volunteers)).where(
+            StreetVolunteerDay.street_id == street_id, StreetVolunteerDay.day >= start
         )
     else:
-        overall = select(func.count(func.distinct(VolunteerActivity.volunteer_id))).where(active)
-    return Count(by_community=by_community, total=db.session.scalar(overall) or 0)
+        overall = select(func.count(func.distinct(VolunteerActivity.volunteer_id))).where(
+            VolunteerActivity.community_id.in_(community_ids),
+            VolunteerActivity.last_served >= start,
+        )
+    return Count(by_community=by_community, total=int(db.session.scalar(overall) or 0))
 
 
 def elders_served(community_ids: list[int], *, start: date, end: date, as_of: date) -> Count:

@@ -26,7 +26,8 @@ from sqlalchemy.engine import Connection
 from community.models import User
 from timebank.models import RecordStatus, ServiceRecord
 from timebank.summary_models import RecipientActivity, ServedDay, ServedYear
-from timebank.summary_rows import birth_year, dialect_insert, upsert
+from timebank.summary_rows import advance_last_served, birth_year, upsert
+from timebank.summary_rows import as_date as _as_date
 
 _activity = RecipientActivity.__table__
 _years = ServedYear.__table__
@@ -34,11 +35,6 @@ _days = ServedDay.__table__
 
 # (table name, key) → people to add; the key is (community, birth year or date, month)
 ServedDeltas = dict[tuple[str, tuple], int]
-
-
-def _as_date(value) -> date:
-    # the raw SQLite driver returns dates as text where SQLAlchemy does not convert them
-    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _add(deltas: ServedDeltas, community_id: int, born: date | None, month: date, people: int):
@@ -73,33 +69,17 @@ def count_served(
 ) -> None:
     """Count a confirmed visit to ``recipient_id``: a first one adds them to the month
     served; a later month moves them there. ``birth_date`` is used for a first visit only."""
-    is_theirs = (_activity.c.community_id == community_id) & (
-        _activity.c.recipient_id == recipient_id
+    seen = advance_last_served(
+        connection,
+        _activity,
+        {"community_id": community_id, "recipient_id": recipient_id},
+        service_date,
+        first={"birth_date": birth_date},
+        columns=("birth_date",),
     )
-    locked = select(_activity.c.last_served, _activity.c.birth_date).where(is_theirs)
-    locked = locked.with_for_update()
-    row = connection.execute(locked).first()
-    if row is None:
-        first = (
-            dialect_insert(connection)(_activity)
-            .values(
-                community_id=community_id,
-                recipient_id=recipient_id,
-                last_served=service_date,
-                birth_date=birth_date,
-            )
-            .on_conflict_do_nothing()
-            .returning(_activity.c.recipient_id)
-        )
-        if connection.execute(first).first() is not None:
-            _apply(connection, _changes(community_id, birth_date, None, service_date))
-            return
-        row = connection.execute(locked).one()  # another transaction counted them first
-    last, counted_under = _as_date(row[0]), row[1] and _as_date(row[1])
-    if service_date <= last:
-        return
-    connection.execute(update(_activity).where(is_theirs).values(last_served=service_date))
-    _apply(connection, _changes(community_id, counted_under, last, service_date))
+    if seen.moved:
+        counted_under = seen.values[0] and _as_date(seen.values[0])
+        _apply(connection, _changes(community_id, counted_under, seen.before, service_date))
 
 
 def _changes(community_id: int, born: date | None, last: date | None, now: date) -> ServedDeltas:

@@ -11,8 +11,9 @@ Every change is made in the transaction of the change it counts:
 
 Lock order: a transaction touches the accounts first (the ledger locks them),
 then summary rows in one fixed order: member_years, member_days (each by key),
-visit_months, recipient_months, volunteer_activity, street_volunteer_activity,
-then the people served
+visit_months, recipient_months, then the active volunteers
+(timebank.volunteer_days: volunteer_activity, volunteer_days, street_volunteer_activity,
+street_volunteer_days), then the people served
 (timebank.served: recipient_activity, served_years, served_days). Two writers may wait for each other's
 summary row, never in a cycle.
 
@@ -24,13 +25,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import case, event, extract, func, literal, select, true, union_all, update
+from sqlalchemy import event, extract, func, literal, select, true, union_all, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, attributes
 from sqlalchemy.orm.util import identity_key
 
 from community.models import Community, Role, User
-from timebank import served
+from timebank import served, volunteer_days
 from timebank.models import Account, AccountKind, RecordStatus, ServiceRecord, Transfer
 from timebank.summary_models import (
     UNKNOWN_YEAR,
@@ -41,7 +42,7 @@ from timebank.summary_models import (
     VisitMonth,
     VolunteerActivity,
 )
-from timebank.summary_rows import birth_year, dialect_insert
+from timebank.summary_rows import birth_year
 from timebank.summary_rows import upsert as _upsert
 
 _years = MemberYear.__table__
@@ -96,18 +97,6 @@ def apply_member_deltas(connection: Connection, deltas: MemberDeltas) -> None:
         )
 
 
-def _upsert_latest(
-    connection: Connection, table, keys: dict, day: date, increments: dict | None = None
-) -> None:
-    """Insert the row with ``day`` as its last_served, or move its last_served to ``day``
-    if that is later (and add ``increments``)."""
-    increments = increments or {}
-    statement = dialect_insert(connection)(table).values(**keys, last_served=day, **increments)
-    sets = {name: table.c[name] + statement.excluded[name] for name in increments}
-    sets["last_served"] = case((table.c.last_served < day, day), else_=table.c.last_served)
-    connection.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=sets))
-
-
 def count_confirmed_visit(connection: Connection, record: ServiceRecord, community_id: int) -> None:
     """Add a just-confirmed visit to its community's month and its volunteer's last day."""
     month = record.service_date.replace(day=1)
@@ -123,21 +112,15 @@ def count_confirmed_visit(connection: Connection, record: ServiceRecord, communi
         {"community_id": community_id, "month": month, "recipient_id": record.recipient_id},
         {"visits": 1},
     )
-    _upsert_latest(
-        connection,
-        _activity,
-        {"community_id": community_id, "volunteer_id": record.volunteer_id},
-        record.service_date,
-        {"visits": 1},
-    )
     street_id = connection.scalar(
         select(_communities.c.street_id).where(_communities.c.id == community_id)
     )
-    _upsert_latest(
+    volunteer_days.count_volunteer(
         connection,
-        _street_activity,
-        {"street_id": street_id, "volunteer_id": record.volunteer_id},
-        record.service_date,
+        community_id=community_id,
+        street_id=street_id,
+        volunteer_id=record.volunteer_id,
+        service_date=record.service_date,
     )
     served.count_served(
         connection,
@@ -393,14 +376,19 @@ def recount(session_or_connection) -> dict[str, dict]:
     is invariant 2's problem, not a summary's.
     """
     months, recipients, activity = _visit_recount(session_or_connection)
-    return {
-        "member_years": _member_recount(session_or_connection, by_day=False),
-        "member_days": _member_recount(session_or_connection, by_day=True),
-        "visit_months": months,
-        "recipient_months": recipients,
-        "volunteer_activity": activity,
-        "street_volunteer_activity": _street_recount(session_or_connection),
-    } | served.recount(session_or_connection)
+    street_activity = _street_recount(session_or_connection)
+    return (
+        {
+            "member_years": _member_recount(session_or_connection, by_day=False),
+            "member_days": _member_recount(session_or_connection, by_day=True),
+            "visit_months": months,
+            "recipient_months": recipients,
+            "volunteer_activity": activity,
+            "street_volunteer_activity": street_activity,
+        }
+        | volunteer_days.recount(activity, street_activity)
+        | served.recount(session_or_connection)
+    )
 
 
 def stored(session_or_connection) -> dict[str, dict]:
@@ -422,28 +410,32 @@ def stored(session_or_connection) -> dict[str, dict]:
             if (b, a, r) != (0, 0, 0)
         }
 
-    return {
-        "member_years": members(_years, "birth_year"),
-        "member_days": members(_days, "birth_date"),
-        "visit_months": {
-            (cid, month, category): (minutes, visits)
-            for cid, month, category, minutes, visits in run(select(*_visit_months.c))
-            if (minutes, visits) != (0, 0)
-        },
-        "recipient_months": {
-            (cid, month, recipient): visits
-            for cid, month, recipient, visits in run(select(*_recipient_months.c))
-            if visits
-        },
-        "volunteer_activity": {
-            (cid, volunteer): (last, visits)
-            for cid, volunteer, last, visits in run(select(*_activity.c))
-        },
-        "street_volunteer_activity": {
-            (street, volunteer): last
-            for street, volunteer, last in run(select(*_street_activity.c))
-        },
-    } | served.stored(session_or_connection)
+    return (
+        {
+            "member_years": members(_years, "birth_year"),
+            "member_days": members(_days, "birth_date"),
+            "visit_months": {
+                (cid, month, category): (minutes, visits)
+                for cid, month, category, minutes, visits in run(select(*_visit_months.c))
+                if (minutes, visits) != (0, 0)
+            },
+            "recipient_months": {
+                (cid, month, recipient): visits
+                for cid, month, recipient, visits in run(select(*_recipient_months.c))
+                if visits
+            },
+            "volunteer_activity": {
+                (cid, volunteer): (last, visits)
+                for cid, volunteer, last, visits in run(select(*_activity.c))
+            },
+            "street_volunteer_activity": {
+                (street, volunteer): last
+                for street, volunteer, last in run(select(*_street_activity.c))
+            },
+        }
+        | volunteer_days.stored(session_or_connection)
+        | served.stored(session_or_connection)
+    )
 
 
 def differences(session_or_connection) -> list[str]:
@@ -511,4 +503,5 @@ def rebuild(connection: Connection) -> None:
     ]
     if rows:
         connection.execute(_street_activity.insert(), rows)
+    volunteer_days.rebuild(connection, counts)
     served.rebuild(connection, counts)

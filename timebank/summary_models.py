@@ -15,6 +15,10 @@
 - StreetVolunteerActivity: the same per street, so a street's active volunteers
   are counted once each (one serving two of its communities too) without a
   DISTINCT over every volunteer.
+- VolunteerDay / StreetVolunteerDay: how many volunteers of a community (of a
+  street) last served on one day. "Active volunteers" (last served in the past
+  days) is a sum over a few dozen of these rows per community, however many
+  volunteers there are.
 - RecipientActivity: per community and person served, the last day served on a
   confirmed visit, and the birth date they are counted under in:
 - ServedYear / ServedDay: how many people of a community, born in one year (or
@@ -105,6 +109,26 @@ class StreetVolunteerActivity(db.Model):
     street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"), primary_key=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     last_served: Mapped[date]
+
+
+class VolunteerDay(db.Model):
+    """How many volunteers last served someone of a community on one day."""
+
+    __tablename__ = "volunteer_days"
+
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    volunteers: Mapped[int] = mapped_column(default=0)
+
+
+class StreetVolunteerDay(db.Model):
+    """How many volunteers last served someone of a street's communities on one day."""
+
+    __tablename__ = "street_volunteer_days"
+
+    street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    volunteers: Mapped[int] = mapped_column(default=0)
 
 
 class RecipientActivity(db.Model):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -27,3 +29,60 @@ def upsert(connection: Connection, table, keys: dict, increments: dict, extra: d
     for name, value in (extra or {}).items():
         sets[name] = value
     connection.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=sets))
+
+
+def as_date(value) -> date:
+    """A date column's value as a date (the raw SQLite driver returns text where
+    SQLAlchemy does not convert it)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class LastServed:
+    """What ``advance_last_served`` found: the last day before (None: a new row), the
+    asked ``columns`` of the row as they were, and whether the last day moved."""
+
+    before: date | None
+    values: tuple
+    moved: bool
+
+
+def advance_last_served(
+    connection: Connection,
+    table,
+    keys: dict,
+    day: date,
+    *,
+    first: dict | None = None,
+    columns: tuple[str, ...] = (),
+    increments: dict | None = None,
+) -> LastServed:
+    """Lock the row of ``keys`` in ``table`` and move its last_served to ``day`` if that is
+    later, adding ``increments`` either way; insert it (with ``first`` and
+    ``increments``) if it is missing. A row another transaction inserts meanwhile is
+    waited for and then moved like any other.
+    """
+    is_row = and_(*(table.c[name] == value for name, value in keys.items()))
+    locked = (
+        select(table.c.last_served, *(table.c[name] for name in columns))
+        .where(is_row)
+        .with_for_update()
+    )
+    row = connection.execute(locked).first()
+    if row is None:
+        inserted = connection.execute(
+            dialect_insert(connection)(table)
+            .values(**keys, last_served=day, **(first or {}), **(increments or {}))
+            .on_conflict_do_nothing()
+            .returning(table.c.last_served)
+        ).first()
+        if inserted is not None:
+            return LastServed(None, tuple((first or {}).get(name) for name in columns), True)
+        row = connection.execute(locked).one()
+    before = as_date(row[0])
+    changes = {name: table.c[name] + amount for name, amount in (increments or {}).items()}
+    if day > before:
+        changes["last_served"] = day
+    if changes:
+        connection.execute(update(table).where(is_row).values(**changes))
+    return LastServed(before, tuple(row[1:]), day > before)

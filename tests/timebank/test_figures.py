@@ -26,7 +26,7 @@ from timebank.figures import (
     total_liability,
     years_before,
 )
-from timebank.summary_models import ServedYear
+from timebank.summary_models import ServedYear, StreetVolunteerDay, VolunteerDay
 from timebank.transfers import donate_hours
 from timebank.verify import verify_ledger
 from timebank.visits import confirm_visit, log_visit, reject_visit
@@ -118,6 +118,45 @@ def test_a_volunteer_serving_two_communities_counts_once_in_the_total(world, com
     assert (count.of(community.id), count.of(other.id), count.total) == (2, 2, 3)
     street = active_volunteers([community.id, other.id], today=TODAY, street_id=other.street_id)
     assert (street.of(community.id), street.of(other.id), street.total) == (2, 2, 3)
+
+
+def test_active_volunteers_are_summed_from_the_day_of_each_ones_last_visit(world, community):
+    """Each volunteer stands in the row of their last day served; a later visit moves them
+    there (an earlier one moves nothing), and the count reads those rows, not the
+    volunteers; ledger verify notices a day row that is off by one."""
+
+    def days(table, scope):
+        return db.session.execute(
+            select(table.day, table.volunteers)
+            .where(scope, table.volunteers != 0)
+            .order_by(table.day)
+        ).all()
+
+    in_community = VolunteerDay.community_id == community.id
+    assert days(VolunteerDay, in_community) == [
+        (TODAY - timedelta(days=120), 1),  # vol3
+        (first_of_month(TODAY, 1), 1),  # vol2
+        (TODAY, 1),  # vol1 (who served last month and a year ago too)
+    ]
+    visit(world["vol3"], world["elder1"], "meal", 30, TODAY - timedelta(days=10))  # 120 → 10
+    visit(world["vol2"], world["elder1"], "meal", 30, first_of_month(TODAY, 2))  # earlier
+    db.session.flush()
+    assert days(VolunteerDay, in_community) == sorted(
+        [(first_of_month(TODAY, 1), 1), (TODAY - timedelta(days=10), 1), (TODAY, 1)]
+    )
+    street_days = days(StreetVolunteerDay, StreetVolunteerDay.street_id == community.street_id)
+    assert sum(n for _day, n in street_days) == 4  # three here and volB
+    with counted_statements() as statements:
+        count = active_volunteers([community.id], today=TODAY)
+    assert count.of(community.id) == 3
+    assert not any("volunteer_activity" in s or "service_records" in s for s in statements)
+    assert verify_ledger(db.session) == []
+    db.session.execute(
+        VolunteerDay.__table__.update()
+        .where(in_community, VolunteerDay.day == TODAY)
+        .values(volunteers=VolunteerDay.volunteers + 1)
+    )
+    assert any("volunteer_days" in str(problem) for problem in verify_ledger(db.session))
 
 
 def test_elders_served_are_distinct_people_aged_65_with_confirmed_visits(world, community, other):
