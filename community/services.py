@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
@@ -37,19 +37,32 @@ def _members_coordinated_by(actor: User) -> Select:
     return coordinated_members(actor)
 
 
-def new_members(actor: User, *, since: datetime, limit: int = 50) -> list[User]:
-    """Members who joined the communities ``actor`` coordinates since ``since`` (UTC), newest first,
-    for a coordinator to check. Raises NotPermitted."""
+NEW_MEMBER_DAYS = timedelta(days=14)  # how far back a coordinator checks new members
+
+
+@dataclass(frozen=True)
+class NewMembers:
+    """The newest members who joined since a time, and how many joined in all."""
+
+    shown: list[User]
+    total: int
+
+
+def new_members(actor: User, *, since: datetime, limit: int = 50) -> NewMembers:
+    """Members who joined the communities ``actor`` coordinates since ``since`` (UTC), for a
+    coordinator to check: the ``limit`` newest, and how many there are. Raises NotPermitted."""
     _members_coordinated_by(actor)  # refuses a member
     params = {**reach_params(actor), "since": since, "limit": limit}
-    return list(db.session.scalars(_NEW_MEMBERS, params))
+    rows = db.session.execute(_NEW_MEMBERS, params).all()
+    return NewMembers(shown=[member for member, _total in rows], total=rows[0][1] if rows else 0)
 
 
-# Built once: the desk shows it on every request.
+# Built once: the desk shows it on every request. The total comes in the same query
+# (counted over every row that matches, before the limit).
 _NEW_MEMBERS = (
-    select(User)
+    select(User, func.count().over())
     .where(User.community_id.in_(COORDINATED_COMMUNITY_IDS), User.created_at >= bindparam("since"))
-    .order_by(User.created_at.desc())
+    .order_by(User.created_at.desc(), User.id.desc())
     .limit(bindparam("limit"))
 )
 

@@ -22,13 +22,15 @@ from community.family import link_for
 from community.family_views import confirm_end_link
 from community.forms import FamilyLinkForm, MemberFlagsForm, NewMemberForm
 from community.large_text import device_wants_large_text, remember_on_device, set_large_text
-from community.models import FamilyLink, LinkStatus
+from community.models import FamilyLink, LinkStatus, utcnow
 from community.reach import coordinates, find_in_street
 from community.services import (
+    NEW_MEMBER_DAYS,
     create_member,
     family_links_of,
     link_family,
     member_for,
+    new_members,
     revoke_family_link,
     search_members,
     update_member_flags,
@@ -37,6 +39,8 @@ from config import Config
 from errors import DomainError
 from extensions import db
 from views_common import commit, refuse
+
+RECENT_MEMBERS_LISTED = 200  # a street's busiest fortnight; the search finds anyone else
 
 bp = Blueprint("community", __name__)
 
@@ -82,10 +86,20 @@ def _coordinators_only() -> None:
 @bp.get("/members")
 @login_required
 def members():
-    """Search the members of the communities the coordinator looks after."""
+    """Search the members of the communities the coordinator looks after; with
+    ?joined=recent, those who joined in the last two weeks (the desk shows the newest)."""
     query = request.args.get("q", "").strip()[:60]
-    found = search_members(current_user, query)
-    return render_template("community/members.html", query=query, found=found, today=date.today())
+    joined = None
+    if request.args.get("joined") == "recent" and not query:
+        joined = new_members(
+            current_user, since=utcnow() - NEW_MEMBER_DAYS, limit=RECENT_MEMBERS_LISTED
+        )
+        found = joined.shown
+    else:
+        found = search_members(current_user, query)
+    return render_template(
+        "community/members.html", query=query, found=found, joined=joined, today=date.today()
+    )
 
 
 @bp.route("/members/new", methods=["GET", "POST"])

@@ -8,15 +8,13 @@ behalf of Y" and shown on these pages.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from community.models import utcnow
-from community.services import member_for, new_members
+from community.services import NEW_MEMBER_DAYS, member_for, new_members
 from errors import DomainError
 from extensions import db
 from timebank.accounts import community_account, member_account, pool_accounts
@@ -50,7 +48,7 @@ from views_common import commit, new_idempotency_key, refuse
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 
 RECENT_TRANSFERS = 10
-NEW_MEMBER_DAYS = timedelta(days=14)  # how far back the desk lists new members to check
+DESK_NEW_MEMBERS = 10  # the newest shown on the desk; the members page lists the rest
 
 
 @bp.before_request
@@ -78,7 +76,9 @@ def index():
         dispute_count=count_disputes(current_user),
         fund=fund,
         guarantee=guarantee,
-        new_members=new_members(current_user, since=utcnow() - NEW_MEMBER_DAYS),
+        new_members=new_members(
+            current_user, since=utcnow() - NEW_MEMBER_DAYS, limit=DESK_NEW_MEMBERS
+        ),
         low_cards=cards_running_low(current_user),
     )
 

@@ -55,6 +55,30 @@ def test_desk_lists_new_members_to_check_and_not_old_ones(client, people, make_m
     assert "老住户" not in page and elsewhere.display_name not in page
 
 
+def test_desk_shows_the_ten_newest_and_counts_them_all(client, people, make_member):
+    """A fortnight with 12 newcomers: the desk (a phone's few screens) shows the newest 10
+    and says 12, and leads to the members page listing all 12, newest first."""
+    for person in people.values():  # the scene's people joined a month ago
+        person.created_at = person.created_at - timedelta(days=30)
+    newcomers = [make_member(f"新成员{n:02d}", age=70) for n in range(12)]
+    for n, person in enumerate(newcomers):
+        person.created_at = person.created_at - timedelta(hours=12 - n)  # the last is newest
+    db.session.commit()
+    login(client, people["coordinator"])
+    client.post("/language", data={"locale": "en", "csrf_token": csrf_token(client, "/")})
+    desk = client.get("/desk/").get_data(as_text=True)
+    assert "New members of the last two weeks: 12" in desk
+    shown = [p for p in newcomers if f'href="/members/{p.id}"' in desk]
+    assert shown == newcomers[2:]
+    assert 'href="/members?joined=recent"' in desk and "See all 12 new members" in desk
+    listed = client.get("/members?joined=recent")
+    assert listed.status_code == 200
+    page = listed.get_data(as_text=True)
+    positions = [page.index(f'href="/desk/members/{p.id}"') for p in reversed(newcomers)]
+    assert positions == sorted(positions)  # newest first, all 12
+    assert "New members of the last two weeks: 12" in page
+
+
 def test_member_page_shows_balance_and_what_was_done_on_their_behalf(client, people):
     volunteer = people["volunteer"]
     top_up(volunteer, 200)
