@@ -8,8 +8,9 @@ Each street is seeded once with `seed-demo --scale N` (20 transfers a member, th
 visit behind each service, and bookings and reviews in proportion) and kept: under
 instance/bench/ on SQLite, as linli_bench_market_<N> on PostgreSQL. Requests go through the Flask test
 client in this process, signed in, so the time is the app's own (session,
-member, queries, template) without a server in front. The statement is a page
-in the middle of the busiest account that signs in.
+member, queries, template) without a server in front; the two streets take turns,
+request by request, so a busy spell of the machine slows both alike. The statement
+is a page in the middle of the busiest account that signs in.
 
 `python -m bench.page_scale --sizes 10k,100k` measures other sizes.
 """
@@ -26,6 +27,7 @@ import time
 from dataclasses import dataclass
 
 import click
+from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, func, select, text, union_all
 from sqlalchemy.engine import make_url
@@ -41,7 +43,7 @@ from timebank.models import Account, Transfer
 
 SIZES = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}  # transfers
 GOAL = 1.5
-REQUESTS = 60
+REQUESTS = 100  # per page and street
 WARM_UP = 5
 PAGE_SIZE = 50  # the statement's, for the page number older code reads
 TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -184,22 +186,24 @@ def _signed_in(app, login: str):
     return client
 
 
-def _time(client, path: str, requests: int) -> Timing:
-    for _ in range(WARM_UP):
-        response = client.get(path)
-        if response.status_code != 200:
-            raise RuntimeError(f"{path}: {response.status_code}")
-    samples = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        client.get(path)
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
+def _timing(samples: list[float]) -> Timing:
+    samples = sorted(samples)
     return Timing(statistics.median(samples), samples[max(int(len(samples) * 0.95) - 1, 0)])
 
 
-def measure(url: str, requests: int) -> dict[str, Timing]:
-    """p50/p95 of each page on the seeded street at ``url``."""
+def _get(client, path: str) -> float:
+    """Milliseconds ``client`` takes to GET ``path`` (which must answer 200)."""
+    started = time.perf_counter()
+    response = client.get(path)
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise RuntimeError(f"{path}: {response.status_code}")
+    return elapsed
+
+
+def street_pages(url: str) -> tuple[Flask, list[tuple[str, object, str]]]:
+    """The app on the seeded street at ``url``, and each page's name, a client signed in
+    as the person it is for, and its path."""
     app = bench_app(url)
     with app.app_context():
         coordinator = db.session.scalar(
@@ -228,9 +232,27 @@ def measure(url: str, requests: int) -> dict[str, Timing]:
             ("provider dashboard", owner.login_name, "/provider/dashboard/"),
         ]
         db.session.remove()
-    timings = {name: _time(_signed_in(app, login), path, requests) for name, login, path in pages}
-    with app.app_context():
-        db.engine.dispose()
+    return app, [(name, _signed_in(app, login), path) for name, login, path in pages]
+
+
+def measure(urls: list[str], requests: int) -> list[dict[str, Timing]]:
+    """p50/p95 of each page on each seeded street of ``urls``. The streets take turns,
+    request by request, so that a busy spell of the machine slows each alike."""
+    apps, streets = zip(*(street_pages(url) for url in urls), strict=True)
+    timings: list[dict[str, Timing]] = [{} for _ in urls]
+    for index, (name, _client, _path) in enumerate(streets[0]):
+        samples: list[list[float]] = [[] for _ in urls]
+        for turn in range(WARM_UP + requests):
+            for street, pages in enumerate(streets):
+                _name, client, path = pages[index]
+                elapsed = _get(client, path)
+                if turn >= WARM_UP:
+                    samples[street].append(elapsed)
+        for street, taken in enumerate(samples):
+            timings[street][name] = _timing(taken)
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
     return timings
 
 
@@ -240,13 +262,14 @@ def report(sizes: list[str], requests: int = REQUESTS, backends: list[str] | Non
     backends = backends or (["sqlite", "postgresql"] if test_url else ["sqlite"])
     lines = []
     for backend in backends:
-        results = {}
+        urls = []
         for size in sizes:
             members = SIZES[size] // TRANSFERS_PER_MEMBER
             url = _sqlite_url(members) if backend == "sqlite" else _postgres_url(test_url, members)
             click.echo(f"(g) {backend}, {size} transfers ({members:,} members) …")
             prepare(url, members)
-            results[size] = measure(url, requests)
+            urls.append(url)
+        results = dict(zip(sizes, measure(urls, requests), strict=True))
         first, last = sizes[0], sizes[-1]
         header = (
             f"{'page (' + backend + ')':34} {first + ' p50':>10} {first + ' p95':>10} "
