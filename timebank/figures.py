@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select, union, union_all
+from sqlalchemy import and_, case, func, literal, select, union, union_all
 from sqlalchemy.orm import aliased
 
 from community.models import ELDER_AGE, Community, Role, User
@@ -401,14 +401,57 @@ class _MemberRow:
     residents: int
 
 
-def _band_of_year(year, as_of: date):
-    """SQL: the band of a birth year with no band's edge in it on ``as_of`` (any day of the
-    year stands for it: a year before an edge year is older than the edge, one after younger).
-    """
-    whens = [(year == UNKNOWN_YEAR, UNKNOWN_BAND)]
+def _band_at(age: int) -> str:
+    """The AGE_BANDS code of someone ``age`` years old."""
+    code = AGE_BANDS[0][0]
+    for band, _label, youngest in AGE_BANDS:
+        if age >= youngest:
+            code = band
+    return code
+
+
+@dataclass(frozen=True, slots=True)
+class _EdgeYear:
+    """A birth year that a band's edge (or 65) falls in on the day read: those born up to
+    ``edge_day`` are ``age`` years old, those born after it ``age - 1``. Its year row is
+    counted with the larger part (the older one when ``counted_older``); the day rows
+    of the smaller part are then moved across, so at most half a year of them is read."""
+
+    year: int
+    age: int
+    edge_day: date
+    counted_older: bool
+
+    @property
+    def moved_days(self) -> tuple[date, date]:
+        if self.counted_older:
+            return self.edge_day + timedelta(days=1), date(self.year, 12, 31)
+        return date(self.year, 1, 1), self.edge_day
+
+
+def _edge_years(as_of: date) -> list[_EdgeYear]:
+    ages = {youngest for _c, _l, youngest in AGE_BANDS[1:]} | {ELDER_AGE}
+    edges = []
+    for age in sorted(ages):
+        edge_day = years_before(as_of, age)
+        older_part = (edge_day - date(edge_day.year, 1, 1)).days + 1
+        counted_older = 2 * older_part > 365
+        edges.append(_EdgeYear(as_of.year - age, age, edge_day, counted_older))
+    return edges
+
+
+def _year_columns(year, as_of: date, edges: list[_EdgeYear]) -> tuple:
+    """SQL: the band and 65+ flag (1/0) of a birth year on ``as_of``: any day of the year
+    stands for it, except that an edge year counts as the part its row is counted with."""
+    older = {edge.year: edge.age for edge in edges if edge.counted_older}
+    band = [(year == UNKNOWN_YEAR, UNKNOWN_BAND)]
+    band += [(year == y, _band_at(age)) for y, age in older.items()]
     for code, _label, youngest in reversed(AGE_BANDS[1:]):
-        whens.append((year < as_of.year - youngest, code))
-    return case(*whens, else_=AGE_BANDS[0][0])
+        band.append((year < as_of.year - youngest, code))
+    elder = [(year == UNKNOWN_YEAR, 0)]
+    elder += [(year == y, int(age >= ELDER_AGE)) for y, age in older.items()]
+    elder.append((year < as_of.year - ELDER_AGE, 1))
+    return case(*band, else_=AGE_BANDS[0][0]), case(*elder, else_=0)
 
 
 def _member_sums(table) -> tuple:
@@ -423,42 +466,50 @@ def _member_rows(community_ids: list[int], as_of: date) -> list[_MemberRow]:
     """The member summaries of the scope added up by community, age band and elder status
     on ``as_of``, in SQL (a few rows per community, however many people).
 
-    A birth year lies wholly in one band on ``as_of`` unless a band's edge (or
-    65) falls inside it: those few years are read by birth date, the rest by year.
+    A birth year lies wholly in one band on ``as_of`` unless a band's edge (or 65)
+    falls inside it. Every year is read by its year row; for the few edge years, the
+    birth-date rows of the smaller side of the edge are moved to their band.
     """
-    edges = {as_of.year - youngest for _c, _l, youngest in AGE_BANDS[1:]}
-    edges.add(as_of.year - ELDER_AGE)
+    edges = _edge_years(as_of)
     year = MemberYear.birth_year
-    years = select(
-        MemberYear.community_id,
-        _band_of_year(year, as_of),
-        case((and_(year != UNKNOWN_YEAR, year < as_of.year - ELDER_AGE), 1), else_=0),
-        *_member_sums(MemberYear),
-    ).where(MemberYear.community_id.in_(community_ids), year.not_in(edges))
-    # one range per edge year, each read along the (community, birth date) key
-    edge_days = union_all(
-        *(
-            select(MemberDay).where(
-                MemberDay.community_id.in_(community_ids),
-                MemberDay.birth_date.between(date(y, 1, 1), date(y, 12, 31)),
-            )
-            for y in sorted(edges)
-        )
-    ).subquery()
-    days = select(
-        edge_days.c.community_id,
-        age_band(edge_days.c.birth_date, as_of),
-        case((age_at_least(edge_days.c.birth_date, ELDER_AGE, as_of), 1), else_=0),
-        *_member_sums(edge_days.c),
+    band, elder = _year_columns(year, as_of, edges)
+    years = (
+        select(MemberYear.community_id, band, elder, *_member_sums(MemberYear))
+        .where(MemberYear.community_id.in_(community_ids))
+        .group_by(MemberYear.community_id, band, elder)
     )
-    rows = []
-    for query in (years, days):
-        grouped = query.group_by(*query.selected_columns[:3])
-        for cid, band, elder, balance, accounts, residents in db.session.execute(grouped):
-            rows.append(
-                _MemberRow(cid, band, bool(elder), int(balance), int(accounts), int(residents))
+    moved = union_all(
+        *(
+            select(MemberDay.community_id, literal(edge.year), *_member_sums(MemberDay))
+            .where(
+                MemberDay.community_id.in_(community_ids),
+                MemberDay.birth_date.between(*edge.moved_days),
             )
-    return rows
+            .group_by(MemberDay.community_id)
+            for edge in edges
+        )
+    )
+    sums: dict[tuple[int, str, bool], list[int]] = {}
+
+    def add(cid: int, band: str, elder: bool, balance: int, accounts: int, residents: int):
+        total = sums.setdefault((cid, band, elder), [0, 0, 0])
+        total[0] += int(balance)
+        total[1] += int(accounts)
+        total[2] += int(residents)
+
+    for cid, band_code, is_elder, *counts in db.session.execute(years):
+        add(cid, band_code, bool(is_elder), *counts)
+    by_year = {edge.year: edge for edge in edges}
+    for cid, edge_year, balance, accounts, residents in db.session.execute(moved):
+        edge = by_year[int(edge_year)]
+        counted, actual = (edge.age, edge.age - 1)[:: 1 if edge.counted_older else -1]
+        add(cid, _band_at(counted), counted >= ELDER_AGE, -balance, -accounts, -residents)
+        add(cid, _band_at(actual), actual >= ELDER_AGE, balance, accounts, residents)
+    return [
+        _MemberRow(cid, band_code, is_elder, *total)
+        for (cid, band_code, is_elder), total in sums.items()
+        if any(total)
+    ]
 
 
 def elder_share(community_ids: list[int], *, as_of: date) -> dict[int, ElderShare]:

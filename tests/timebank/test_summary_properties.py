@@ -40,6 +40,7 @@ from timebank.figures import (
     first_of_month,
     hours_by_month,
     liability,
+    years_before,
 )
 from timebank.ledger import place_hold, post_transfer, release_hold, settle_hold
 from timebank.models import Account, AccountKind, RecordStatus, ServiceRecord, Transfer
@@ -67,6 +68,9 @@ birth_dates = st.one_of(
                 TODAY.replace(year=TODAY.year - age, month=1, day=1),
                 TODAY.replace(year=TODAY.year - age, month=12, day=31),
                 date(TODAY.year - age - (TODAY.year - age) % 4, 2, 29),
+                # either side of the edge itself, read today
+                years_before(TODAY, age),
+                years_before(TODAY, age) + timedelta(days=1),
             ]
         )
     ),
