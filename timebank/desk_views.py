@@ -49,6 +49,7 @@ bp = Blueprint("desk", __name__, url_prefix="/desk")
 
 RECENT_TRANSFERS = 10
 DESK_NEW_MEMBERS = 10  # the newest shown on the desk; the members page lists the rest
+DESK_AWAITING = 10  # the oldest shown on the desk; the confirmations page lists the rest
 
 
 @bp.before_request
@@ -72,7 +73,7 @@ def index():
     fund, guarantee = pool_accounts(current_user.community_id)
     return render_template(
         "timebank/desk/index.html",
-        awaiting=visits_awaiting(current_user, limit=20),
+        awaiting=visits_awaiting(current_user, limit=DESK_AWAITING),
         dispute_count=count_disputes(current_user),
         fund=fund,
         guarantee=guarantee,

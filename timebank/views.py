@@ -227,7 +227,12 @@ def dispute_visit(record_id: int):
 @bp.get("/confirmations")
 @login_required
 def confirmations():
-    return render_template("timebank/confirmations.html", awaiting=visits_awaiting(_me()))
+    """Visits waiting for the member's answer (or, for a coordinator, their people's), the
+    oldest 100 first."""
+    awaiting = visits_awaiting(_me())
+    return render_template(
+        "timebank/confirmations.html", awaiting=awaiting.shown, total=awaiting.total
+    )
 
 
 # --- Gifts and donations ------------------------------------------------------

@@ -8,6 +8,7 @@ may see it; only the person served's side answers it (community.reach).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -79,16 +80,26 @@ def disputed_visit_for(actor: User, record_id: int) -> ServiceRecord:
     return record
 
 
-def visits_awaiting(actor: User, limit: int = 100) -> list[ServiceRecord]:
-    """Pending visits ``actor`` may answer: their own, linked elders' (family allowed to
-    confirm), or (coordinators) those to their community's people. Never their own visits
-    as a volunteer."""
-    return list(db.session.scalars(_AWAITING, {**reach_params(actor), "limit": limit}))
+@dataclass(frozen=True)
+class Awaiting:
+    """The oldest visits waiting for an answer, and how many wait in all."""
+
+    shown: list[ServiceRecord]
+    total: int
 
 
-# Built once (the desk and the confirmations page read it on every request).
+def visits_awaiting(actor: User, limit: int = 100) -> Awaiting:
+    """Pending visits ``actor`` may answer, oldest first (the first ``limit``, and how many in
+    all): their own, linked elders' (family allowed to confirm), or (coordinators) those to
+    their community's people. Never their own visits as a volunteer."""
+    rows = db.session.execute(_AWAITING, {**reach_params(actor), "limit": limit}).all()
+    return Awaiting(shown=[record for record, _total in rows], total=rows[0][1] if rows else 0)
+
+
+# Built once (the desk and the confirmations page read it on every request). The total
+# comes in the same query (counted over every row that matches, before the limit).
 _AWAITING = (
-    select(ServiceRecord)
+    select(ServiceRecord, func.count().over())
     .where(
         ServiceRecord.status == RecordStatus.PENDING,
         ServiceRecord.volunteer_id != bindparam("actor_id"),

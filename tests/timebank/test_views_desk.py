@@ -55,6 +55,34 @@ def test_desk_lists_new_members_to_check_and_not_old_ones(client, people, make_m
     assert "老住户" not in page and elsewhere.display_name not in page
 
 
+def test_desk_shows_the_ten_oldest_visits_waiting_and_counts_them_all(client, people):
+    """12 visits wait: the desk says 12, shows the oldest 10 and leads to the page that
+    lists every one."""
+    today = local_today()
+    records = [
+        log_visit(
+            volunteer=people["volunteer"],
+            recipient=people["elder"],
+            category="meal",
+            service_date=today - timedelta(days=12 - n),
+            minutes=30 + n,
+            entered_by=people["volunteer"],
+            idempotency_key=key(),
+            today=today,
+        )
+        for n in range(12)
+    ]
+    db.session.commit()
+    login(client, people["coordinator"])
+    client.post("/language", data={"locale": "en", "csrf_token": csrf_token(client, "/")})
+    desk = client.get("/desk/").get_data(as_text=True)
+    assert "Visits waiting for confirmation: 12" in desk
+    assert [r for r in records if f'href="/visits/{r.id}"' in desk] == records[:10]
+    assert 'href="/confirmations"' in desk and "See all 12 visits waiting" in desk
+    page = client.get("/confirmations").get_data(as_text=True)
+    assert all(f'href="/visits/{r.id}"' in page for r in records)
+
+
 def test_desk_shows_the_ten_newest_and_counts_them_all(client, people, make_member):
     """A fortnight with 12 newcomers: the desk (a phone's few screens) shows the newest 10
     and says 12, and leads to the members page listing all 12, newest first."""
