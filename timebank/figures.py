@@ -291,28 +291,34 @@ def elders_served(community_ids: list[int], *, start: date, end: date, as_of: da
 
     From the first of a month to a day after which no one was served (the page's
     default, up to today), these are the people last served since that month: a
-    few sums over the people-served rows, by birth year, and by birth date in the
-    one year that turns 65 around ``as_of``. Other periods read the people served
+    few sums over the people-served rows, by birth year, and by birth date on the
+    smaller side of the 65th birthday in the one year it falls in on ``as_of``. Other periods read the people served
     per month (_served_in_months).
     """
     if start.day != 1 or _served_after(end):
         return _served_in_months(community_ids, start=start, end=end, as_of=as_of)
-    cutoff = years_before(as_of, ELDER_AGE)
-    edge = cutoff.year  # born before this year: 65 or older on as_of; in it: by the day
+    # Born before the edge year: 65 or older on as_of; in it, up to the edge day. The
+    # edge year's people are read by birth date on the smaller side of the edge day.
+    (edge,) = (e for e in _edge_years(as_of) if e.age == ELDER_AGE)
+    last_full_year = edge.year if edge.counted_older else edge.year - 1
     by_year = select(ServedYear.community_id, func.sum(ServedYear.people)).where(
         ServedYear.community_id.in_(community_ids),
         ServedYear.last_month >= start,
-        ServedYear.birth_year.between(UNKNOWN_YEAR + 1, edge - 1),
+        ServedYear.birth_year.between(UNKNOWN_YEAR + 1, last_full_year),
     )
     by_day = select(ServedDay.community_id, func.sum(ServedDay.people)).where(
         ServedDay.community_id.in_(community_ids),
         ServedDay.last_month >= start,
-        ServedDay.birth_date.between(date(edge, 1, 1), cutoff),
+        ServedDay.birth_date.between(*edge.moved_days),
     )
+    sign = -1 if edge.counted_older else 1  # the moved days are younger than 65, or not
     counts: dict[int, int] = defaultdict(int)
-    for query, community in ((by_year, ServedYear.community_id), (by_day, ServedDay.community_id)):
+    for query, community, factor in (
+        (by_year, ServedYear.community_id, 1),
+        (by_day, ServedDay.community_id, sign),
+    ):
         for cid, people in db.session.execute(query.group_by(community)):
-            counts[cid] += int(people)
+            counts[cid] += factor * int(people)
     # each person is counted in one community (their own), so the total is the sum
     by_community = {cid: n for cid, n in counts.items() if n}
     return Count(by_community=by_community, total=sum(by_community.values()))
