@@ -292,14 +292,14 @@ def elders_served(community_ids: list[int], *, start: date, end: date, as_of: da
     From the first of a month to a day after which no one was served (the page's
     default, up to today), these are the people last served since that month: a
     few sums over the people-served rows, by birth year, and by birth date on the
-    smaller side of the 65th birthday in the one year it falls in on ``as_of``. Other periods read the people served
-    per month (_served_in_months).
+    smaller side of the 65th birthday in the one year it falls in on ``as_of``. Other
+    periods read the people served per month (_served_in_months).
     """
     if start.day != 1 or _served_after(end):
         return _served_in_months(community_ids, start=start, end=end, as_of=as_of)
     # Born before the edge year: 65 or older on as_of; in it, up to the edge day. The
     # edge year's people are read by birth date on the smaller side of the edge day.
-    (edge,) = (e for e in _edge_years(as_of) if e.age == ELDER_AGE)
+    edge = _edge_year(as_of, ELDER_AGE)
     last_full_year = edge.year if edge.counted_older else edge.year - 1
     by_year = select(ServedYear.community_id, func.sum(ServedYear.people)).where(
         ServedYear.community_id.in_(community_ids),
@@ -435,15 +435,17 @@ class _EdgeYear:
         return date(self.year, 1, 1), self.edge_day
 
 
+def _edge_year(as_of: date, age: int) -> _EdgeYear:
+    """The birth year in which people turn ``age`` around ``as_of``."""
+    edge_day = years_before(as_of, age)
+    older_part = (edge_day - date(edge_day.year, 1, 1)).days + 1
+    return _EdgeYear(as_of.year - age, age, edge_day, counted_older=2 * older_part > 365)
+
+
 def _edge_years(as_of: date) -> list[_EdgeYear]:
+    """The edge years of every age band, and of 65."""
     ages = {youngest for _c, _l, youngest in AGE_BANDS[1:]} | {ELDER_AGE}
-    edges = []
-    for age in sorted(ages):
-        edge_day = years_before(as_of, age)
-        older_part = (edge_day - date(edge_day.year, 1, 1)).days + 1
-        counted_older = 2 * older_part > 365
-        edges.append(_EdgeYear(as_of.year - age, age, edge_day, counted_older))
-    return edges
+    return [_edge_year(as_of, age) for age in sorted(ages)]
 
 
 def _year_columns(year, as_of: date, edges: list[_EdgeYear]) -> tuple:

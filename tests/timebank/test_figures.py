@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
 from community.models import Role
 from community.services import update_member_flags
 from extensions import db
-from tests.conftest import counted_statements
+from tests.conftest import MIGRATIONS, counted_statements
 from tests.timebank.support import key, top_up
+from timebank import volunteer_days
 from timebank.clock import local_today
 from timebank.errors import NotAllowed
 from timebank.figures import (
@@ -157,6 +159,18 @@ def test_active_volunteers_are_summed_from_the_day_of_each_ones_last_visit(world
         .values(volunteers=VolunteerDay.volunteers + 1)
     )
     assert any("volunteer_days" in str(problem) for problem in verify_ledger(db.session))
+
+
+def test_the_migration_fills_the_volunteer_days_from_the_last_days(world):
+    """Volunteers counted before the day rows existed are put in them by migration 0025."""
+    db.session.commit()
+    expected = volunteer_days.stored(db.session)
+    assert expected["volunteer_days"] and expected["street_volunteer_days"]
+    db.session.remove()
+    downgrade(directory=MIGRATIONS, revision="0024")
+    upgrade(directory=MIGRATIONS)
+    assert volunteer_days.stored(db.session) == expected
+    assert verify_ledger(db.session) == []
 
 
 def test_elders_served_are_distinct_people_aged_65_with_confirmed_visits(world, community, other):
