@@ -89,6 +89,9 @@ def demo_pages(url: str) -> list[Page]:
             "WHERE users.username = 'haobangshou.shop'"
         )
     return [
+        # The frame and nothing else (header, footer, session, CSRF, security headers,
+        # request log): the ceiling every page with content of its own sits under.
+        Page("/account (the frame alone)", "13900000002", "/account"),
         Page("dashboard", "13900000002", "/"),
         Page("coordinator desk", "guihua.coord", "/desk/"),
         Page("member page (desk)", "guihua.coord", f"/desk/members/{elder}"),

@@ -374,7 +374,8 @@ def may_view(actor: User, booking: Booking) -> bool:
 
 def booking_for(actor: User, booking_id: int) -> Booking:
     """The booking if ``actor`` may see it. Raises NotFound otherwise (its existence is private)."""
-    booking = db.session.get(Booking, booking_id)
+    # its provider in the same query: who may see it, and its page, read the provider
+    booking = db.session.get(Booking, booking_id, options=(joinedload(Booking.provider),))
     if booking is None or not may_view(actor, booking):
         raise NotFound(_l("This booking does not exist."))
     return booking

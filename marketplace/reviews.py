@@ -223,7 +223,8 @@ def shown_provider(viewer: User | None, provider_id: int) -> Provider:
 
     Raises NotFound otherwise, as for a provider that does not exist.
     """
-    provider = db.session.get(Provider, provider_id)
+    # with the communities it serves: its page names them
+    provider = db.session.get(Provider, provider_id, options=(joinedload(Provider.communities),))
     if provider is None or not may_see_provider(viewer, provider):
         raise NotFound(_l("No such provider."))
     return provider

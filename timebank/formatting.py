@@ -153,8 +153,18 @@ def format_moment(value: datetime | None, pattern: str | None = None) -> str:
         return ""
     if pattern not in HOUSE_STYLES:
         return format_datetime(value, pattern)
-    moment = _MOMENT[_language(get_locale())]
-    return moment.format(day=format_date(value), time=format_clock(value))
+    return _moment_text(value, local_today().year, get_locale())
+
+
+@lru_cache(maxsize=4096)
+def _moment_text(value: datetime, this_year: int, locale: Locale | None) -> str:
+    # Written whole once per instant and language: a page of bookings or reviews shows
+    # twenty instants, and each piece looked the reader's language up again.
+    local = _local(value)
+    at = local.time().replace(second=0, microsecond=0, tzinfo=None)
+    return _MOMENT[_language(locale)].format(
+        day=_day_text(local.date(), this_year, locale), time=_clock_text(at, locale)
+    )
 
 
 def stored_moment(value: datetime) -> str:

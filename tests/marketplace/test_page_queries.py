@@ -39,12 +39,12 @@ BUDGET = {
     "member page": 6,
     "/market/ (member)": 5,
     "/market/ (visitor)": 5,
-    "provider page": 9,  # one more: is it a property company's service station (物业+服务站)
+    "provider page": 8,  # one more: is it a property company's service station (物业+服务站)
     "provider dashboard": 9,
     "my bookings": 7,  # one more: which completed ones wait for a rating (待评价)
     "earlier bookings (a later page)": 7,
     "provider's coming days (a later page)": 8,
-    "booking page": 7,
+    "booking page": 6,
     "sign-in page": 0,
 }
 
