@@ -44,7 +44,12 @@ from timebank.forms import (
     StatementFilterForm,
 )
 from timebank.models import RecordStatus
-from timebank.visit_access import visit_for, visits_awaiting, visits_logged_by
+from timebank.visit_access import (
+    parse_awaiting_cursor,
+    visit_for,
+    visits_awaiting,
+    visits_logged_by,
+)
 from timebank.waiting import waiting_for
 from views_common import commit, new_idempotency_key, refuse
 
@@ -78,6 +83,7 @@ def _recipient_not_found(form, error: DomainError) -> int:
 
 
 NEARBY_SHOWN = 3
+CONFIRMATIONS_PER_PAGE = 100
 
 
 @bp.get("/")
@@ -227,11 +233,18 @@ def dispute_visit(record_id: int):
 @bp.get("/confirmations")
 @login_required
 def confirmations():
-    """Visits waiting for the member's answer (or, for a coordinator, their people's), the
-    oldest 100 first."""
-    awaiting = visits_awaiting(_me())
+    """Visits waiting for the member's answer (or, for a coordinator, their people's), 100
+    a page, oldest first; ``?after=`` a page's cursor shows the next 100."""
+    after = parse_awaiting_cursor(request.args.get("after"))
+    awaiting = visits_awaiting(_me(), limit=CONFIRMATIONS_PER_PAGE, after=after)
     return render_template(
-        "timebank/confirmations.html", awaiting=awaiting.shown, total=awaiting.total
+        "timebank/confirmations.html",
+        awaiting=awaiting.shown,
+        total=awaiting.total,
+        later_page=after is not None,
+        next_page=url_for("timebank.confirmations", after=str(awaiting.next_after))
+        if awaiting.next_after
+        else None,
     )
 
 

@@ -8,8 +8,9 @@ may see it; only the person served's side answers it (community.reach).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, or_, select
@@ -81,19 +82,64 @@ def disputed_visit_for(actor: User, record_id: int) -> ServiceRecord:
 
 
 @dataclass(frozen=True)
+class AwaitingCursor:
+    """Where a page of waiting visits ended: the last one's day and id ("20261205-123")."""
+
+    service_date: date
+    record_id: int
+
+    def __str__(self) -> str:
+        return f"{self.service_date:%Y%m%d}-{self.record_id}"
+
+
+_CURSOR = re.compile(r"([0-9]{8})-([0-9]{1,10})")  # ASCII digits only
+MAX_ID = 2**31 - 1
+
+
+def parse_awaiting_cursor(text: str | None) -> AwaitingCursor | None:
+    """The cursor ``text`` names, or None when it names none (empty, malformed, a day that
+    does not exist, an id beyond what a row can have): the list then starts at the oldest,
+    as the bookings' lists do (marketplace.keyset)."""
+    found = _CURSOR.fullmatch(text or "")
+    if found is None or not 0 < int(found.group(2)) <= MAX_ID:
+        return None
+    try:
+        day = datetime.strptime(found.group(1), "%Y%m%d").date()
+    except ValueError:
+        return None
+    return AwaitingCursor(day, int(found.group(2)))
+
+
+@dataclass(frozen=True)
 class Awaiting:
-    """The oldest visits waiting for an answer, and how many wait in all."""
+    """One page of the visits waiting for an answer, oldest first: how many wait from its
+    first on (on the first page, all of them), and where the next page starts (None: none
+    follows)."""
 
     shown: list[ServiceRecord]
     total: int
+    next_after: AwaitingCursor | None = None
 
 
-def visits_awaiting(actor: User, limit: int = 100) -> Awaiting:
-    """Pending visits ``actor`` may answer, oldest first (the first ``limit``, and how many in
-    all): their own, linked elders' (family allowed to confirm), or (coordinators) those to
-    their community's people. Never their own visits as a volunteer."""
-    rows = db.session.execute(_AWAITING, {**reach_params(actor), "limit": limit}).all()
-    return Awaiting(shown=[record for record, _total in rows], total=rows[0][1] if rows else 0)
+def visits_awaiting(actor: User, limit: int = 100, after: AwaitingCursor | None = None) -> Awaiting:
+    """Pending visits ``actor`` may answer, oldest first (``limit`` of them, after ``after``
+    when given, and how many wait from there on): their own, linked elders' (family allowed
+    to confirm), or (coordinators) those to their community's people. Never their own
+    visits as a volunteer."""
+    # one more than shown: whether another page follows
+    params = {**reach_params(actor), "limit": limit + 1}
+    statement = _AWAITING
+    if after is not None:
+        statement = _AWAITING_AFTER
+        params.update(after_date=after.service_date, after_id=after.record_id)
+    rows = db.session.execute(statement, params).all()
+    shown = [record for record, _total in rows[:limit]]
+    more = len(rows) > limit
+    return Awaiting(
+        shown=shown,
+        total=rows[0][1] if rows else 0,
+        next_after=AwaitingCursor(shown[-1].service_date, shown[-1].id) if more else None,
+    )
 
 
 # Built once (the desk and the confirmations page read it on every request). The total
@@ -108,6 +154,14 @@ _AWAITING = (
     .order_by(ServiceRecord.service_date, ServiceRecord.id)
     .limit(bindparam("limit"))
     .options(*WITH_PEOPLE)
+)
+# A later page: by keyset after the last one shown (the day bounds the index range).
+_AWAITING_AFTER = _AWAITING.where(
+    ServiceRecord.service_date >= bindparam("after_date"),
+    or_(
+        ServiceRecord.service_date > bindparam("after_date"),
+        ServiceRecord.id > bindparam("after_id"),
+    ),
 )
 
 

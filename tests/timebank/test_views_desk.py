@@ -3,6 +3,7 @@ action posts, or refuses to post (who may open each page is in test_views_permis
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -55,9 +56,8 @@ def test_desk_lists_new_members_to_check_and_not_old_ones(client, people, make_m
     assert "老住户" not in page and elsewhere.display_name not in page
 
 
-def test_desk_shows_the_ten_oldest_visits_waiting_and_counts_them_all(client, people):
-    """12 visits wait: the desk says 12, shows the oldest 10 and leads to the page that
-    lists every one."""
+def _twelve_waiting(people) -> list:
+    """12 visits to the elder waiting for an answer, one a day, oldest first."""
     today = local_today()
     records = [
         log_visit(
@@ -73,6 +73,13 @@ def test_desk_shows_the_ten_oldest_visits_waiting_and_counts_them_all(client, pe
         for n in range(12)
     ]
     db.session.commit()
+    return records
+
+
+def test_desk_shows_the_ten_oldest_visits_waiting_and_counts_them_all(client, people):
+    """12 visits wait: the desk says 12, shows the oldest 10 and leads to the page that
+    lists every one."""
+    records = _twelve_waiting(people)
     login(client, people["coordinator"])
     client.post("/language", data={"locale": "en", "csrf_token": csrf_token(client, "/")})
     desk = client.get("/desk/").get_data(as_text=True)
@@ -81,6 +88,35 @@ def test_desk_shows_the_ten_oldest_visits_waiting_and_counts_them_all(client, pe
     assert 'href="/confirmations"' in desk and "See all 12 visits waiting" in desk
     page = client.get("/confirmations").get_data(as_text=True)
     assert all(f'href="/visits/{r.id}"' in page for r in records)
+
+
+def test_confirmations_page_through_every_visit_waiting(client, people, monkeypatch):
+    """Five a page (instead of 100): the coordinator pages through all 12 oldest first,
+    each page saying how many wait from there on, and comes back to the oldest; a cursor
+    that names nothing shows the first page, and NUL in it is refused."""
+    monkeypatch.setattr("timebank.views.CONFIRMATIONS_PER_PAGE", 5)
+    records = _twelve_waiting(people)
+    login(client, people["coordinator"])
+    client.post("/language", data={"locale": "en", "csrf_token": csrf_token(client, "/")})
+    path, pages = "/confirmations", []
+    while path:
+        page = client.get(path).get_data(as_text=True)
+        pages.append(page)
+        found = re.search(r'href="(/confirmations\?after=[^"]+)"', page)
+        path = found.group(1) if found else None
+    assert len(pages) == 3
+    listed = [[r for r in records if f'href="/visits/{r.id}"' in page] for page in pages]
+    assert listed == [records[:5], records[5:10], records[10:]]
+    assert "12 visits are waiting; the oldest 5 are listed here." in pages[0]
+    assert "7 visits are waiting from here on; the next 5 are listed here." in pages[1]
+    assert "These are the last 2 visits waiting." in pages[2]
+    assert "Back to the oldest" in pages[2] and "Back to the oldest" not in pages[0]
+    for cursor in ("garbage", "20261301-5", f"20261205-{2**31}", "２０２６１２０５-1", ""):
+        response = client.get("/confirmations", query_string={"after": cursor})
+        assert response.status_code == 200, cursor
+        first = response.get_data(as_text=True)
+        assert [r for r in records if f'href="/visits/{r.id}"' in first] == records[:5]
+    assert client.get("/confirmations?after=20261205-1%00").status_code == 400
 
 
 def test_desk_shows_the_ten_newest_and_counts_them_all(client, people, make_member):

@@ -21,7 +21,7 @@ from timebank.errors import (
     RedeemAgeNotReached,
 )
 from timebank.models import RecordStatus, ServiceRecord, Transfer, TransferKind
-from timebank.visit_access import disputes_for, visits_awaiting
+from timebank.visit_access import disputes_for, parse_awaiting_cursor, visits_awaiting
 from timebank.visits import (
     confirm_visit,
     dispute_visit,
@@ -425,6 +425,50 @@ def test_who_sees_what_awaits_them(volunteer, elder, coordinator, make_member, m
     assert visits_awaiting(volunteer).shown == []
     outsider = make_member(age=40, role=Role.COORDINATOR, community=make_community())
     assert visits_awaiting(outsider).shown == []
+
+
+def test_waiting_visits_page_by_day_then_id(volunteer, elder, coordinator):
+    """Seven visits on three days, three a page: every one once, oldest day first and
+    in the order logged within a day, each page counting those from its first on."""
+    today = local_today()
+    days = [today - timedelta(days=n) for n in (3, 1, 3, 2, 1, 2, 3)]
+    records = [log(volunteer, elder, minutes=30, service_date=day) for day in days]
+    pages, after = [], None
+    while True:
+        page = visits_awaiting(coordinator, limit=3, after=after)
+        pages.append(page)
+        if page.next_after is None:
+            break
+        after = parse_awaiting_cursor(str(page.next_after))
+    assert [record for page in pages for record in page.shown] == sorted(
+        records, key=lambda record: (record.service_date, record.id)
+    )
+    assert [(len(page.shown), page.total) for page in pages] == [(3, 7), (3, 4), (1, 1)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        None,
+        "",
+        "20261205",
+        "20261205-",
+        "20261301-5",
+        "20261205-0",
+        f"20261205-{2**31}",
+        "２０２６１２０５-1",
+        "20261205-1\x00",
+        "20261205-1 ",
+        "x" * 10_000,
+    ],
+)
+def test_a_cursor_that_names_no_visit_reads_as_none(text):
+    assert parse_awaiting_cursor(text) is None
+
+
+def test_a_cursor_reads_back_as_written():
+    cursor = parse_awaiting_cursor("20261205-2147483647")
+    assert cursor is not None and str(cursor) == "20261205-2147483647"
 
 
 def test_disputes_are_for_coordinators(disputed, coordinator, elder, make_member, make_community):
