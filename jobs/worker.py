@@ -94,8 +94,16 @@ def forget(flask_app: Flask, name: str) -> None:
 
 async def _heartbeat_loop(flask_app: Flask, name: str, every: float) -> None:
     while True:
+        beating = asyncio.ensure_future(asyncio.to_thread(beat, flask_app, name))
         try:
-            await asyncio.to_thread(beat, flask_app, name)
+            await asyncio.shield(beating)
+        except asyncio.CancelledError:
+            # The worker stops. A beat already in its thread cannot be cancelled: let it
+            # finish, or it would write the row again after the worker removed it, and
+            # /readyz would call a stopped worker ready until the row went stale.
+            with contextlib.suppress(Exception):
+                await beating
+            raise
         except Exception:  # the database is away for a moment: /readyz will say so
             logger.exception("worker heartbeat not written")
         await asyncio.sleep(every)
@@ -129,6 +137,7 @@ async def run_worker_async(
             )
         finally:
             heartbeat.cancel()
+            await asyncio.gather(heartbeat, return_exceptions=True)  # its last beat written
             await asyncio.to_thread(forget, flask_app, name)
 
 

@@ -3,12 +3,14 @@ process, its queue in memory; jobs are handed to it when their transaction commi
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 
 from community.notifications import notify
 from extensions import db
+from jobs import worker as worker_module
 from jobs.models import WorkerHeartbeat
 from jobs.queue import IN_PROCESS
 from jobs.tasks import PERIODIC
@@ -67,6 +69,30 @@ def test_the_thread_runs_the_periodic_jobs_and_beats(app, in_process):
     failed = [job["task_name"] for job in jobs.values() if job["status"] == "failed"]
     assert failed == []
     db.session.rollback()  # SQLite: this test's open transaction would hold the writer's lock
+    worker.stop()
+    assert not worker.thread.is_alive()
+    db.session.rollback()
+    assert db.session.query(WorkerHeartbeat).count() == 0
+
+
+@ON_SQLITE
+def test_a_beat_still_being_written_when_the_worker_stops_leaves_no_heartbeat(
+    app, in_process, monkeypatch
+):
+    """The worker stops while a beat is in its thread (a slow database): the beat finishes
+    first and the row is removed after it, so /readyz does not call a stopped worker ready."""
+    writing, slow = threading.Event(), 1.0
+    real_beat = worker_module.beat
+
+    def slow_beat(flask_app, name):
+        writing.set()
+        time.sleep(slow)  # the worker is told to stop meanwhile
+        real_beat(flask_app, name)
+
+    monkeypatch.setattr(worker_module, "beat", slow_beat)
+    db.session.rollback()  # SQLite: no open transaction of the test's holds the writer's lock
+    worker = in_process(periodic=False)
+    assert writing.wait(timeout=10)
     worker.stop()
     assert not worker.thread.is_alive()
     db.session.rollback()
