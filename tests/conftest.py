@@ -12,9 +12,10 @@ import itertools
 import os
 import re
 import shutil
+import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -181,6 +182,94 @@ def database_url(request, tmp_path) -> str:
     url = request.getfixturevalue("postgres_migrated")
     _empty_postgres(url)
     return url
+
+
+# --- the demo street, seeded once a run ---------------------------------------------------
+# Seeding it takes 10–30 s; tests that read it (``database_url`` overridden by
+# ``demo_database_url`` in their module) each get a copy of one seeded database instead.
+
+
+def _seed_demo_into(url: str, photos: Path) -> None:
+    from seed.cli import seed_demo  # the seed package is for tests that ask for the demo
+
+    app = create_app({**_config(url), "PHOTO_DIR": str(photos)})
+    with app.app_context():
+        seed_demo()
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo_template(sqlite_template, tmp_path_factory) -> tuple[Path, Path]:
+    """A migrated SQLite file with the demo street, and the folder of its photos."""
+    folder = tmp_path_factory.mktemp("demo-template")
+    path = folder / "linli.sqlite3"
+    shutil.copy(sqlite_template, path)
+    _seed_demo_into(f"sqlite:///{path}", folder / "photos")
+    with closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all of it in the file itself
+    return path, folder / "photos"
+
+
+def _admin_engine():
+    return create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+@pytest.fixture(scope="session")
+def postgres_demo_template(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """A PostgreSQL database of this run's own, migrated and seeded with the demo street
+    (copied for each test with CREATE DATABASE … TEMPLATE), and the folder of its photos."""
+    assert PG_URL
+    name = f"linli_test_{os.getpid()}_demo"
+    admin = _admin_engine()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    app = create_app(_config(url))
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        db.engine.dispose()
+    photos = tmp_path_factory.mktemp("demo-template") / "photos"
+    _seed_demo_into(url, photos)
+    yield name, photos
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+_demo_copies = itertools.count()
+
+
+def copy_demo_photos(seeded: Path, folder: Path) -> None:
+    """The demo street's photos into ``folder`` (a test app's PHOTO_DIR)."""
+    if seeded.exists():
+        shutil.copytree(seeded, folder, dirs_exist_ok=True)
+
+
+@pytest.fixture(params=BACKENDS)
+def demo_database_url(request, tmp_path) -> Iterator[str]:
+    """A fresh copy of a database holding the demo street (and its photos in the test's
+    photo folder), on each backend. A module of tests on the demo names it its
+    ``database_url``."""
+    if request.param == "sqlite":
+        template, photos = request.getfixturevalue("sqlite_demo_template")
+        path = tmp_path / "linli.sqlite3"
+        shutil.copy(template, path)
+        copy_demo_photos(photos, tmp_path / "photos")
+        yield f"sqlite:///{path}"
+        return
+    template, photos = request.getfixturevalue("postgres_demo_template")
+    name = f"{template}_{next(_demo_copies)}"
+    admin = _admin_engine()
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    copy_demo_photos(photos, tmp_path / "photos")
+    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture

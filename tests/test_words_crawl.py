@@ -47,10 +47,14 @@ SPOKEN = re.compile(r"""\b(?:aria-label|title|placeholder|alt|data-label)=(["'])
 
 
 @pytest.fixture
+def database_url(demo_database_url):
+    """The crawl reads the demo street (seeded once a run, copied for each test)."""
+    return demo_database_url
+
+
+@pytest.fixture
 def demo_street(app):
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
-    db.session.rollback()
+    """The app on its copy of the demo street."""
 
 
 # Columns that hold what people typed: names, titles, descriptions, dishes, reviews. Not

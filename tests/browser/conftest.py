@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from app import create_app
-from extensions import db
 from tests.browser.support import unchecked_loads, watch_loads
-from tests.conftest import _config
+from tests.conftest import copy_demo_photos
 
 CALL_FAILED = pytest.StashKey[bool]()
 CHROMIUM = Path(os.environ.get("LINLI_CHROMIUM", "/usr/bin/chromium"))
@@ -46,30 +42,16 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture(scope="session")
-def demo_template(sqlite_template, tmp_path_factory) -> Path:
-    """The demo street (`flask seed-demo`), seeded once per test process into a migrated
-    SQLite file: each test that asks for ``demo_street`` reads and writes a copy of it."""
-    path = tmp_path_factory.mktemp("demo") / "linli.sqlite3"
-    shutil.copy(sqlite_template, path)
-    app = create_app(_config(f"sqlite:///{path}"))
-    with app.app_context():
-        result = app.test_cli_runner().invoke(args=["seed-demo"])
-        assert result.exit_code == 0, result.output
-        db.session.remove()
-        db.engine.dispose()
-    with closing(sqlite3.connect(path, isolation_level=None)) as connection:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all of it in the file itself
-    return path
-
-
 @pytest.fixture
 def database_url(request, tmp_path) -> str:
     """Overrides tests/conftest.py: a fresh migrated SQLite file, never PostgreSQL (with
     the demo street already in it for the tests that ask for ``demo_street``)."""
-    demo = "demo_street" in request.fixturenames
-    template = request.getfixturevalue("demo_template" if demo else "sqlite_template")
     path = tmp_path / "linli.sqlite3"
+    if "demo_street" in request.fixturenames:
+        template, photos = request.getfixturevalue("sqlite_demo_template")
+        copy_demo_photos(photos, tmp_path / "photos")
+    else:
+        template = request.getfixturevalue("sqlite_template")
     shutil.copy(template, path)
     return f"sqlite:///{path}"
 

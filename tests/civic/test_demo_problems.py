@@ -10,13 +10,17 @@ from civic.problem_models import Problem, ProblemStatus
 from civic.problems import board, followed_problems
 from community.models import User
 from extensions import db
-from seed.cli import seed_demo
+
+
+@pytest.fixture
+def database_url(demo_database_url):
+    """Every test here reads the demo street (seeded once a run, copied for each test)."""
+    return demo_database_url
 
 
 @pytest.fixture
 def demo(app):
-    seed_demo()
-    db.session.flush()
+    """The app on its copy of the demo street."""
 
 
 def _member(login: str) -> User:

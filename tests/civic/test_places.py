@@ -20,13 +20,17 @@ from civic.places import (
 from community.models import Role, Street, User
 from community.services import create_member, found_community
 from extensions import db
-from seed.cli import seed_demo
+
+
+@pytest.fixture
+def database_url(demo_database_url):
+    """Every test here reads the demo street (seeded once a run, copied for each test)."""
+    return demo_database_url
 
 
 @pytest.fixture
 def demo(app):
-    seed_demo()
-    db.session.flush()
+    """The app on its copy of the demo street."""
 
 
 def _member(login: str) -> User:
