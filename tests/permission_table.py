@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import inspect, text
 
 from extensions import db
 from storage import read_only
+from tests.table_rows import table_rows
 
 # The issue's people: four members, three staff of this street, two of another street.
 PEOPLE = (
@@ -184,23 +184,7 @@ class SignedIn:
 # --- what the database holds ---------------------------------------------------------------
 
 
-def table_names() -> list[str]:
-    """Every table of the database but Alembic's."""
-    with read_only():
-        return sorted(set(inspect(db.engine).get_table_names()) - {"alembic_version"})
-
-
-def snapshot(tables: list[str]) -> dict[str, list[tuple]]:
-    """Every committed row of every table, in storage order (a small scene: a few hundred)."""
+def snapshot(tables: list[str]) -> dict[str, list[str]]:
+    """Every committed row of every table (a small scene: a few hundred)."""
     with read_only(), db.engine.connect() as connection:  # a reader never waits for a writer
-        return {
-            name: [tuple(row) for row in connection.execute(text(f'SELECT * FROM "{name}"'))]
-            for name in tables
-        }
-
-
-def changed_tables(before: dict, after: dict) -> list[str]:
-    """The tables whose rows differ between two snapshots."""
-    return sorted(
-        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
-    )
+        return table_rows(connection, tables)

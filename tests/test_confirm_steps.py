@@ -18,7 +18,8 @@ from community.models import FamilyLink
 from community.services import link_family
 from extensions import db
 from tests.conftest import login
-from tests.permission_table import snapshot, table_names
+from tests.permission_table import snapshot
+from tests.table_rows import table_names
 from timebank.care_plans import PlanDetails, create_plan
 from timebank.clock import local_today
 from timebank.requests import Need, post_request, take_request

@@ -38,6 +38,7 @@ from marketplace.models import Provider
 from tests.conftest import csrf_token, login
 from tests.form_harvest import PageForm, harvest
 from tests.marketplace.conftest import make_booking, make_item  # noqa: F401  (fixtures)
+from tests.table_rows import changed_tables, table_names, table_rows
 from tests.test_form_limits import _fields, _forms
 from timebank.clock import local_today
 from timebank.requests import Need, post_request
@@ -174,20 +175,13 @@ def _path_value(converter: str | None, draw) -> str:
 # --- what must hold -------------------------------------------------------------------------
 
 
-def snapshot() -> dict[str, list[str]]:
+def snapshot(tables: list[str]) -> dict[str, list[str]]:
     """Every table's rows (as text, sorted): cheap on the few rows these tests make."""
     db.session.rollback()
     with storage.read_only():
-        rows = {
-            table.name: sorted(repr(tuple(row)) for row in db.session.execute(select(table)))
-            for table in db.metadata.sorted_tables
-        }
+        rows = table_rows(db.session.connection(), tables)
     db.session.rollback()
     return rows
-
-
-def changed_tables(before: dict, after: dict) -> list[str]:
-    return [name for name in before if before[name] != after[name]]
 
 
 # --- the scene ------------------------------------------------------------------------------
@@ -237,7 +231,7 @@ def scene(app, people, request):
         "communities": str(people["elder"].community_id),
         "community": str(people["elder"].community_id),
     }
-    return Scene(clients, tokens, known, forms)
+    return Scene(clients, tokens, known, forms, table_names())
 
 
 @dataclass
@@ -246,6 +240,7 @@ class Scene:
     tokens: dict
     known: dict[str, str]
     forms: dict[tuple[str, str, str], list[PageForm]]  # (who, endpoint, method) → forms
+    tables: list[str]  # every table of its database
     # Every table's rows as the last answer left them (None: not known). Nothing else writes
     # between two requests here (no worker runs in tests), so one request's "after" is the
     # next one's "before": one read of every table per request, not two.
@@ -321,7 +316,7 @@ def _fuzzer(rule, method: str, scene: Scene):
         sent = f"{method} {url[:300]} as {who} with " + ", ".join(
             f"{k}={v[:40]!r}" for k, v in fuzzed.items()
         )
-        before = scene.rows if scene.rows is not None else snapshot()
+        before = scene.rows if scene.rows is not None else snapshot(scene.tables)
         scene.rows = None  # until this request has answered
         if method == "GET":
             query = _encode(pairs)
@@ -334,7 +329,7 @@ def _fuzzer(rule, method: str, scene: Scene):
         status = response.status_code
         response.get_data()  # read a streamed body (CSV) to its end, as a browser would
         response.close()
-        scene.rows = snapshot()
+        scene.rows = snapshot(scene.tables)
         assert status < 500, f"{sent}: {status}"
         if 400 <= status < 500:
             changed = changed_tables(before, scene.rows)

@@ -39,12 +39,11 @@ from tests.permission_table import (
     Row,
     Scene,
     SignedIn,
-    changed_tables,
     merged,
     snapshot,
-    table_names,
 )
 from tests.property_services import permission_rows as property_services_rows
+from tests.table_rows import changed_tables, table_names
 from tests.timebank import permission_rows as timebank_rows
 
 pytestmark = pytest.mark.views
