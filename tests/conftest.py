@@ -34,6 +34,7 @@ from community.models import Community, Role, Street, User
 from community.services import create_member, found_community, link_family
 from extensions import db
 from marketplace.models import Provider
+from seed.cli import seed_demo
 from tests.servers import Mailbox, smtp_server
 from timebank.accounts import open_provider_account
 
@@ -116,32 +117,46 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
+def _admin_engine():
+    return create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+def _migrated_postgres(name: str) -> str:
+    """A new database ``name`` on TEST_DATABASE_URL's server, migrated; its URL."""
+    admin = _admin_engine()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    app = create_app(_config(url))
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        db.engine.dispose()
+    return url
+
+
+def _drop_postgres(name: str) -> None:
+    admin = _admin_engine()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def postgres_migrated() -> str:
+def postgres_migrated() -> Iterator[str]:
     """A database of this run's own on TEST_DATABASE_URL's server, migrated, dropped at the end.
 
     Its own database keeps parallel runs (developers, CI) from emptying each other's tables.
     """
     assert PG_URL
-    server = make_url(PG_URL)
     name = f"linli_test_{os.getpid()}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    app = create_app(_config(url))
-    with app.app_context():
-        upgrade(directory=MIGRATIONS)
-        db.engine.dispose()
-    yield url
+    yield _migrated_postgres(name)
     global _pg_engine
     if _pg_engine is not None:
         _pg_engine.dispose()
         _pg_engine = None
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    _drop_postgres(name)
 
 
 _pg_engine = None
@@ -190,8 +205,6 @@ def database_url(request, tmp_path) -> str:
 
 
 def _seed_demo_into(url: str, photos: Path) -> None:
-    from seed.cli import seed_demo  # the seed package is for tests that ask for the demo
-
     app = create_app({**_config(url), "PHOTO_DIR": str(photos)})
     with app.app_context():
         seed_demo()
@@ -212,31 +225,16 @@ def sqlite_demo_template(sqlite_template, tmp_path_factory) -> tuple[Path, Path]
     return path, folder / "photos"
 
 
-def _admin_engine():
-    return create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT", poolclass=NullPool)
-
-
 @pytest.fixture(scope="session")
 def postgres_demo_template(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     """A PostgreSQL database of this run's own, migrated and seeded with the demo street
     (copied for each test with CREATE DATABASE … TEMPLATE), and the folder of its photos."""
     assert PG_URL
     name = f"linli_test_{os.getpid()}_demo"
-    admin = _admin_engine()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    app = create_app(_config(url))
-    with app.app_context():
-        upgrade(directory=MIGRATIONS)
-        db.engine.dispose()
     photos = tmp_path_factory.mktemp("demo-template") / "photos"
-    _seed_demo_into(url, photos)
+    _seed_demo_into(_migrated_postgres(name), photos)
     yield name, photos
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    _drop_postgres(name)
 
 
 _demo_copies = itertools.count()
@@ -266,10 +264,9 @@ def demo_database_url(request, tmp_path) -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     copy_demo_photos(photos, tmp_path / "photos")
-    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    _drop_postgres(name)
 
 
 @pytest.fixture
