@@ -10,9 +10,12 @@ of the new one. Both happen in the transaction of the change.
 Lock order, after the other summaries (timebank.summaries): recipient_activity, then
 served_years, then served_days, each by key.
 
-A new person's birth date is read unlocked as their first visit is counted, like a
-new account's holder_birth_date; ``flask ledger verify`` would find the rare
-birth-date edit committed in between, and ``rebuild`` puts it right.
+A first visit is counted under the birth date its confirmation read while holding the
+person's row (timebank.visits share-locks it before the ledger's locks); a birth-date
+change locks that row too, so it either waits and then moves the visit, or comes first
+and is read. (A new account's holder_birth_date is still read unlocked; ``flask ledger
+verify`` would find the rare birth-date edit committed in between, and ``rebuild`` puts
+it right.)
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ Every change is made in the transaction of the change it counts:
 - new residents, accounts and changed birth dates, roles or suspensions are
   counted by a flush listener (``connect_summaries``), whatever code made them.
 
-Lock order: a transaction touches the accounts first (the ledger locks them),
+Lock order: a transaction locks a person's row first (a birth-date change, or a
+confirmation holding the person served), then the accounts (the ledger locks them),
 then summary rows in one fixed order: member_years, member_days (each by key),
 visit_months, recipient_months, then the active volunteers
 (timebank.volunteer_days: volunteer_activity, volunteer_days, street_volunteer_activity,

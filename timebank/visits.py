@@ -230,6 +230,20 @@ def _lock_record(record: ServiceRecord) -> None:
     db.session.refresh(record)
 
 
+def _hold_recipient(record: ServiceRecord) -> None:
+    """Share-lock the person served until commit and re-read their birth date under it.
+
+    The people-served rows count a first visit under that birth date. A birth-date change
+    locks the same row (FOR NO KEY UPDATE) before it moves those rows, so either it waits
+    for this confirmation and then finds the visit to move, or this waits for it and reads
+    the new date. Taken first, before the visit's row and any account: the order a
+    birth-date change takes them in (the person, then their account), and the order a
+    card confirmation takes them in (the elder, then the visit). So a transaction that
+    has locked an account already (logging a visit does) must not confirm one.
+    """
+    db.session.refresh(record.recipient, ["birth_date"], with_for_update={"read": True})
+
+
 def _decide(record: ServiceRecord, by: User, status: str, note: str) -> None:
     record.status = status
     record.decided_by_id = by.id
@@ -293,6 +307,7 @@ def post_confirmation(record: ServiceRecord, *, by: User, method: str, note: str
     decided by ``by`` on behalf of the recipient. Raises AlreadySettled and the
     ledger's errors.
     """
+    _hold_recipient(record)
     _lock_record(record)
     if record.status != RecordStatus.PENDING:
         raise AlreadySettled(_l("This visit has already been answered."))
@@ -356,6 +371,7 @@ def settle_dispute(
         raise NotAllowed(_l("Only a coordinator of this community can settle a dispute."))
     if not (note or "").strip():
         raise InvalidVisit(_l("Write down the reason for the decision."))
+    _hold_recipient(record)
     _lock_record(record)
     if record.status != RecordStatus.DISPUTED:
         raise AlreadySettled(_l("This visit is not in dispute."))

@@ -26,7 +26,7 @@ from timebank.accounts import member_account
 from timebank.clock import local_today
 from timebank.figures import figures_for
 from timebank.ledger import post_transfer
-from timebank.models import TransferKind
+from timebank.models import ServiceRecord, TransferKind
 from timebank.summary_models import MemberYear
 from timebank.verify import verify_ledger
 from timebank.visits import confirm_visit, log_visit
@@ -60,6 +60,7 @@ def test_writers_and_a_figures_reader_agree_with_a_recount(app, make_member):
     def writer(index: int) -> None:
         outcome = outcomes[index]
         rng = random.Random(index)
+        logged: list[int] = []  # the visit this writer logged, until it is confirmed
         with app.app_context():
             start.wait()
             try:
@@ -81,20 +82,29 @@ def test_writers_and_a_figures_reader_agree_with_a_recount(app, make_member):
                     elif roll < 0.85:
                         volunteer_id, recipient_id = rng.sample(ids, 2)
 
+                        # logged and confirmed in two requests, as the volunteer and the
+                        # person served do (logging locks the volunteer's account first)
                         def visit(v=volunteer_id, r=recipient_id, minutes=15 + n):
                             volunteer, recipient = db.session.get(User, v), db.session.get(User, r)
-                            record = log_visit(
-                                volunteer=volunteer,
-                                recipient=recipient,
-                                category="companionship",
-                                service_date=local_today(),
-                                minutes=minutes,
-                                entered_by=volunteer,
-                                idempotency_key=key(),
+                            logged.append(
+                                log_visit(
+                                    volunteer=volunteer,
+                                    recipient=recipient,
+                                    category="companionship",
+                                    service_date=local_today(),
+                                    minutes=minutes,
+                                    entered_by=volunteer,
+                                    idempotency_key=key(),
+                                ).id
                             )
-                            return confirm_visit(record, by=recipient)
+
+                        def confirm():
+                            record = db.session.get(ServiceRecord, logged.pop())
+                            return confirm_visit(record, by=record.recipient)
 
                         attempt(outcome, visit)
+                        if logged:
+                            attempt(outcome, confirm)
                     else:
 
                         def birthday(m=rng.choice(ids), year=rng.choice(BIRTH_YEARS)):
