@@ -8,6 +8,7 @@ tables).
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import re
@@ -76,6 +77,20 @@ def _share_url_builders() -> None:
 
     compile_builder.shared = True
     Rule._compile_builder = compile_builder
+
+
+def pytest_collection_finish(session):
+    """Spare the collector the run's own code and data, and let it run less often.
+
+    Everything imported and collected by now lives until the run ends, yet each full
+    collection walked all of it again: a test builds an app and a database's worth of
+    objects, so collections came every few milliseconds and took a third of a test's
+    time. Frozen, those objects are never walked; a higher first threshold makes
+    collections rarer (cyclic garbage waits a little longer, and no test counts it).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 1000)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -160,30 +175,37 @@ def postgres_migrated() -> Iterator[str]:
 
 
 _pg_engine = None
+_pg_emptying: str | None = None
 
 
 def _empty_postgres(url: str) -> None:
-    """Delete every row (TRUNCATE costs ~0.4 s a test; DELETE on tiny tables ~20 ms),
-    leaving the rows the migrations create.
+    """Delete every row, leaving the rows the migrations create: one batch of DELETEs on
+    one kept connection, 3–5 ms (TRUNCATE costs ~0.4 s a test, and a DELETE a statement
+    on a new connection ~50 ms).
 
     Replica mode skips triggers, including the ones that keep transfers and
     the audit log append-only: emptying a test database is the one place that may.
     """
-    global _pg_engine
+    global _pg_engine, _pg_emptying
     if _pg_engine is None:
-        _pg_engine = create_engine(url, poolclass=NullPool)
+        _pg_engine = create_engine(url, pool_size=1)
     with _pg_engine.begin() as connection:
-        connection.execute(text("SET LOCAL session_replication_role = replica"))
-        tables = connection.execute(
-            text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'alembic_version'"
+        if _pg_emptying is None:
+            tables = connection.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version' ORDER BY tablename"
+                )
+            ).scalars()
+            _pg_emptying = "".join(
+                [
+                    "SET LOCAL session_replication_role = replica;",
+                    *(f'DELETE FROM "{name}";' for name in tables),
+                    # the audit chain's head is a row the migration creates (an empty chain)
+                    "INSERT INTO audit_chain_head (id, last_hash) VALUES (1, '');",
+                ]
             )
-        ).scalars()
-        for name in list(tables):
-            connection.execute(text(f'DELETE FROM "{name}"'))
-        # the audit chain's head is a row the migration creates (an empty chain)
-        connection.execute(text("INSERT INTO audit_chain_head (id, last_hash) VALUES (1, '')"))
+        connection.exec_driver_sql(_pg_emptying)
 
 
 @pytest.fixture(params=BACKENDS)
