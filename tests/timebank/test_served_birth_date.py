@@ -20,7 +20,7 @@ from community.services import update_member_flags
 from extensions import db
 from timebank import summaries
 from timebank.clock import local_today
-from timebank.models import ServiceRecord
+from timebank.models import RecordStatus, ServiceRecord
 from timebank.verify import verify_ledger
 from timebank.visits import confirm_visit, log_visit
 
@@ -80,6 +80,20 @@ def _change_birth_date(coordinator_id: int, recipient_id: int) -> None:
     )
 
 
+def _assert_both_counted(threads, errors: list, recipient_id: int, record_id: int) -> None:
+    """Both steps ended without an error: the visit is confirmed, the date corrected, and
+    the ledger and every summary agree with a recount."""
+    for thread in threads:
+        thread.join(WAIT)
+    assert not any(thread.is_alive() for thread in threads), "a step hung"
+    assert errors == []
+    db.session.expire_all()
+    assert db.session.get(ServiceRecord, record_id).status == RecordStatus.CONFIRMED
+    assert db.session.get(User, recipient_id).birth_date == CORRECTED
+    assert verify_ledger(db.session) == []
+    assert summaries.differences(db.session) == []
+
+
 def test_a_change_in_progress_is_waited_for(app, backend, first_visit):
     """The coordinator's change has written (not committed) when the confirmation starts,
     with the person's old birth date already loaded in the confirming session."""
@@ -108,14 +122,7 @@ def test_a_change_in_progress_is_waited_for(app, backend, first_visit):
 
     confirming = _in_thread(app, confirm, errors)
     changing = _in_thread(app, change, errors)
-    for thread in (changing, confirming):
-        thread.join(WAIT)
-    assert not confirming.is_alive() and not changing.is_alive(), "a step hung"
-    assert errors == []
-    db.session.expire_all()
-    assert db.session.get(User, recipient_id).birth_date == CORRECTED
-    assert verify_ledger(db.session) == []
-    assert summaries.differences(db.session) == []
+    _assert_both_counted([changing, confirming], errors, recipient_id, record_id)
 
 
 def test_a_confirmation_in_progress_is_seen_by_the_change(app, first_visit):
@@ -140,11 +147,4 @@ def test_a_confirmation_in_progress_is_seen_by_the_change(app, first_visit):
     confirming = _in_thread(app, confirm, errors)
     assert confirmed.wait(WAIT)
     changing = _in_thread(app, change, errors)
-    for thread in (confirming, changing):
-        thread.join(WAIT)
-    assert not confirming.is_alive() and not changing.is_alive(), "a step hung"
-    assert errors == []
-    db.session.expire_all()
-    assert db.session.get(User, recipient_id).birth_date == CORRECTED
-    assert verify_ledger(db.session) == []
-    assert summaries.differences(db.session) == []
+    _assert_both_counted([confirming, changing], errors, recipient_id, record_id)
