@@ -1,12 +1,15 @@
-"""Small helpers the time-bank tests share: keys, top-ups, balances and a disputed visit."""
+"""Small helpers the time-bank tests share: keys, top-ups, balances, a disputed visit and a
+corrected birth date."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy import func, select
 
 from community.models import Community, User
+from community.services import update_member_flags
 from extensions import db
 from timebank.accounts import community_account, member_account
 from timebank.clock import local_today
@@ -83,3 +86,16 @@ def disputed_visit(volunteer: User, elder: User, minutes: int = 120) -> ServiceR
     )
     dispute_visit(record, by=elder, reason="只来了一个小时")
     return record
+
+
+def correct_birth_date(member_id: int, coordinator_id: int, birth_date: date) -> None:
+    """A coordinator corrects ``member_id``'s birth date, keeping their flags as they are."""
+    member = db.session.get(User, member_id)
+    update_member_flags(
+        member,
+        by=db.session.get(User, coordinator_id),
+        is_volunteer=member.is_volunteer,
+        is_priority=member.is_priority,
+        has_hardship=member.has_hardship,
+        birth_date=birth_date,
+    )

@@ -16,7 +16,6 @@ from datetime import date
 import pytest
 
 from community.models import Role, User
-from community.services import update_member_flags
 from extensions import db
 from timebank import summaries
 from timebank.clock import local_today
@@ -24,7 +23,7 @@ from timebank.models import RecordStatus, ServiceRecord
 from timebank.verify import verify_ledger
 from timebank.visits import confirm_visit, log_visit
 
-from .support import key
+from .support import correct_birth_date, key
 
 pytestmark = pytest.mark.concurrency
 
@@ -68,18 +67,6 @@ def _in_thread(app, work, errors: list) -> threading.Thread:
     return thread
 
 
-def _change_birth_date(coordinator_id: int, recipient_id: int) -> None:
-    recipient = db.session.get(User, recipient_id)
-    update_member_flags(
-        recipient,
-        by=db.session.get(User, coordinator_id),
-        is_volunteer=recipient.is_volunteer,
-        is_priority=recipient.is_priority,
-        has_hardship=recipient.has_hardship,
-        birth_date=CORRECTED,
-    )
-
-
 def _assert_both_counted(threads, errors: list, recipient_id: int, record_id: int) -> None:
     """Both steps ended without an error: the visit is confirmed, the date corrected, and
     the ledger and every summary agree with a recount."""
@@ -114,7 +101,7 @@ def test_a_change_in_progress_is_waited_for(app, backend, first_visit):
 
     def change() -> None:
         assert loaded.wait(WAIT)
-        _change_birth_date(coordinator_id, recipient_id)
+        correct_birth_date(recipient_id, coordinator_id, CORRECTED)
         db.session.flush()  # holds the person's row
         changed.set()
         time.sleep(0.5)  # give the confirmation the chance to run ahead
@@ -141,7 +128,7 @@ def test_a_confirmation_in_progress_is_seen_by_the_change(app, first_visit):
 
     def change() -> None:
         changing_now.set()
-        _change_birth_date(coordinator_id, recipient_id)
+        correct_birth_date(recipient_id, coordinator_id, CORRECTED)
         db.session.commit()
 
     confirming = _in_thread(app, confirm, errors)

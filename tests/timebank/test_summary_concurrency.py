@@ -19,7 +19,6 @@ import pytest
 from sqlalchemy import select
 
 from community.models import Role, User
-from community.services import update_member_flags
 from extensions import db
 from timebank import summaries
 from timebank.accounts import member_account
@@ -31,7 +30,7 @@ from timebank.summary_models import MemberYear
 from timebank.verify import verify_ledger
 from timebank.visits import confirm_visit, log_visit
 
-from .support import key, top_up
+from .support import correct_birth_date, key, top_up
 from .test_concurrency import THREADS, Outcome, attempt
 
 pytestmark = pytest.mark.concurrency
@@ -108,15 +107,8 @@ def test_writers_and_a_figures_reader_agree_with_a_recount(app, make_member):
                     else:
 
                         def birthday(m=rng.choice(ids), year=rng.choice(BIRTH_YEARS)):
-                            member = db.session.get(User, m)
-                            update_member_flags(
-                                member,
-                                by=db.session.get(User, coordinator_id),
-                                is_volunteer=member.is_volunteer,
-                                is_priority=member.is_priority,
-                                has_hardship=member.has_hardship,
-                                birth_date=date(year, rng.randint(1, 12), rng.randint(1, 28)),
-                            )
+                            day = date(year, rng.randint(1, 12), rng.randint(1, 28))
+                            correct_birth_date(m, coordinator_id, day)
 
                         attempt(outcome, birthday)
             except BaseException as error:  # noqa: BLE001 - reported below
